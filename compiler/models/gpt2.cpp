@@ -1,0 +1,107 @@
+#include "compiler/models/gpt2.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "compiler/ir/builder.h"
+#include "compiler/models/seeded_random.h"
+#include "nuri/error.hpp"
+
+namespace nuri::ir {
+namespace {
+
+class WeightMaker {
+ public:
+  WeightMaker(GraphBuilder& b, const Gpt2Config& c) : b_(b), rng_(c.seed), real_(c.with_weights) {}
+
+  // N(0, stddev^2) entries, or a fixed value when stddev is 0 (norm gains and biases).
+  ValueId make(const std::string& name, Shape shape, double stddev, float fill = 0.0f) {
+    if (!real_) return b_.constant_placeholder(name, DType::F32, std::move(shape));
+    Tensor t(DType::F32, std::move(shape));
+    float* p = t.data_as<float>();
+    for (int64_t i = 0; i < t.numel(); ++i)
+      p[i] = stddev > 0 ? static_cast<float>(rng_.normal() * stddev) : fill;
+    return b_.constant(name, std::move(t));
+  }
+
+ private:
+  GraphBuilder& b_;
+  SeededRandom rng_;
+  bool real_;
+};
+
+}  // namespace
+
+Graph build_gpt2(const Gpt2Config& c) {
+  if (c.layers < 1 || c.d_model < 1 || c.heads < 1 || c.vocab < 1 || c.seq < 1)
+    throw Error("gpt2: layers, d_model, heads, vocab and seq must be positive");
+  if (c.d_model % c.heads != 0)
+    throw Error(fmt::format("gpt2: d_model {} is not divisible by heads {}", c.d_model, c.heads));
+  const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
+  const int64_t mlp = c.mlp > 0 ? c.mlp : 4 * d;
+  const int64_t max_pos = c.max_pos > 0 ? c.max_pos : s;
+  if (max_pos < s) throw Error("gpt2: max_pos is smaller than seq");
+  // GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 * layers).
+  const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
+
+  GraphBuilder b(fmt::format("gpt2_L{}_d{}_h{}_v{}_s{}", c.layers, d, h, c.vocab, s));
+  WeightMaker w(b, c);
+  const ValueId ids = b.input("ids", DType::I64, {1, s});
+  const ValueId wte = w.make("wte", {c.vocab, d}, std_w);
+  const ValueId wpe = w.make("wpe", {max_pos, d}, 0.01);
+  Tensor positions(DType::I64, {1, s});
+  for (int64_t i = 0; i < s; ++i) positions.data_as<int64_t>()[i] = i;
+  const ValueId pos = b.constant("positions", std::move(positions));
+  ValueId x = b.add_(b.add1(OpKind::Embedding, {wte, ids}, {}, "tok_embed"),
+                     b.add1(OpKind::Embedding, {wpe, pos}, {}, "pos_embed"));
+
+  const auto heads_first = [&](ValueId t) {  // [1, S, D] -> [1, H, S, Dh]
+    return b.transpose(b.reshape(t, {1, s, h, dh}), {0, 2, 1, 3});
+  };
+  for (int64_t l = 0; l < c.layers; ++l) {
+    const std::string p = fmt::format("h{}.", l);
+    const auto layer_norm = [&](ValueId in, const std::string& name) {
+      return b.add1(OpKind::LayerNorm, {in, w.make(p + name + ".g", {d}, 0, 1.0f),
+                                        w.make(p + name + ".b", {d}, 0, 0.0f)},
+                    {{"epsilon", 1e-5}}, p + name);
+    };
+    const auto linear = [&](ValueId in, const std::string& name, int64_t n, double stddev) {
+      ValueId y = b.matmul(in, w.make(p + name + ".w", {b.type(in).shape.back(), n}, stddev));
+      return b.add_(y, w.make(p + name + ".bias", {n}, 0, 0.0f));
+    };
+    const ValueId qkv = linear(layer_norm(x, "ln_1"), "attn.c_attn", 3 * d, std_w);
+    const auto parts = b.add(OpKind::Split, {qkv}, {{"axis", int64_t{2}}, {"split", std::vector<int64_t>{d, d, d}}}, 3,
+                             p + "qkv_split");
+    const ValueId q = heads_first(parts[0]), k = heads_first(parts[1]),
+                  v = heads_first(parts[2]);
+    const ValueId att = b.add1(OpKind::Attention, {q, k, v}, {{"causal", int64_t{1}}}, p + "attn");
+    const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {1, s, d});
+    x = b.add_(x, linear(merged, "attn.c_proj", d, std_res));
+    const ValueId up = linear(layer_norm(x, "ln_2"), "mlp.c_fc", mlp, std_w);
+    const ValueId act = b.add1(OpKind::Gelu, {up}, {{"approximate", std::string("tanh")}}, p + "gelu");
+    x = b.add_(x, linear(act, "mlp.c_proj", d, std_res));
+  }
+  const ValueId xf = b.add1(OpKind::LayerNorm, {x, w.make("ln_f.g", {d}, 0, 1.0f),
+                                                w.make("ln_f.b", {d}, 0, 0.0f)},
+                            {{"epsilon", 1e-5}}, "ln_f");
+  // Tied output embedding: logits = x * wte^T.
+  const ValueId flat = b.reshape(xf, {s, d});
+  const ValueId logits2d =
+      b.add1(OpKind::Gemm, {flat, wte}, {{"transB", int64_t{1}}}, "lm_head");
+  const ValueId logits = b.add1(OpKind::Reshape, {logits2d}, {{"shape", Shape{1, s, c.vocab}}},
+                                "logits");
+  b.output(logits);
+  return b.build();
+}
+
+}  // namespace nuri::ir
+
+namespace nuri::ir {
+Tensor gpt2_demo_ids(const Gpt2Config& config) {
+  Tensor ids(DType::I64, {1, config.seq});
+  SeededRandom rng(config.seed ^ 0x1d5u);
+  for (int64_t i = 0; i < config.seq; ++i) ids.data_as<int64_t>()[i] = rng.integer(0, config.vocab);
+  return ids;
+}
+}  // namespace nuri::ir

@@ -1,0 +1,32 @@
+// Built-in GPT-2-style decoder (pre-LayerNorm blocks, fused causal attention, tanh Gelu, tied
+// embeddings), built with GraphBuilder from seeded random weights. `nuri run` with no model
+// runs it; tests and benchmarks use it as a known workload.
+#pragma once
+
+#include <cstdint>
+
+#include "compiler/ir/graph.h"
+
+namespace nuri::ir {
+
+struct Gpt2Config {
+  int64_t layers = 2;
+  int64_t d_model = 128;
+  int64_t heads = 4;
+  int64_t vocab = 512;
+  int64_t seq = 32;
+  int64_t mlp = 0;        // 0 = 4 * d_model
+  int64_t max_pos = 0;    // 0 = seq
+  uint64_t seed = 1;
+  bool with_weights = true;  // false: shape-only constants for timing-only simulation
+};
+
+// Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].
+Graph build_gpt2(const Gpt2Config& config);
+
+}  // namespace nuri::ir
+
+namespace nuri::ir {
+// Seeded token ids in [0, vocab) for the demo model's input.
+Tensor gpt2_demo_ids(const Gpt2Config& config);
+}  // namespace nuri::ir
