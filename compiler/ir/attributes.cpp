@@ -9,11 +9,16 @@ namespace {
 
 const char* type_name(const AttrValue& v) {
   switch (v.index()) {
-    case 0: return "int";
-    case 1: return "float";
-    case 2: return "string";
-    case 3: return "ints";
-    default: return "floats";
+    case 0:
+      return "int";
+    case 1:
+      return "float";
+    case 2:
+      return "string";
+    case 3:
+      return "ints";
+    default:
+      return "floats";
   }
 }
 
@@ -61,11 +66,16 @@ std::vector<int64_t> Attributes::get_ints(const std::string& name,
 
 std::string attr_to_string(const AttrValue& value) {
   switch (value.index()) {
-    case 0: return std::to_string(std::get<int64_t>(value));
-    case 1: return fmt::format("{:g}", std::get<double>(value));
-    case 2: return "\"" + std::get<std::string>(value) + "\"";
-    case 3: return fmt::format("[{}]", fmt::join(std::get<std::vector<int64_t>>(value), ", "));
-    default: return fmt::format("[{}]", fmt::join(std::get<std::vector<double>>(value), ", "));
+    case 0:
+      return std::to_string(std::get<int64_t>(value));
+    case 1:
+      return fmt::format("{:g}", std::get<double>(value));
+    case 2:
+      return "\"" + std::get<std::string>(value) + "\"";
+    case 3:
+      return fmt::format("[{}]", fmt::join(std::get<std::vector<int64_t>>(value), ", "));
+    default:
+      return fmt::format("[{}]", fmt::join(std::get<std::vector<double>>(value), ", "));
   }
 }
 

@@ -11,7 +11,9 @@ namespace nuri::ir {
 ValueId GraphBuilder::input(const std::string& name, DType dtype, Shape shape) {
   if (graph_.find_value(name)) throw Error(fmt::format("builder: value '{}' already exists", name));
   for (int64_t d : shape)
-    if (d < 0) throw Error(fmt::format("builder: input '{}' has negative dim in {}", name, shape_str(shape)));
+    if (d < 0)
+      throw Error(
+          fmt::format("builder: input '{}' has negative dim in {}", name, shape_str(shape)));
   return graph_.add_input(name, {dtype, std::move(shape)});
 }
 
@@ -32,8 +34,8 @@ std::vector<ValueId> GraphBuilder::add(OpKind op, std::vector<ValueId> inputs, A
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i] != kNoValue &&
         (inputs[i] < 0 || static_cast<size_t>(inputs[i]) >= graph_.values().size()))
-      throw Error(fmt::format("node '{}': input {} is not a value of this builder (id {})", name,
-                              i, inputs[i]));
+      throw Error(fmt::format("node '{}': input {} is not a value of this builder (id {})", name, i,
+                              inputs[i]));
   Node node{name, op, std::move(inputs), {}, std::move(attrs)};
   node.outputs.assign(num_outputs, kNoValue);
   const std::vector<TensorType> types = infer_node_types(graph_, node);

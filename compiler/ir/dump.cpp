@@ -12,8 +12,7 @@ std::string dump(const Graph& graph) {
   }
   for (const Value& v : graph.values()) {
     if (v.kind != ValueKind::Constant) continue;
-    out += fmt::format("  const %{}: {}{}\n", v.name, type_str(v.type),
-                       v.data ? "" : " (no data)");
+    out += fmt::format("  const %{}: {}{}\n", v.name, type_str(v.type), v.data ? "" : " (no data)");
   }
   for (NodeId id : graph.topo_order()) {
     const Node& n = graph.node(id);

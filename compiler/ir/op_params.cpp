@@ -68,11 +68,11 @@ SliceParams resolve_slice(const Shape& in, const Attributes& attrs) {
   if (axes.empty())
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    throw Error(fmt::format("slice: starts ({}), ends ({}), axes ({}) and steps ({}) differ in "
-                            "length",
-                            starts.size(), ends.size(), axes.size(), steps.size()));
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    throw Error(
+        fmt::format("slice: starts ({}), ends ({}), axes ({}) and steps ({}) differ in "
+                    "length",
+                    starts.size(), ends.size(), axes.size(), steps.size()));
   SliceParams p{std::vector<int64_t>(rank, 0), std::vector<int64_t>(rank, 1), in};
   std::vector<bool> seen(rank, false);
   for (size_t i = 0; i < starts.size(); ++i) {
@@ -129,8 +129,8 @@ std::vector<int64_t> resolve_perm(int64_t rank, const Attributes& attrs) {
     return perm;
   }
   if (static_cast<int64_t>(perm.size()) != rank)
-    throw Error(fmt::format("transpose perm [{}] has {} entries for rank {}",
-                            fmt::join(perm, ", "), perm.size(), rank));
+    throw Error(fmt::format("transpose perm [{}] has {} entries for rank {}", fmt::join(perm, ", "),
+                            perm.size(), rank));
   std::vector<int64_t> sorted = normalize_axes(perm, rank, "transpose perm");
   for (int64_t& p : perm) p = p < 0 ? p + rank : p;
   return perm;
@@ -156,8 +156,8 @@ std::vector<int64_t> resolve_squeeze_axes(const Shape& in, const Attributes& att
   axes = normalize_axes(axes, rank, "squeeze axis");
   for (int64_t a : axes)
     if (in[a] != 1)
-      throw Error(fmt::format("squeeze axis {} has size {} in {}, expected 1", a, in[a],
-                              shape_str(in)));
+      throw Error(
+          fmt::format("squeeze axis {} has size {} in {}, expected 1", a, in[a], shape_str(in)));
   return axes;
 }
 

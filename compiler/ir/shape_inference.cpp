@@ -115,9 +115,10 @@ Types infer_gemm(const Rules& r) {
   const int64_t m = r.in(0).shape[ta ? 1 : 0], k = r.in(0).shape[ta ? 0 : 1];
   const int64_t kb = r.in(1).shape[tb ? 1 : 0], n = r.in(1).shape[tb ? 0 : 1];
   if (k != kb)
-    r.fail(fmt::format("inner dimensions differ: A {} (transA={}) has K={}, B {} (transB={}) "
-                       "has K={}",
-                       shape_str(r.in(0).shape), ta, k, shape_str(r.in(1).shape), tb, kb));
+    r.fail(
+        fmt::format("inner dimensions differ: A {} (transA={}) has K={}, B {} (transB={}) "
+                    "has K={}",
+                    shape_str(r.in(0).shape), ta, k, shape_str(r.in(1).shape), tb, kb));
   if (r.has(2)) {
     r.same_dtype(0, 2);
     if (r.rank(2) > 2) r.fail(fmt::format("{} must have rank <= 2", r.label(2)));
@@ -169,8 +170,8 @@ Types infer_norm(OpKind op, const Rules& r) {
   else
     r.arity(2, 2);
   r.float_in(0);
-  const int64_t axis = r.guarded(
-      [&] { return normalize_axis(r.attrs().get_int("axis", -1), r.rank(0), "axis"); });
+  const int64_t axis =
+      r.guarded([&] { return normalize_axis(r.attrs().get_int("axis", -1), r.rank(0), "axis"); });
   const Shape& x = r.in(0).shape;
   const Shape norm_shape(x.begin() + axis, x.end());
   for (size_t i = 1; i < 3; ++i) {
@@ -317,8 +318,7 @@ Types infer_attention(const Rules& r, size_t num_outputs) {
   if (hkv == 0 || hq % hkv != 0)
     r.fail(fmt::format("query heads {} are not a multiple of key/value heads {}", hq, hkv));
   const bool has_past = r.has(4) || r.has(5);
-  if (has_past && !(r.has(4) && r.has(5)))
-    r.fail("past_key and past_value must be given together");
+  if (has_past && !(r.has(4) && r.has(5))) r.fail("past_key and past_value must be given together");
   int64_t p = 0;
   if (has_past) {
     r.rank_is(4, 4);
@@ -344,9 +344,10 @@ Types infer_attention(const Rules& r, size_t num_outputs) {
                          shape_str(r.in(3).shape), shape_str(scores)));
   }
   if (num_outputs != 1 && num_outputs != 3)
-    r.fail(fmt::format("has {} outputs, expected 1 (output) or 3 (output, present_key, "
-                       "present_value)",
-                       num_outputs));
+    r.fail(
+        fmt::format("has {} outputs, expected 1 (output) or 3 (output, present_key, "
+                    "present_value)",
+                    num_outputs));
   Types out{{r.in(0).dtype, {b, hq, s, dv}}};
   if (num_outputs == 3) {
     out.push_back({r.in(0).dtype, {b, hkv, p + t, d}});
@@ -380,9 +381,9 @@ Types infer_rotary(const Rules& r) {
       r.fail(fmt::format("cos shape {} must be [max_positions, {}] with position_ids",
                          shape_str(cs), rot / 2));
   } else {
-    const bool ok = (cs.size() == 2 && cs[0] == x[2] && cs[1] == rot / 2) ||
-                    (cs.size() == 3 && (cs[0] == x[0] || cs[0] == 1) && cs[1] == x[2] &&
-                     cs[2] == rot / 2);
+    const bool ok =
+        (cs.size() == 2 && cs[0] == x[2] && cs[1] == rot / 2) ||
+        (cs.size() == 3 && (cs[0] == x[0] || cs[0] == 1) && cs[1] == x[2] && cs[2] == rot / 2);
     if (!ok)
       r.fail(fmt::format("cos shape {} must be [{}, {}] or [{}, {}, {}] without position_ids",
                          shape_str(cs), x[2], rot / 2, x[0], x[2], rot / 2));
@@ -402,13 +403,13 @@ Types infer_quant(OpKind op, const Rules& r) {
   const bool per_tensor = num_elements(s) == 1 && s.size() <= 1;
   if (!per_tensor) {
     if (s.size() != 1) r.fail(fmt::format("{} must be a scalar or 1-D", r.label(1)));
-    const int64_t axis = r.guarded(
-        [&] { return normalize_axis(r.attrs().get_int("axis", 1), r.rank(0), "axis"); });
+    const int64_t axis =
+        r.guarded([&] { return normalize_axis(r.attrs().get_int("axis", 1), r.rank(0), "axis"); });
     r.dim_is(0, axis, s[0], "channels = scale length");
   }
   if (r.has(2) && r.in(2).shape != s)
-    r.fail(fmt::format("zero_point shape {} differs from scale shape {}",
-                       shape_str(r.in(2).shape), shape_str(s)));
+    r.fail(fmt::format("zero_point shape {} differs from scale shape {}", shape_str(r.in(2).shape),
+                       shape_str(s)));
   return {{op == OpKind::QuantizeLinear ? DType::I8 : DType::F32, r.in(0).shape}};
 }
 
@@ -423,15 +424,19 @@ std::vector<TensorType> infer_types(OpKind op, const Attributes& attrs,
     return t;
   };
   switch (op) {
-    case OpKind::MatMul: return single(infer_matmul(r));
-    case OpKind::Gemm: return single(infer_gemm(r));
+    case OpKind::MatMul:
+      return single(infer_matmul(r));
+    case OpKind::Gemm:
+      return single(infer_gemm(r));
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
     case OpKind::Pow:
-    case OpKind::Equal: return single(infer_binary(op, r));
-    case OpKind::Where: return single(infer_where(r));
+    case OpKind::Equal:
+      return single(infer_binary(op, r));
+    case OpKind::Where:
+      return single(infer_where(r));
     case OpKind::Sqrt:
     case OpKind::Exp:
     case OpKind::Erf:
@@ -441,17 +446,20 @@ std::vector<TensorType> infer_types(OpKind op, const Attributes& attrs,
     case OpKind::Relu:
     case OpKind::Gelu:
     case OpKind::Silu:
-    case OpKind::Sigmoid: return single(infer_unary(op, r));
+    case OpKind::Sigmoid:
+      return single(infer_unary(op, r));
     case OpKind::Softmax:
       r.arity(1, 1);
       r.float_in(0);
       r.guarded([&] { return normalize_axis(attrs.get_int("axis", -1), r.rank(0), "axis"); });
       return single({r.in(0)});
     case OpKind::LayerNorm:
-    case OpKind::RMSNorm: return single(infer_norm(op, r));
+    case OpKind::RMSNorm:
+      return single(infer_norm(op, r));
     case OpKind::ReduceMean:
     case OpKind::ReduceSum:
-    case OpKind::ReduceMax: return single(infer_reduce(r));
+    case OpKind::ReduceMax:
+      return single(infer_reduce(r));
     case OpKind::Reshape: {
       r.arity(1, 1);
       Shape out = r.guarded([&] {
@@ -467,23 +475,33 @@ std::vector<TensorType> infer_types(OpKind op, const Attributes& attrs,
       for (int64_t p : perm) out.push_back(r.in(0).shape[p]);
       return single({{r.in(0).dtype, out}});
     }
-    case OpKind::Concat: return single(infer_concat(r));
-    case OpKind::Split: return infer_split(r, num_outputs);
+    case OpKind::Concat:
+      return single(infer_concat(r));
+    case OpKind::Split:
+      return infer_split(r, num_outputs);
     case OpKind::Slice: {
       r.arity(1, 1);
       SliceParams p = r.guarded([&] { return resolve_slice(r.in(0).shape, attrs); });
       return single({{r.in(0).dtype, p.out_shape}});
     }
     case OpKind::Gather:
-    case OpKind::Embedding: return single(infer_gather(op, r));
-    case OpKind::Unsqueeze: return single(r.guarded([&] { return infer_unsqueeze(r); }));
-    case OpKind::Squeeze: return single(infer_squeeze(r));
-    case OpKind::Expand: return single(infer_expand(r));
-    case OpKind::Cast: return single(infer_cast(r));
-    case OpKind::Attention: return infer_attention(r, num_outputs);
-    case OpKind::RotaryEmbedding: return single(infer_rotary(r));
+    case OpKind::Embedding:
+      return single(infer_gather(op, r));
+    case OpKind::Unsqueeze:
+      return single(r.guarded([&] { return infer_unsqueeze(r); }));
+    case OpKind::Squeeze:
+      return single(infer_squeeze(r));
+    case OpKind::Expand:
+      return single(infer_expand(r));
+    case OpKind::Cast:
+      return single(infer_cast(r));
+    case OpKind::Attention:
+      return infer_attention(r, num_outputs);
+    case OpKind::RotaryEmbedding:
+      return single(infer_rotary(r));
     case OpKind::QuantizeLinear:
-    case OpKind::DequantizeLinear: return single(infer_quant(op, r));
+    case OpKind::DequantizeLinear:
+      return single(infer_quant(op, r));
   }
   r.fail("unknown op");
 }

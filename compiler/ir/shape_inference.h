@@ -11,8 +11,8 @@
 namespace nuri::ir {
 
 struct InferInput {
-  std::string name;                 // value name, for messages
-  std::optional<TensorType> type;   // nullopt for an absent optional input
+  std::string name;                // value name, for messages
+  std::optional<TensorType> type;  // nullopt for an absent optional input
 };
 
 // Throws nuri::Error naming the op, the input and what was expected vs actual. `num_outputs`

@@ -10,7 +10,9 @@
 namespace nuri::ir {
 namespace {
 
-std::string node_label(const Node& n) { return fmt::format("node '{}' ({})", n.name, op_name(n.op)); }
+std::string node_label(const Node& n) {
+  return fmt::format("node '{}' ({})", n.name, op_name(n.op));
+}
 
 void check_definitions(const Graph& g) {
   std::vector<std::string> defined_by(g.values().size());
@@ -59,8 +61,7 @@ void verify(const Graph& graph) {
       const Value& v = graph.value(n.outputs[i]);
       if (v.type != inferred[i])
         throw Error(fmt::format("{}: output {} '{}' is recorded as {} but the op produces {}",
-                                node_label(n), i, v.name, type_str(v.type),
-                                type_str(inferred[i])));
+                                node_label(n), i, v.name, type_str(v.type), type_str(inferred[i])));
     }
   }
 }

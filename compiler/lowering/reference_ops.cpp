@@ -26,38 +26,64 @@ namespace k = nuri::kernels;
   throw Error(fmt::format("node '{}' ({}): {}", n.name, op_name(n.op), msg));
 }
 
-const float* f32(const NodeOperands& io, size_t i) { return static_cast<const float*>(io.in[i]); }
-float* f32_out(const NodeOperands& io, size_t i) { return static_cast<float*>(io.out[i]); }
-const Shape& in_shape(const NodeOperands& io, size_t i) { return io.in_types[i]->shape; }
-const Shape& out_shape(const NodeOperands& io, size_t i) { return io.out_types[i]->shape; }
-bool has_in(const NodeOperands& io, size_t i) { return i < io.in.size() && io.in[i] != nullptr; }
+const float* f32(const NodeOperands& io, size_t i) {
+  return static_cast<const float*>(io.in[i]);
+}
+float* f32_out(const NodeOperands& io, size_t i) {
+  return static_cast<float*>(io.out[i]);
+}
+const Shape& in_shape(const NodeOperands& io, size_t i) {
+  return io.in_types[i]->shape;
+}
+const Shape& out_shape(const NodeOperands& io, size_t i) {
+  return io.out_types[i]->shape;
+}
+bool has_in(const NodeOperands& io, size_t i) {
+  return i < io.in.size() && io.in[i] != nullptr;
+}
 
 k::UnaryOp unary_kind(const Node& n) {
   switch (n.op) {
-    case OpKind::Sqrt: return k::UnaryOp::Sqrt;
-    case OpKind::Exp: return k::UnaryOp::Exp;
-    case OpKind::Erf: return k::UnaryOp::Erf;
-    case OpKind::Tanh: return k::UnaryOp::Tanh;
-    case OpKind::Neg: return k::UnaryOp::Neg;
-    case OpKind::Reciprocal: return k::UnaryOp::Reciprocal;
-    case OpKind::Relu: return k::UnaryOp::Relu;
-    case OpKind::Silu: return k::UnaryOp::Silu;
-    case OpKind::Sigmoid: return k::UnaryOp::Sigmoid;
+    case OpKind::Sqrt:
+      return k::UnaryOp::Sqrt;
+    case OpKind::Exp:
+      return k::UnaryOp::Exp;
+    case OpKind::Erf:
+      return k::UnaryOp::Erf;
+    case OpKind::Tanh:
+      return k::UnaryOp::Tanh;
+    case OpKind::Neg:
+      return k::UnaryOp::Neg;
+    case OpKind::Reciprocal:
+      return k::UnaryOp::Reciprocal;
+    case OpKind::Relu:
+      return k::UnaryOp::Relu;
+    case OpKind::Silu:
+      return k::UnaryOp::Silu;
+    case OpKind::Sigmoid:
+      return k::UnaryOp::Sigmoid;
     case OpKind::Gelu:
       return n.attrs.get_string("approximate", "none") == "tanh" ? k::UnaryOp::GeluTanh
                                                                  : k::UnaryOp::GeluErf;
-    default: fail(n, "not a unary op");
+    default:
+      fail(n, "not a unary op");
   }
 }
 
 k::BinaryOp binary_kind(const Node& n) {
   switch (n.op) {
-    case OpKind::Add: return k::BinaryOp::Add;
-    case OpKind::Sub: return k::BinaryOp::Sub;
-    case OpKind::Mul: return k::BinaryOp::Mul;
-    case OpKind::Div: return k::BinaryOp::Div;
-    case OpKind::Pow: return k::BinaryOp::Pow;
-    default: fail(n, "not a binary op");
+    case OpKind::Add:
+      return k::BinaryOp::Add;
+    case OpKind::Sub:
+      return k::BinaryOp::Sub;
+    case OpKind::Mul:
+      return k::BinaryOp::Mul;
+    case OpKind::Div:
+      return k::BinaryOp::Div;
+    case OpKind::Pow:
+      return k::BinaryOp::Pow;
+    default:
+      fail(n, "not a binary op");
   }
 }
 
@@ -153,7 +179,11 @@ void run_attention(const Node& n, const NodeOperands& io) {
 
 void run_rotary(const Node& n, const NodeOperands& io) {
   const Shape& x = in_shape(io, 0);
-  k::RotaryDims d{x[0], x[1], x[2], x[3], n.attrs.get_int("rotary_dim", 0),
+  k::RotaryDims d{x[0],
+                  x[1],
+                  x[2],
+                  x[3],
+                  n.attrs.get_int("rotary_dim", 0),
                   n.attrs.get_int("interleaved", 0) != 0};
   if (d.rotary_dim == 0) d.rotary_dim = x[3];
   const Shape& cs = in_shape(io, 1);
@@ -177,8 +207,8 @@ void run_quant(const Node& n, const NodeOperands& io) {
   }
   const auto* zp = has_in(io, 2) ? static_cast<const int8_t*>(io.in[2]) : nullptr;
   if (n.op == OpKind::QuantizeLinear)
-    k::quantize_linear(f32(io, 0), f32(io, 1), zp, static_cast<int8_t*>(io.out[0]), outer,
-                       channels, inner);
+    k::quantize_linear(f32(io, 0), f32(io, 1), zp, static_cast<int8_t*>(io.out[0]), outer, channels,
+                       inner);
   else
     k::dequantize_linear(static_cast<const int8_t*>(io.in[0]), f32(io, 1), zp, f32_out(io, 0),
                          outer, channels, inner);
@@ -255,8 +285,8 @@ void run_node(const Node& n, const NodeOperands& io) {
       const RowsCols rc = split_at(x, axis);
       const auto eps = static_cast<float>(n.attrs.get_float("epsilon", 1e-5));
       if (n.op == OpKind::LayerNorm)
-        k::layer_norm(f32(io, 0), f32(io, 1), has_in(io, 2) ? f32(io, 2) : nullptr,
-                      f32_out(io, 0), rc.rows, rc.cols, eps);
+        k::layer_norm(f32(io, 0), f32(io, 1), has_in(io, 2) ? f32(io, 2) : nullptr, f32_out(io, 0),
+                      rc.rows, rc.cols, eps);
       else
         k::rms_norm(f32(io, 0), f32(io, 1), f32_out(io, 0), rc.rows, rc.cols, eps);
       return;
@@ -308,10 +338,10 @@ void run_node(const Node& n, const NodeOperands& io) {
                                ? 0
                                : normalize_axis(n.attrs.get_int("axis", 0), data.size(), "axis");
       const std::vector<int64_t> idx = indices_as_i64(io, 1);
-      if (!k::gather(io.in[0], data, axis, idx.data(), static_cast<int64_t>(idx.size()),
-                     io.out[0], esize))
-        fail(n, fmt::format("an index is outside [-{0}, {0}) for axis {1} of {2}", data[axis],
-                            axis, shape_str(data)));
+      if (!k::gather(io.in[0], data, axis, idx.data(), static_cast<int64_t>(idx.size()), io.out[0],
+                     esize))
+        fail(n, fmt::format("an index is outside [-{0}, {0}) for axis {1} of {2}", data[axis], axis,
+                            shape_str(data)));
       return;
     }
     case OpKind::Expand:
@@ -321,10 +351,13 @@ void run_node(const Node& n, const NodeOperands& io) {
       k::cast(io.in[0], static_cast<nuri_dtype>(dt0), io.out[0],
               static_cast<nuri_dtype>(io.out_types[0]->dtype), num_elements(in_shape(io, 0)));
       return;
-    case OpKind::Attention: return run_attention(n, io);
-    case OpKind::RotaryEmbedding: return run_rotary(n, io);
+    case OpKind::Attention:
+      return run_attention(n, io);
+    case OpKind::RotaryEmbedding:
+      return run_rotary(n, io);
     case OpKind::QuantizeLinear:
-    case OpKind::DequantizeLinear: return run_quant(n, io);
+    case OpKind::DequantizeLinear:
+      return run_quant(n, io);
   }
   fail(n, "no reference kernel");
 }
@@ -350,7 +383,9 @@ bool computes_in_f32(OpKind op) {
   }
 }
 
-bool is_half(DType t) { return t == DType::F16 || t == DType::BF16; }
+bool is_half(DType t) {
+  return t == DType::F16 || t == DType::BF16;
+}
 
 }  // namespace
 

@@ -31,8 +31,8 @@ ArenaPlan plan_arena(const std::vector<BufferLifetime>& buffers, size_t alignmen
 // Graph inputs are alive from step 0; graph outputs until the last step. Values nothing reads
 // and no output needs still get a one-step lifetime (they are written).
 struct GraphLifetimes {
-  std::vector<ValueId> values;           // planned values
-  std::vector<BufferLifetime> lifetimes; // parallel to values
+  std::vector<ValueId> values;            // planned values
+  std::vector<BufferLifetime> lifetimes;  // parallel to values
 };
 GraphLifetimes graph_lifetimes(const Graph& graph, const std::vector<NodeId>& order);
 

@@ -62,35 +62,36 @@ Graph build_gpt2(const Gpt2Config& c) {
   for (int64_t l = 0; l < c.layers; ++l) {
     const std::string p = fmt::format("h{}.", l);
     const auto layer_norm = [&](ValueId in, const std::string& name) {
-      return b.add1(OpKind::LayerNorm, {in, w.make(p + name + ".g", {d}, 0, 1.0f),
-                                        w.make(p + name + ".b", {d}, 0, 0.0f)},
-                    {{"epsilon", 1e-5}}, p + name);
+      return b.add1(
+          OpKind::LayerNorm,
+          {in, w.make(p + name + ".g", {d}, 0, 1.0f), w.make(p + name + ".b", {d}, 0, 0.0f)},
+          {{"epsilon", 1e-5}}, p + name);
     };
     const auto linear = [&](ValueId in, const std::string& name, int64_t n, double stddev) {
       ValueId y = b.matmul(in, w.make(p + name + ".w", {b.type(in).shape.back(), n}, stddev));
       return b.add_(y, w.make(p + name + ".bias", {n}, 0, 0.0f));
     };
     const ValueId qkv = linear(layer_norm(x, "ln_1"), "attn.c_attn", 3 * d, std_w);
-    const auto parts = b.add(OpKind::Split, {qkv}, {{"axis", int64_t{2}}, {"split", std::vector<int64_t>{d, d, d}}}, 3,
-                             p + "qkv_split");
-    const ValueId q = heads_first(parts[0]), k = heads_first(parts[1]),
-                  v = heads_first(parts[2]);
+    const auto parts =
+        b.add(OpKind::Split, {qkv},
+              {{"axis", int64_t{2}}, {"split", std::vector<int64_t>{d, d, d}}}, 3, p + "qkv_split");
+    const ValueId q = heads_first(parts[0]), k = heads_first(parts[1]), v = heads_first(parts[2]);
     const ValueId att = b.add1(OpKind::Attention, {q, k, v}, {{"causal", int64_t{1}}}, p + "attn");
     const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {1, s, d});
     x = b.add_(x, linear(merged, "attn.c_proj", d, std_res));
     const ValueId up = linear(layer_norm(x, "ln_2"), "mlp.c_fc", mlp, std_w);
-    const ValueId act = b.add1(OpKind::Gelu, {up}, {{"approximate", std::string("tanh")}}, p + "gelu");
+    const ValueId act =
+        b.add1(OpKind::Gelu, {up}, {{"approximate", std::string("tanh")}}, p + "gelu");
     x = b.add_(x, linear(act, "mlp.c_proj", d, std_res));
   }
-  const ValueId xf = b.add1(OpKind::LayerNorm, {x, w.make("ln_f.g", {d}, 0, 1.0f),
-                                                w.make("ln_f.b", {d}, 0, 0.0f)},
-                            {{"epsilon", 1e-5}}, "ln_f");
+  const ValueId xf =
+      b.add1(OpKind::LayerNorm, {x, w.make("ln_f.g", {d}, 0, 1.0f), w.make("ln_f.b", {d}, 0, 0.0f)},
+             {{"epsilon", 1e-5}}, "ln_f");
   // Tied output embedding: logits = x * wte^T.
   const ValueId flat = b.reshape(xf, {s, d});
-  const ValueId logits2d =
-      b.add1(OpKind::Gemm, {flat, wte}, {{"transB", int64_t{1}}}, "lm_head");
-  const ValueId logits = b.add1(OpKind::Reshape, {logits2d}, {{"shape", Shape{1, s, c.vocab}}},
-                                "logits");
+  const ValueId logits2d = b.add1(OpKind::Gemm, {flat, wte}, {{"transB", int64_t{1}}}, "lm_head");
+  const ValueId logits =
+      b.add1(OpKind::Reshape, {logits2d}, {{"shape", Shape{1, s, c.vocab}}}, "logits");
   b.output(logits);
   return b.build();
 }

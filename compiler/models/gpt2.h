@@ -15,8 +15,8 @@ struct Gpt2Config {
   int64_t heads = 4;
   int64_t vocab = 512;
   int64_t seq = 32;
-  int64_t mlp = 0;        // 0 = 4 * d_model
-  int64_t max_pos = 0;    // 0 = seq
+  int64_t mlp = 0;      // 0 = 4 * d_model
+  int64_t max_pos = 0;  // 0 = seq
   uint64_t seed = 1;
   bool with_weights = true;  // false: shape-only constants for timing-only simulation
 };

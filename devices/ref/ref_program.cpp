@@ -13,9 +13,10 @@ RefProgram::RefProgram(ir::Graph graph) : graph_(std::move(graph)) {
   ir::verify(graph_);
   for (const ir::Value& v : graph_.values())
     if (v.kind == ir::ValueKind::Constant && !v.data)
-      throw Error(fmt::format("ref: constant '{}' has no data (a timing-only graph cannot run "
-                              "on the reference executor)",
-                              v.name));
+      throw Error(
+          fmt::format("ref: constant '{}' has no data (a timing-only graph cannot run "
+                      "on the reference executor)",
+                      v.name));
   order_ = graph_.topo_order();
   plan_ = ir::plan_graph_memory(graph_, order_);
   arena_ = Tensor(DType::I8, {static_cast<int64_t>(plan_.peak_bytes)});

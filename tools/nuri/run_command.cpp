@@ -27,10 +27,11 @@ void run(const RunOptions& o) {
   ir::Graph graph = ir::build_gpt2(o.model);
   const double build_ms = ms_since(t_build);
   const ir::Gpt2Config& c = o.model;
-  fmt::print("model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
-             "{:.2f} M parameters, {} nodes)\n",
-             graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
-             static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
+  fmt::print(
+      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
+      "{:.2f} M parameters, {} nodes)\n",
+      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
+      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
 
   const auto t_compile = std::chrono::steady_clock::now();
   ref::RefProgram program(std::move(graph));
@@ -60,10 +61,11 @@ void run(const RunOptions& o) {
   fmt::print("memory: activation arena {:.1f} KiB (without reuse {:.1f} KiB), weights {:.1f} MiB\n",
              program.peak_bytes() / 1024.0, program.unshared_bytes() / 1024.0,
              program.graph().constant_bytes() / 1048576.0);
-  fmt::print("time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
-             "{:.2f}, {} runs)\n",
-             build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
-             sorted.size());
+  fmt::print(
+      "time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
+      "{:.2f}, {} runs)\n",
+      build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
+      sorted.size());
 }
 
 }  // namespace
@@ -71,10 +73,12 @@ void run(const RunOptions& o) {
 void register_run(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "compile and run a model (default: the built-in GPT-2-style model) and print "
-             "next-token ids, a logits checksum, the devices used and the time taken");
+      "run",
+      "compile and run a model (default: the built-in GPT-2-style model) and print "
+      "next-token ids, a logits checksum, the devices used and the time taken");
   add_builtin_model_options(*cmd, o->model);
-  cmd->add_option("--repeat", o->repeat, "runs after compiling once")->capture_default_str()
+  cmd->add_option("--repeat", o->repeat, "runs after compiling once")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->callback([o] { run(*o); });
 }

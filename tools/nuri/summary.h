@@ -14,9 +14,9 @@ namespace nuri::cli {
 std::vector<int64_t> argmax_last(const Tensor& t);
 
 struct Checksum {
-  double sum = 0;       // sum of the values (in double)
-  double abs_sum = 0;   // sum of magnitudes
-  uint64_t fnv1a = 0;   // FNV-1a of the raw bytes: equal only for bitwise-equal outputs
+  double sum = 0;      // sum of the values (in double)
+  double abs_sum = 0;  // sum of magnitudes
+  uint64_t fnv1a = 0;  // FNV-1a of the raw bytes: equal only for bitwise-equal outputs
 };
 Checksum checksum(const Tensor& t);
 std::string format_checksum(const Checksum& c);
