@@ -1,0 +1,51 @@
+// Timing of one PIM channel (a DRAM unit: an HBM pseudo-channel or a GDDR6 channel) running a
+// GEMV kernel, command by command on the DRAM timing model: mode switches, instruction-buffer
+// and vector writes over the bus, all-bank ACT (each bank's activation obeys tRRD and tFAW),
+// all-bank MAC runs (mac_interval apart, closed form), PREA, result reads over the bus, and
+// refreshes that interrupt the work and force a re-activation. All units of a channel work in
+// lockstep on the same column. Times are tCK of the DRAM command clock.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "simulator/dram/channel.h"
+#include "simulator/pim/pim_config.h"
+
+namespace nuri::sim::pim {
+
+struct PimCounts {
+  uint64_t ab_act = 0, ab_pre = 0, mac = 0;  // host commands (all-bank)
+  uint64_t vector_write_bursts = 0, result_read_bursts = 0, crf_write_bursts = 0;
+  uint64_t mode_switches = 0, refreshes = 0;
+  uint64_t bank_acts = 0;  // bank activations (ACT counts per bank)
+  PimCounts& operator+=(const PimCounts& o);
+  PimCounts times(uint64_t n) const;
+  nlohmann::json to_json() const;
+};
+
+struct PhaseSpan {
+  const char* name;
+  int64_t start, end;  // tCK
+};
+
+// Work of one channel: every unit holds `rows` output rows of K elements (units with fewer
+// rows idle in lockstep); `batch` x vectors are processed one after another.
+struct ChannelWork {
+  int64_t rows = 0, cols = 0, batch = 1;
+};
+
+struct ChannelRun {
+  int64_t end_tck = 0;
+  PimCounts counts;
+  dram::UnitCounters dram;
+  std::vector<PhaseSpan> spans;
+};
+
+ChannelRun run_pim_channel(const PimConfig& cfg, const ChannelWork& work, size_t max_spans);
+
+// MAC columns one unit consumes for `rows` x `cols`: per x tile, ceil(tile / lanes) columns per
+// row (the layout pads each tile to whole columns).
+int64_t unit_mac_columns(const PimConfig& cfg, int64_t rows, int64_t cols);
+
+}  // namespace nuri::sim::pim

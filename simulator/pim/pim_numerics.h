@@ -1,0 +1,19 @@
+// The arithmetic of the PIM units for GEMV, bit for bit as modelled (see README "Numerics"):
+// inputs rounded to the input dtype; each product (exact in f32 for f16/bf16 inputs) rounded
+// to the accumulate dtype; per-lane (or, with lane_reduce, adder-tree) accumulation in the
+// accumulate dtype; each readout rounded to the result dtype; the host sums readouts in f32.
+#pragma once
+
+#include <cstdint>
+
+#include "simulator/pim/pim_config.h"
+
+namespace nuri::sim::pim {
+
+// y[M] = W[M x K] (row-major) * x[K].
+void pim_gemv_numerics(const PimConfig& cfg, const float* w, const float* x, int64_t rows,
+                       int64_t cols, float* y);
+
+float round_to(NumType t, float v);
+
+}  // namespace nuri::sim::pim

@@ -1,0 +1,72 @@
+// Built-in PIM presets (embedded JSON). Each names its plain-DRAM baseline preset.
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nuri/error.hpp"
+#include "simulator/pim/pim_config.h"
+
+namespace nuri::sim::pim {
+namespace {
+
+// HBM-PIM (Samsung FIMDRAM / Aquabolt-XL): Kwon et al., ISSCC 2021 paper 25.4 "A 20nm 6GB
+// Function-In-Memory DRAM, Based on HBM2 with a 1.2TFLOPS Programmable Computing Unit Using
+// Bank-Level Parallelism"; Lee et al., ISCA 2021 "Hardware Architecture and Software Stack for
+// PIM Based on Commercial DRAM Technology". One PCU per two banks, 16-lane FP16 SIMD, PCU at
+// 300 MHz = one all-bank MAC per tCCD_L (4 tCK at 1.2 GHz, 2.4 Gb/s HBM2); CRF 32 x 32-bit
+// (128 B), GRF 16 x 256-bit (8 GRF_A + 8 GRF_B), SRF 16 x 16-bit. Base DRAM: our HBM2 preset
+// (16 pseudo-channels x 16 banks -> 128 PCUs). Peak 128 x 16 lanes x 2 flop x 0.3 GHz =
+// 1.229 TFLOPS, the paper's 1.2 TFLOPS. We give every pseudo-channel PCUs (the paper's stack
+// mixes PIM and plain dies); accumulation is FP16 in GRF_B (the PCU is an FP16 unit).
+// mac_pj 1.5: estimate, ~Horowitz ISSCC 2014 45 nm FP16 mul (1.1 pJ) + add (0.4 pJ).
+constexpr const char* kHbmPim = R"json({
+  "name": "HBM-PIM",
+  "source": "Kwon et al. ISSCC 2021 (25.4); Lee et al. ISCA 2021; base DRAM = HBM2 preset",
+  "dram": {"preset": "HBM2"},
+  "banks_per_unit": 2, "lanes": 16, "input": "f16", "accum": "f16", "result": "f16",
+  "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
+  "vector_elems": 128, "acc_rows": 8, "crf_bytes": 128, "mode_switch_by_act": true,
+  "grf_entries": 16, "srf_entries": 16, "mac_pj": 1.5
+})json";
+
+// GDDR6-AiM (SK hynix): Kwon et al., ISSCC 2022 "A 1ynm 1.25V 8Gb 16Gb/s/pin GDDR6-based
+// Accelerator-in-Memory supporting 1TFLOPS MAC Operation and Various Activation Functions for
+// Deep Learning Applications" (JSSC 2023 extended version); Lee et al., Hot Chips 2022 "System
+// Architecture and Software Stack for GDDR6-AiM". One processing unit per bank (2 ch x 16 banks
+// = 32), 16 bf16 multipliers + adder tree, MAC at 1 GHz (every 2 tCK of the 2 GHz CK), 2 KB
+// global buffer per channel holding the broadcast vector (1024 bf16). Peak 32 x 16 x 2 x 1 GHz
+// = 1.024 TFLOPS. Accumulator precision is our assumption (f32), result read out as bf16 (one
+// 32 B burst returns 16 banks' results). Base DRAM: our GDDR6 preset.
+constexpr const char* kAim = R"json({
+  "name": "AiM",
+  "source": "Kwon et al. ISSCC 2022 / JSSC 2023 (GDDR6-AiM); Lee et al. Hot Chips 2022; base DRAM = GDDR6 preset",
+  "dram": {"preset": "GDDR6"},
+  "banks_per_unit": 1, "lanes": 16, "input": "bf16", "accum": "f32", "result": "bf16",
+  "lane_reduce": true, "schedule": "tile_outer", "mac_interval_tck": 2,
+  "vector_elems": 1024, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
+  "grf_entries": 0, "srf_entries": 0, "mac_pj": 1.5
+})json";
+
+const std::map<std::string, const char*>& presets() {
+  static const std::map<std::string, const char*> m = {{"HBM-PIM", kHbmPim}, {"AiM", kAim}};
+  return m;
+}
+
+}  // namespace
+
+PimConfig PimConfig::preset(const std::string& name) {
+  auto it = presets().find(name);
+  if (it == presets().end()) {
+    throw Error("pim: unknown preset '" + name + "' (known: AiM, HBM-PIM)");
+  }
+  return from_json(nlohmann::json::parse(it->second), "pim preset " + name);
+}
+
+std::vector<std::string> PimConfig::preset_names() {
+  std::vector<std::string> n;
+  for (const auto& [k, v] : presets()) n.push_back(k);
+  return n;
+}
+
+}  // namespace nuri::sim::pim

@@ -1,0 +1,128 @@
+// Single commands and short sequences against cycle counts derived by hand from the HBM2
+// preset (tCK at 1.2 GHz): CL 17, CWL 7, tRCD 17, tRP 17, tRAS 40, tRC 57, tCCD_S 2,
+// tCCD_L 4, tRRD_S 4, tRRD_L 6, tFAW 20, tWR 18, tWTR_L 9, tRTP 5, tRFC 420, tREFI 4680,
+// burst = BL4 / 2 beats per tCK = 2 tCK.
+#include <gtest/gtest.h>
+
+#include "simulator/dram/channel.h"
+#include "simulator/dram/dram.h"
+
+using namespace nuri::sim::dram;
+
+namespace {
+DramConfig hbm2() {
+  return DramConfig::preset("HBM2");
+}
+// Address of (unit 0, bank, row, col) under the documented mapping.
+uint64_t addr(const Dram& d, int bank, int64_t row, int col) {
+  return d.map().encode(DramAddress{0, bank, row, col});
+}
+}  // namespace
+
+TEST(DramTiming, ClosedBankReadIsTrcdPlusClPlusBurst) {
+  Dram d(hbm2(), 32, /*refresh=*/false);
+  auto done = d.serve({{0, addr(d, 0, 5, 0), 32, false}});
+  // ACT at 0, RD at tRCD = 17, last beat at 17 + CL 17 + 2 = 36.
+  EXPECT_EQ(done[0], 36);
+  auto s = d.stats();
+  EXPECT_EQ(s.totals.cmds[size_t(Cmd::kAct)], 1u);
+  EXPECT_EQ(s.totals.cmds[size_t(Cmd::kRd)], 1u);
+  EXPECT_EQ(s.totals.row_misses, 1u);
+}
+
+TEST(DramTiming, RowHitSameBankWaitsTccdL) {
+  Dram d(hbm2(), 32, false);
+  auto done = d.serve({{0, addr(d, 0, 5, 0), 32, false}, {0, addr(d, 0, 5, 1), 32, false}});
+  // Second RD at 17 + tCCD_L 4 = 21 -> 21 + 17 + 2 = 40; it is a row hit.
+  EXPECT_EQ(done[0], 36);
+  EXPECT_EQ(done[1], 40);
+  EXPECT_EQ(d.stats().totals.row_hits, 1u);
+}
+
+TEST(DramTiming, RowConflictIsTrasThenTrpThenTrcd) {
+  Dram d(hbm2(), 32, false);
+  auto done = d.serve({{0, addr(d, 0, 5, 0), 32, false}, {0, addr(d, 0, 6, 0), 32, false}});
+  // ACT 0, RD 17; PRE at max(tRAS 40, 17 + tRTP 5) = 40; ACT at max(40 + tRP, tRC) = 57;
+  // RD at 57 + 17 = 74; last beat 74 + 19 = 93.
+  EXPECT_EQ(done[1], 93);
+  EXPECT_EQ(d.stats().totals.row_conflicts, 1u);
+  EXPECT_EQ(d.stats().totals.cmds[size_t(Cmd::kPre)], 1u);
+}
+
+TEST(DramTiming, FifthActivateWaitsForTfaw) {
+  DramConfig c = hbm2();
+  Channel ch(c, false);
+  // Banks 0, 4, 8, 12 are in bank groups 0..3 (tRRD_S = 4 apart); bank 1 is in group 0 again.
+  const int banks[5] = {0, 4, 8, 12, 1};
+  int64_t at[5];
+  for (int i = 0; i < 5; ++i) at[i] = ch.issue(Cmd::kAct, banks[i], 0, 0);
+  EXPECT_EQ(at[0], 0);
+  EXPECT_EQ(at[1], 4);
+  EXPECT_EQ(at[2], 8);
+  EXPECT_EQ(at[3], 12);
+  // tRRD_S would allow 16 and tRRD_L (same group as bank 0) 6, but tFAW: 0 + 20.
+  EXPECT_EQ(at[4], 20);
+}
+
+TEST(DramTiming, ActToActSameGroupIsTrrdL) {
+  Channel ch(hbm2(), false);
+  ch.issue(Cmd::kAct, 0, 0, 0);
+  EXPECT_EQ(ch.issue(Cmd::kAct, 1, 0, 0), 6);   // tRRD_L
+  EXPECT_EQ(ch.issue(Cmd::kAct, 4, 0, 0), 10);  // other group: 6 + tRRD_S
+}
+
+TEST(DramTiming, ColumnSpacingTccdSAcrossGroupsTccdLWithin) {
+  Channel ch(hbm2(), false);
+  ch.issue(Cmd::kAct, 0, 0, 0);                    // group 0
+  ch.issue(Cmd::kAct, 4, 0, 0);                    // group 1, at 4
+  ch.issue(Cmd::kAct, 1, 0, 0);                    // group 0, at max(6, 8) = 8
+  const int64_t r0 = ch.issue(Cmd::kRd, 0, 0, 0);  // at tRCD = 17
+  EXPECT_EQ(r0, 17);
+  EXPECT_EQ(ch.issue(Cmd::kRd, 4, 0, 0), 21);  // col ready 4 + 17 = 21 > 17 + tCCD_S
+  // bank 1: col ready 8 + 17 = 25; tCCD_L from bank 0's RD: 21; tCCD_S from 21: 23 -> 25.
+  EXPECT_EQ(ch.issue(Cmd::kRd, 1, 0, 0), 25);
+  // Back to bank 0 (group 0): tCCD_L from 25 = 29, tCCD_S 27 -> 29.
+  EXPECT_EQ(ch.issue(Cmd::kRd, 0, 0, 0), 29);
+  // bank 4 (group 1): tCCD_S from 29 = 31; group 1's last column at 21 + 4 = 25.
+  EXPECT_EQ(ch.issue(Cmd::kRd, 4, 0, 0), 31);
+}
+
+TEST(DramTiming, WriteToReadSameGroupWaitsTwtrL) {
+  Channel ch(hbm2(), false);
+  ch.issue(Cmd::kAct, 0, 0, 0);
+  const int64_t w = ch.issue(Cmd::kWr, 0, 0, 0);  // 17
+  EXPECT_EQ(w, 17);
+  // RD >= WR + CWL 7 + burst 2 + tWTR_L 9 = 35.
+  EXPECT_EQ(ch.issue(Cmd::kRd, 0, 0, 0), 35);
+  // And PRE after the write waits WR + CWL + burst + tWR = 17 + 7 + 2 + 18 = 44 (> tRAS 40).
+  EXPECT_EQ(ch.earliest(Cmd::kPre, 0), 44);
+}
+
+TEST(DramTiming, ReadToWriteTurnaround) {
+  Channel ch(hbm2(), false);
+  ch.issue(Cmd::kAct, 0, 0, 0);
+  ch.issue(Cmd::kRd, 0, 0, 0);  // 17
+  // WR >= RD + CL 17 + burst 2 + tRTW 2 - CWL 7 = 31.
+  EXPECT_EQ(ch.issue(Cmd::kWr, 0, 0, 0), 31);
+}
+
+TEST(DramTiming, RefreshBlocksAccessForTrfc) {
+  Dram d(hbm2());
+  // A read arriving exactly when the first refresh is due (tREFI = 4680): REF at 4680,
+  // ACT at 4680 + tRFC 420 = 5100, RD at 5117, last beat 5136.
+  auto done = d.serve({{4680, addr(d, 0, 5, 0), 32, false}});
+  EXPECT_EQ(done[0], 5136);
+  EXPECT_EQ(d.stats().totals.cmds[size_t(Cmd::kRef)], 1u);
+}
+
+TEST(DramTiming, RefreshPrechargesOpenRowsFirst) {
+  Dram d(hbm2());
+  // Row opened at 0 (ACT 0, RD 17); the access at 4679 hits (RD 4679, last beat 4698). The one
+  // at 4700 finds the refresh due at 4680: PREA at max(4680, 4679 + tRTP 5) = 4684, REF at
+  // 4684 + tRP 17 = 4701, ACT at 4701 + tRFC 420 = 5121, RD 5138, last beat 5157.
+  auto done = d.serve({{0, addr(d, 0, 5, 0), 32, false},
+                       {4679, addr(d, 0, 5, 1), 32, false},
+                       {4700, addr(d, 0, 5, 2), 32, false}});
+  EXPECT_EQ(done[1], 4679 + 19);
+  EXPECT_EQ(done[2], 5157);
+}
