@@ -46,23 +46,35 @@ std::vector<Tensor> RefProgram::run(const std::vector<Tensor>& inputs) {
   if (inputs.size() != graph_inputs.size())
     throw Error(fmt::format("graph '{}' takes {} inputs, got {}", graph_.name(),
                             graph_inputs.size(), inputs.size()));
+  std::vector<const void*> in;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ir::Value& v = graph_.value(graph_inputs[i]);
     if (inputs[i].dtype() != v.type.dtype || inputs[i].shape() != v.type.shape)
       throw Error(fmt::format("input '{}' must be {}, got {}{}", v.name, ir::type_str(v.type),
                               dtype_name(inputs[i].dtype()), shape_str(inputs[i].shape())));
-    std::memcpy(address(graph_inputs[i]), inputs[i].data(), inputs[i].nbytes());
+    in.push_back(inputs[i].data());
   }
-  for (size_t step = 0; step < order_.size(); ++step)
-    ir::run_reference_node(graph_.node(order_[step]), operands_[step]);
   std::vector<Tensor> outputs;
+  std::vector<void*> out;
   for (ir::ValueId id : graph_.outputs()) {
     const ir::Value& v = graph_.value(id);
-    Tensor t(v.type.dtype, v.type.shape);
-    std::memcpy(t.data(), address(id), t.nbytes());
-    outputs.push_back(std::move(t));
+    outputs.emplace_back(v.type.dtype, v.type.shape);
   }
+  for (Tensor& t : outputs) out.push_back(t.data());
+  run(in, out);
   return outputs;
+}
+
+void RefProgram::run(std::span<const void* const> inputs, std::span<void* const> outputs) {
+  const auto& graph_inputs = graph_.inputs();
+  for (size_t i = 0; i < graph_inputs.size(); ++i)
+    std::memcpy(address(graph_inputs[i]), inputs[i], graph_.value(graph_inputs[i]).type.nbytes());
+  for (size_t step = 0; step < order_.size(); ++step)
+    ir::run_reference_node(graph_.node(order_[step]), operands_[step]);
+  for (size_t i = 0; i < graph_.outputs().size(); ++i) {
+    const ir::ValueId id = graph_.outputs()[i];
+    std::memcpy(outputs[i], address(id), graph_.value(id).type.nbytes());
+  }
 }
 
 }  // namespace nuri::ref

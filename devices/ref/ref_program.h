@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "compiler/ir/graph.h"
@@ -19,6 +20,8 @@ class RefProgram {
 
   // Inputs in the order of graph.inputs(); each must match its input's dtype and shape.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+  // The same on raw buffers holding each input/output's bytes (sizes are the caller's to check).
+  void run(std::span<const void* const> inputs, std::span<void* const> outputs);
 
   const ir::Graph& graph() const { return graph_; }
   const std::vector<ir::NodeId>& order() const { return order_; }

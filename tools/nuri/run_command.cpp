@@ -1,12 +1,12 @@
-// nuri run: compile a model once, run it, print next-token ids, a logits checksum, the
-// device(s) used and the time taken.
+// nuri run: compile a model once on the chosen devices, run it, and print next-token ids, a
+// logits checksum, the devices used and the time taken.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
 
-#include "devices/ref/ref_program.h"
+#include "runtime/session.h"
 #include "tools/nuri/commands.h"
 #include "tools/nuri/summary.h"
 
@@ -16,10 +16,31 @@ namespace {
 struct RunOptions {
   ir::Gpt2Config model;
   int repeat = 1;
+  std::string devices = "cpu";
+  int threads = 0;
+  bool placement = false;
+  bool strict = false;
+  std::vector<std::string> device_options;
+  std::string report, trace;
 };
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+rt::SessionOptions session_options(const RunOptions& o) {
+  rt::SessionOptions s;
+  s.devices = rt::split_list(o.devices);
+  s.strict = o.strict;
+  if (o.threads > 0) s.device_options["cpu"] = fmt::format("threads={}", o.threads);
+  for (const std::string& kv : o.device_options) {  // DEVICE:key=value
+    const auto colon = kv.find(':');
+    if (colon == std::string::npos)
+      throw Error(fmt::format("--device-option '{}' must look like DEVICE:key=value", kv));
+    std::string& opts = s.device_options[kv.substr(0, colon)];
+    opts += (opts.empty() ? "" : ";") + kv.substr(colon + 1);
+  }
+  return s;
 }
 
 void run(const RunOptions& o) {
@@ -27,24 +48,31 @@ void run(const RunOptions& o) {
   ir::Graph graph = ir::build_gpt2(o.model);
   const double build_ms = ms_since(t_build);
   const ir::Gpt2Config& c = o.model;
-  fmt::print(
-      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
-      "{:.2f} M parameters, {} nodes)\n",
-      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
-      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
+  fmt::print("model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
+             "{:.2f} M parameters, {} nodes)\n",
+             graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
+             static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
 
   const auto t_compile = std::chrono::steady_clock::now();
-  ref::RefProgram program(std::move(graph));
+  rt::Session session(std::move(graph), session_options(o));
   const double compile_ms = ms_since(t_compile);
-  fmt::print("devices: ref (reference kernels, 1 thread) ran all {} nodes\n",
-             program.graph().nodes().size());
+  std::vector<std::string> used;
+  for (const std::string& d : session.devices_used()) {
+    size_t nodes = 0;
+    for (size_t id = 0; id < session.graph().nodes().size(); ++id)
+      if (session.devices()[session.plan().target_of_node[id]]->name() == d) ++nodes;
+    used.push_back(fmt::format("{} ({} nodes)", d, nodes));
+  }
+  fmt::print("devices: {}; {} partitions, {} cross-device transfers\n", fmt::join(used, ", "),
+             session.plan().partitions.size(), session.plan().transfers);
+  if (o.placement) fmt::print("{}", session.placement_report());
 
   const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};
   std::vector<Tensor> outputs;
   std::vector<double> run_ms;
   for (int i = 0; i < std::max(o.repeat, 1); ++i) {
     const auto t_run = std::chrono::steady_clock::now();
-    outputs = program.run(inputs);
+    outputs = session.run(inputs);
     run_ms.push_back(ms_since(t_run));
   }
   std::vector<double> sorted = run_ms;
@@ -52,20 +80,24 @@ void run(const RunOptions& o) {
 
   const Tensor& logits = outputs.front();
   const std::vector<int64_t> next = argmax_last(logits);
-  fmt::print("input ids (seed {}): [{}]\n", c.seed,
-             fmt::join(inputs[0].data_as<int64_t>(), inputs[0].data_as<int64_t>() + c.seq, ", "));
+  const auto* ids = inputs[0].data_as<int64_t>();
+  fmt::print("input ids (seed {}): [{}]\n", c.seed, fmt::join(ids, ids + c.seq, ", "));
   fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
   fmt::print("next token after the sequence: {}\n", next.back());
   fmt::print("logits {}{}: {}\n", dtype_name(logits.dtype()), shape_str(logits.shape()),
              format_checksum(checksum(logits)));
-  fmt::print("memory: activation arena {:.1f} KiB (without reuse {:.1f} KiB), weights {:.1f} MiB\n",
-             program.peak_bytes() / 1024.0, program.unshared_bytes() / 1024.0,
-             program.graph().constant_bytes() / 1048576.0);
-  fmt::print(
-      "time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
-      "{:.2f}, {} runs)\n",
-      build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
-      sorted.size());
+  for (const rt::PartitionStats& s : session.last_stats()) {
+    if (s.stats.cycles == 0) continue;
+    fmt::print("simulated on {}: {} cycles at {:.0f} MHz = {:.3f} ms, {:.2f} MiB off-chip, "
+               "{:.3f} mJ\n",
+               s.device, s.stats.cycles, s.stats.clock_hz / 1e6, s.stats.elapsed_ns / 1e6,
+               s.stats.bytes_moved / 1048576.0, s.stats.energy_joules * 1e3);
+  }
+  for (const std::string& f : session.write_reports(o.report, o.trace)) fmt::print("wrote {}\n", f);
+  fmt::print("time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
+             "{:.2f}, {} runs)\n",
+             build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
+             sorted.size());
 }
 
 }  // namespace
@@ -73,13 +105,20 @@ void run(const RunOptions& o) {
 void register_run(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run",
-      "compile and run a model (default: the built-in GPT-2-style model) and print "
-      "next-token ids, a logits checksum, the devices used and the time taken");
+      "run", "compile and run a model (default: the built-in GPT-2-style model) and print "
+             "next-token ids, a logits checksum, the devices used and the time taken");
   add_builtin_model_options(*cmd, o->model);
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--device", o->devices, "devices in priority order, e.g. npu,cpu")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "cpu device threads (0 = physical cores)");
+  cmd->add_flag("--placement", o->placement, "print which node ran where, and why");
+  cmd->add_flag("--strict", o->strict, "fail instead of falling back to another device");
+  cmd->add_option("--device-option", o->device_options, "DEVICE:key=value passed to a device");
+  cmd->add_option("--report", o->report, "write device reports to FILE-STEM.<part>.<device>.json");
+  cmd->add_option("--trace", o->trace, "write Chrome traces to FILE-STEM.<part>.<device>.json");
   cmd->callback([o] { run(*o); });
 }
 

@@ -1,0 +1,45 @@
+// Converting between the C++ graph IR and the device ABI's flat nuri_graph_desc, both ways:
+// the runtime hands partitions to devices as descs; built-in devices turn them back into IR.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "nuri/device.h"
+
+namespace nuri::ir {
+
+// Owns everything a nuri_graph_desc points into. Nodes appear in topological order.
+class GraphDesc {
+ public:
+  explicit GraphDesc(const Graph& graph);
+  GraphDesc(const GraphDesc&) = delete;
+  GraphDesc& operator=(const GraphDesc&) = delete;
+  const nuri_graph_desc* get() const { return &desc_; }
+  // Node index in the desc for a node id of the source graph.
+  size_t desc_index(NodeId id) const { return index_of_node_[id]; }
+
+ private:
+  std::deque<std::string> strings_;
+  std::deque<std::vector<int64_t>> ints_;
+  std::deque<std::vector<double>> floats_;
+  std::deque<std::vector<int32_t>> ids_;
+  std::deque<std::vector<nuri_attr>> attrs_;
+  std::vector<nuri_value_desc> values_;
+  std::vector<nuri_node_desc> nodes_;
+  std::vector<size_t> index_of_node_;
+  std::vector<std::shared_ptr<const Tensor>> keep_alive_;
+  nuri_graph_desc desc_{};
+};
+
+// Rebuilds and verifies a graph from a desc (copies constant data). Throws nuri::Error naming
+// the node or value that is malformed (unknown op, bad indices, bad dtype).
+Graph graph_from_desc(const nuri_graph_desc* desc);
+
+// A one-node graph around node `index` of `desc` (its inputs become graph inputs), for
+// capability and cost queries that need only the node and its operand types.
+Graph node_graph_from_desc(const nuri_graph_desc* desc, size_t index);
+
+}  // namespace nuri::ir

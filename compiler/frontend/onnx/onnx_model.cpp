@@ -1,0 +1,159 @@
+#include "compiler/frontend/onnx/onnx_model.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/onnx_pb.h>
+
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/frontend/onnx/importer.h"
+#include "compiler/frontend/onnx/onnx_tensor.h"
+#include "compiler/passes/pipeline.h"
+#include "nuri/error.hpp"
+
+namespace nuri::onnx {
+
+struct OnnxModel::Proto {
+  ::onnx::ModelProto model;
+};
+
+bool OnnxInput::is_static() const {
+  for (const OnnxDim& d : dims)
+    if (d.size < 0) return false;
+  return true;
+}
+
+Shape OnnxInput::shape_with(int64_t fill) const {
+  Shape s;
+  for (const OnnxDim& d : dims) s.push_back(d.size >= 0 ? d.size : fill);
+  return s;
+}
+
+OnnxModel::OnnxModel() : proto_(std::make_unique<Proto>()) {}
+OnnxModel::OnnxModel(OnnxModel&&) noexcept = default;
+OnnxModel& OnnxModel::operator=(OnnxModel&&) noexcept = default;
+OnnxModel::~OnnxModel() = default;
+
+OnnxModel OnnxModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open the file", path), NURI_ERROR_NOT_FOUND);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in && !in.eof()) throw Error(fmt::format("{}: reading the file failed", path));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return from_bytes(bytes.str(), dir, path);
+}
+
+namespace {
+
+// Checks parsed bytes look like a model, not just any protobuf (random bytes often parse).
+void check_model(const ::onnx::ModelProto& m, const std::string& label) {
+  if (!m.has_graph() || m.ir_version() <= 0 || m.opset_import_size() == 0)
+    throw Error(fmt::format("{}: not an ONNX model (no graph, IR version or opset import)",
+                            label));
+}
+
+int64_t default_opset(const ::onnx::ModelProto& m, const std::string& label) {
+  int64_t opset = -1;
+  for (const auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+  if (opset < 0)
+    throw Error(fmt::format("{}: the model imports no opset of the default ONNX domain", label));
+  if (opset < 13 || opset > 18)
+    throw Error(fmt::format("{}: opset {} of the default domain is not supported (13 to 18 are)",
+                            label, opset));
+  return opset;
+}
+
+OnnxInput input_info(const ::onnx::ValueInfoProto& v, const std::string& label) {
+  OnnxInput in;
+  in.name = v.name();
+  if (!v.type().has_tensor_type())
+    throw Error(fmt::format("{}: input '{}' is not a tensor", label, v.name()));
+  const auto& tt = v.type().tensor_type();
+  const auto dtype = dtype_from_onnx(tt.elem_type());
+  if (!dtype || tt.elem_type() == ::onnx::TensorProto::DOUBLE)
+    throw Error(fmt::format("{}: input '{}' has element type {}, which is not supported", label,
+                            v.name(), onnx_type_name(tt.elem_type())));
+  in.dtype = *dtype;
+  if (!tt.has_shape())
+    throw Error(fmt::format("{}: input '{}' has no shape (its rank must be known)", label,
+                            v.name()));
+  for (const auto& d : tt.shape().dim()) {
+    OnnxDim dim;
+    if (d.has_dim_value()) {
+      if (d.dim_value() < 0)
+        throw Error(fmt::format("{}: input '{}' has a negative dim", label, v.name()));
+      dim.size = d.dim_value();
+    } else if (d.has_dim_param()) {
+      dim.param = d.dim_param();
+    }
+    in.dims.push_back(dim);
+  }
+  return in;
+}
+
+}  // namespace
+
+OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& base_dir,
+                                const std::string& label) {
+  OnnxModel m;
+  m.label_ = label;
+  m.base_dir_ = base_dir;
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    throw Error(fmt::format("{}: the file is over 2 GiB; store the weights as external data",
+                            label));
+  if (!m.proto_->model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    throw Error(fmt::format("{}: not a valid ONNX model (the protobuf does not parse: truncated "
+                            "or corrupt file?)",
+                            label));
+  const ::onnx::ModelProto& p = m.proto_->model;
+  check_model(p, label);
+  m.opset_ = default_opset(p, label);
+  m.graph_name_ = p.graph().name();
+  m.producer_ = p.producer_name() + (p.producer_version().empty() ? "" : " " + p.producer_version());
+  std::set<std::string> initializers;
+  for (const auto& init : p.graph().initializer()) initializers.insert(init.name());
+  for (const auto& v : p.graph().input())
+    if (!initializers.count(v.name())) m.inputs_.push_back(input_info(v, label));
+  for (const auto& v : p.graph().output()) m.outputs_.push_back(v.name());
+  if (m.outputs_.empty()) throw Error(fmt::format("{}: the graph has no outputs", label));
+  return m;
+}
+
+std::map<std::string, int64_t> OnnxModel::op_histogram() const {
+  std::map<std::string, int64_t> h;
+  for (const auto& n : proto_->model.graph().node())
+    ++h[n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type()
+                                                       : n.domain() + "::" + n.op_type()];
+  return h;
+}
+
+InputShapes OnnxModel::default_shapes(int64_t fill) const {
+  InputShapes s;
+  for (const OnnxInput& in : inputs_) s[in.name] = in.shape_with(fill);
+  return s;
+}
+
+ir::Graph OnnxModel::specialize(const InputShapes& shapes, const ImportOptions& options) const {
+  Importer importer(opset_, base_dir_, label_);
+  ir::Graph g = importer.import(proto_->model.graph(), inputs_, shapes);
+  try {
+    if (options.fuse)
+      ir::fusion_pipeline().run(g);
+    else
+      ir::cleanup_pipeline().run(g);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", label_, e.what()), e.status());
+  }
+  return g;
+}
+
+}  // namespace nuri::onnx

@@ -1,0 +1,185 @@
+#include "compiler/frontend/onnx/onnx_tensor.h"
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "nuri/error.hpp"
+
+namespace nuri::onnx {
+namespace {
+
+using ::onnx::TensorProto;
+
+[[noreturn]] void fail(const TensorProto& p, const std::string& msg) {
+  throw Error(fmt::format("onnx tensor '{}': {}", p.name(), msg));
+}
+
+// Reads [offset, offset+length) of an external-data file next to the model.
+std::string read_external(const TensorProto& p, const std::string& base_dir, size_t want) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    try {
+      if (kv.key() == "location") location = kv.value();
+      if (kv.key() == "offset") offset = std::stoll(kv.value());
+      if (kv.key() == "length") length = std::stoll(kv.value());
+    } catch (const std::exception&) {
+      fail(p, fmt::format("external data entry '{}' has a bad value '{}'", kv.key(), kv.value()));
+    }
+  }
+  if (location.empty()) fail(p, "external data has no location");
+  if (base_dir.empty())
+    fail(p, fmt::format("external data '{}' needs the model's folder (load from a file)",
+                        location));
+  const std::filesystem::path rel(location);
+  if (rel.is_absolute() || location.find("..") != std::string::npos)
+    fail(p, fmt::format("external data location '{}' must be a path inside the model's folder",
+                        location));
+  if (offset < 0 || (length >= 0 && static_cast<size_t>(length) != want))
+    fail(p, fmt::format("external data '{}': offset {} / length {} do not fit {} bytes",
+                        location, offset, length, want));
+  const std::filesystem::path path = std::filesystem::path(base_dir) / rel;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(p, fmt::format("external data file '{}' cannot be opened", path.string()));
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<int64_t>(in.tellg());
+  if (offset + static_cast<int64_t>(want) > size)
+    fail(p, fmt::format("external data file '{}' has {} bytes; the tensor needs bytes [{}, {})",
+                        path.string(), size, offset, offset + static_cast<int64_t>(want)));
+  std::string bytes(want, '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), static_cast<std::streamsize>(want));
+  if (!in) fail(p, fmt::format("reading external data file '{}' failed", path.string()));
+  return bytes;
+}
+
+template <typename Src, typename Dst>
+void copy_field(const TensorProto& p, const google::protobuf::RepeatedField<Src>& field,
+                Tensor& t, const char* field_name) {
+  if (field.size() != t.numel())
+    fail(p, fmt::format("{} holds {} values, expected {} for shape {}", field_name, field.size(),
+                        t.numel(), shape_str(t.shape())));
+  Dst* dst = t.data_as<Dst>();
+  for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<Dst>(field.Get(i));
+}
+
+int64_t typed_count(const TensorProto& p) {
+  switch (p.data_type()) {
+    case TensorProto::FLOAT: return p.float_data_size();
+    case TensorProto::DOUBLE: return p.double_data_size();
+    case TensorProto::INT64: return p.int64_data_size();
+    default: return p.int32_data_size();
+  }
+}
+
+}  // namespace
+
+void copy_typed(const TensorProto& p, Tensor& t);
+
+std::optional<DType> dtype_from_onnx(int32_t elem_type) {
+  switch (elem_type) {
+    case TensorProto::FLOAT: return DType::F32;
+    case TensorProto::DOUBLE: return DType::F32;
+    case TensorProto::FLOAT16: return DType::F16;
+    case TensorProto::BFLOAT16: return DType::BF16;
+    case TensorProto::INT8: return DType::I8;
+    case TensorProto::INT32: return DType::I32;
+    case TensorProto::INT64: return DType::I64;
+    case TensorProto::BOOL: return DType::Bool;
+    default: return std::nullopt;
+  }
+}
+
+std::string onnx_type_name(int32_t elem_type) {
+  if (TensorProto::DataType_IsValid(elem_type))
+    return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(elem_type));
+  return fmt::format("type#{}", elem_type);
+}
+
+int64_t checked_numel(const Shape& shape, const std::string& what, int64_t limit) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error(fmt::format("{}: negative dimension in shape {}", what, shape_str(shape)));
+    if (d != 0 && n > limit / d)
+      throw Error(fmt::format("{}: shape {} is too large (over {} elements)", what,
+                              shape_str(shape), limit));
+    n *= d;
+  }
+  return n;
+}
+
+Tensor tensor_from_proto(const TensorProto& p, const std::string& base_dir) {
+  const auto dtype = dtype_from_onnx(p.data_type());
+  if (!dtype)
+    fail(p, fmt::format("element type {} is not supported (f32, f64, f16, bf16, int8, int32, "
+                        "int64, bool are)",
+                        onnx_type_name(p.data_type())));
+  if (p.has_segment()) fail(p, "segmented tensors are not supported");
+  Shape shape(p.dims().begin(), p.dims().end());
+  const int64_t numel = checked_numel(shape, fmt::format("onnx tensor '{}'", p.name()));
+  const bool is_double = p.data_type() == TensorProto::DOUBLE;
+  const size_t file_elem = is_double ? 8 : dtype_size(*dtype);
+  const size_t want = static_cast<size_t>(numel) * file_elem;
+  const bool external_data = p.data_location() == TensorProto::EXTERNAL;
+  // Check that the data is there before allocating, so a corrupt shape cannot exhaust memory.
+  if (!external_data && p.has_raw_data() && p.raw_data().size() != want)
+    fail(p, fmt::format("raw data has {} bytes, expected {} for {}{}", p.raw_data().size(), want,
+                        onnx_type_name(p.data_type()), shape_str(shape)));
+  if (!external_data && !p.has_raw_data() && typed_count(p) != numel)
+    fail(p, fmt::format("holds {} values, expected {} for shape {}", typed_count(p), numel,
+                        shape_str(shape)));
+  std::string external;
+  if (external_data) external = read_external(p, base_dir, want);
+  Tensor t(*dtype, shape);
+
+  const std::string* raw = nullptr;
+  if (external_data) {
+    raw = &external;
+  } else if (p.has_raw_data()) {
+    raw = &p.raw_data();
+  }
+  if (raw) {
+    if (raw->size() != want)
+      fail(p, fmt::format("raw data has {} bytes, expected {} for {}{}", raw->size(), want,
+                          onnx_type_name(p.data_type()), shape_str(shape)));
+    if (is_double) {
+      float* dst = t.data_as<float>();
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        double d;
+        std::memcpy(&d, raw->data() + i * 8, 8);
+        dst[i] = static_cast<float>(d);
+      }
+    } else if (want > 0) {
+      std::memcpy(t.data(), raw->data(), want);
+    }
+  } else {
+    copy_typed(p, t);
+  }
+  if (*dtype == DType::Bool) {  // any nonzero byte is true; keep bools canonical (0/1)
+    auto* b = t.data_as<uint8_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
+  }
+  return t;
+}
+
+void copy_typed(const TensorProto& p, Tensor& t) {
+  switch (p.data_type()) {
+    case TensorProto::FLOAT: copy_field<float, float>(p, p.float_data(), t, "float_data"); break;
+    case TensorProto::DOUBLE: copy_field<double, float>(p, p.double_data(), t, "double_data"); break;
+    case TensorProto::INT64: copy_field<int64_t, int64_t>(p, p.int64_data(), t, "int64_data"); break;
+    case TensorProto::INT32: copy_field<int32_t, int32_t>(p, p.int32_data(), t, "int32_data"); break;
+    case TensorProto::INT8: copy_field<int32_t, int8_t>(p, p.int32_data(), t, "int32_data"); break;
+    case TensorProto::BOOL: copy_field<int32_t, uint8_t>(p, p.int32_data(), t, "int32_data"); break;
+    case TensorProto::FLOAT16:
+    case TensorProto::BFLOAT16:
+      copy_field<int32_t, uint16_t>(p, p.int32_data(), t, "int32_data");
+      break;
+    default: fail(p, "has no data");
+  }
+}
+
+}  // namespace nuri::onnx

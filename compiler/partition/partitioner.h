@@ -1,0 +1,50 @@
+// Assigns every node to a device and cuts the graph into partitions: capability first
+// (supports_op), then the devices' cost estimates; ops no preferred device supports fall back
+// down the priority list (cpu last). Contiguous runs on one device become one partition.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+
+namespace nuri::ir {
+
+struct PartitionTarget {
+  std::string name;
+  std::function<bool(NodeId)> supports;
+  std::function<std::optional<double>(NodeId)> cost_seconds;  // may be empty
+};
+
+struct PartitionOptions {
+  // Fail instead of falling back when the first target does not support a node.
+  bool strict = false;
+};
+
+struct Partition {
+  int target = 0;
+  std::vector<NodeId> nodes;  // in execution order
+};
+
+struct PartitionPlan {
+  std::vector<Partition> partitions;  // in execution order
+  std::vector<int> target_of_node;    // by NodeId
+  std::vector<std::string> reason_of_node;
+  int64_t transfers = 0;        // (value, consuming device) pairs crossing devices
+  size_t transfer_bytes = 0;
+};
+
+// Throws nuri::Error naming the node, its op and the devices tried when no target supports a
+// node, or (strict) when the first target does not.
+PartitionPlan partition_graph(const Graph& graph, const std::vector<PartitionTarget>& targets,
+                              const PartitionOptions& options = {});
+
+// The partition as a standalone graph: inputs are the values it reads but does not produce
+// (in first-use order), constants are shared, outputs are the values it produces that the
+// rest of the graph (or the graph's outputs) needs.
+Graph extract_partition(const Graph& graph, const std::vector<NodeId>& nodes,
+                        const std::string& name);
+
+}  // namespace nuri::ir

@@ -1,0 +1,12 @@
+// Nuri's built-in devices, registered through the same ABI table a plugin exports. Adding a
+// device: one line here and its folder under devices/.
+#include "devices/ref/ref_device.h"
+#include "runtime/registry.h"
+
+namespace nuri::rt {
+
+void register_builtin_devices(DeviceRegistry& registry) {
+  registry.add(ref::ref_device_api(), "built-in");
+}
+
+}  // namespace nuri::rt

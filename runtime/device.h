@@ -1,0 +1,90 @@
+// C++ handles over a device reached through the C ABI table. Every failing call becomes a
+// nuri::Error that names the device, where it came from (built-in or plugin path) and the call.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nuri/device.h"
+#include "nuri/error.hpp"
+
+namespace nuri::rt {
+
+class Device;
+
+class DeviceBuffer {
+ public:
+  DeviceBuffer(std::shared_ptr<Device> device, nuri_buffer_impl* impl, uint64_t bytes)
+      : device_(std::move(device)), impl_(impl), bytes_(bytes) {}
+  ~DeviceBuffer();
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  nuri_buffer_impl* impl() const { return impl_; }
+  uint64_t size() const { return bytes_; }
+  Device& device() const { return *device_; }
+
+ private:
+  std::shared_ptr<Device> device_;
+  nuri_buffer_impl* impl_;
+  uint64_t bytes_;
+};
+
+class DeviceExecutable {
+ public:
+  DeviceExecutable(std::shared_ptr<Device> device, nuri_executable_impl* impl)
+      : device_(std::move(device)), impl_(impl) {}
+  ~DeviceExecutable();
+  DeviceExecutable(const DeviceExecutable&) = delete;
+  DeviceExecutable& operator=(const DeviceExecutable&) = delete;
+  nuri_executable_impl* impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<Device> device_;
+  nuri_executable_impl* impl_;
+};
+
+class Device : public std::enable_shared_from_this<Device> {
+ public:
+  // Takes ownership of impl (destroyed with the device). `api` is a validated, zero-extended copy.
+  Device(std::shared_ptr<const nuri_device_api> api, nuri_device_impl* impl, std::string origin);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& origin() const { return origin_; }
+  const nuri_device_properties& properties() const { return props_; }
+  std::string kind_name() const;
+
+  bool supports(const nuri_graph_desc* graph, size_t node);
+  std::optional<double> estimate_cost(const nuri_graph_desc* graph, size_t node);
+
+  std::unique_ptr<DeviceBuffer> alloc(uint64_t bytes);
+  void write(DeviceBuffer& buf, const void* src, uint64_t bytes);
+  void read(DeviceBuffer& buf, void* dst, uint64_t bytes);
+  void copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes);
+
+  std::unique_ptr<DeviceExecutable> compile(const nuri_graph_desc* partition);
+  // Executes and waits for completion.
+  void execute(DeviceExecutable& exe, const std::vector<DeviceBuffer*>& inputs,
+               const std::vector<DeviceBuffer*>& outputs);
+  nuri_exec_stats stats(DeviceExecutable& exe);
+  bool can_write_reports() const { return api_->executable_write_report != nullptr; }
+  void write_report(DeviceExecutable& exe, const char* report_path, const char* trace_path);
+
+  const nuri_device_api& api() const { return *api_; }
+  nuri_device_impl* impl() const { return impl_; }
+
+ private:
+  void check(nuri_status status, const nuri_error& err, const char* call) const;
+
+  std::shared_ptr<const nuri_device_api> api_;
+  nuri_device_impl* impl_;
+  std::string origin_;
+  std::string name_;
+  nuri_device_properties props_{};
+};
+
+}  // namespace nuri::rt

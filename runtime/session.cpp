@@ -1,0 +1,198 @@
+#include "runtime/session.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "compiler/ir/verifier.h"
+
+namespace nuri::rt {
+
+std::vector<std::string> split_list(const std::string& list, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// One partition compiled on its device, with its buffers allocated once.
+struct Session::CompiledPartition {
+  int device = 0;
+  ir::Graph graph;
+  std::unique_ptr<ir::GraphDesc> desc;
+  std::unique_ptr<DeviceExecutable> exe;
+  std::vector<ir::ValueId> inputs;   // ids in the session graph
+  std::vector<ir::ValueId> outputs;  // ids in the session graph
+  std::vector<std::unique_ptr<DeviceBuffer>> in_bufs, out_bufs;
+};
+
+Session::~Session() = default;
+
+Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& registry)
+    : graph_(std::move(graph)), options_(std::move(options)) {
+  ir::verify(graph_);
+  std::vector<std::string> names = options_.devices;
+  if (names.empty()) throw Error("session: no devices given");
+  // The fallback device goes last; the reference device stands in where no cpu is built.
+  std::string fallback = options_.fallback_device;
+  if (!fallback.empty() && !registry.has(fallback)) fallback = "ref";
+  if (!options_.strict && !fallback.empty() &&
+      std::find(names.begin(), names.end(), fallback) == names.end())
+    names.push_back(fallback);
+  for (const std::string& n : names) {
+    auto it = options_.device_options.find(n);
+    devices_.push_back(registry.create(n, it == options_.device_options.end() ? "" : it->second));
+  }
+  // Place: ask each device about each node of the whole graph.
+  const ir::GraphDesc whole(graph_);
+  std::vector<ir::PartitionTarget> targets;
+  for (auto& dev : devices_) {
+    Device* d = dev.get();
+    targets.push_back({d->name(),
+                       [d, &whole](ir::NodeId id) { return d->supports(whole.get(), whole.desc_index(id)); },
+                       [d, &whole](ir::NodeId id) { return d->estimate_cost(whole.get(), whole.desc_index(id)); }});
+  }
+  plan_ = ir::partition_graph(graph_, targets, {options_.strict});
+  // Compile each partition once and allocate its buffers.
+  for (size_t p = 0; p < plan_.partitions.size(); ++p) {
+    const ir::Partition& part = plan_.partitions[p];
+    auto cp = std::make_unique<CompiledPartition>();
+    cp->device = part.target;
+    Device& dev = *devices_[part.target];
+    cp->graph = ir::extract_partition(graph_, part.nodes,
+                                      fmt::format("{}.part{}.{}", graph_.name(), p, dev.name()));
+    for (ir::ValueId v : cp->graph.inputs())
+      cp->inputs.push_back(*graph_.find_value(cp->graph.value(v).name));
+    for (ir::ValueId v : cp->graph.outputs())
+      cp->outputs.push_back(*graph_.find_value(cp->graph.value(v).name));
+    cp->desc = std::make_unique<ir::GraphDesc>(cp->graph);
+    cp->exe = dev.compile(cp->desc->get());
+    for (ir::ValueId v : cp->inputs) cp->in_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
+    for (ir::ValueId v : cp->outputs)
+      cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
+    parts_.push_back(std::move(cp));
+  }
+}
+
+std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
+  const auto& gin = graph_.inputs();
+  if (inputs.size() != gin.size())
+    throw Error(fmt::format("graph '{}' takes {} inputs, got {}", graph_.name(), gin.size(),
+                            inputs.size()));
+  std::vector<const Tensor*> host(graph_.values().size(), nullptr);
+  for (size_t i = 0; i < gin.size(); ++i) {
+    const ir::Value& v = graph_.value(gin[i]);
+    if (inputs[i].dtype() != v.type.dtype || inputs[i].shape() != v.type.shape)
+      throw Error(fmt::format("input '{}' must be {}, got {}{}", v.name, ir::type_str(v.type),
+                              dtype_name(inputs[i].dtype()), shape_str(inputs[i].shape())));
+    host[gin[i]] = &inputs[i];
+  }
+  // Where each value was last produced: (partition, output index).
+  std::vector<std::pair<int, int>> produced(graph_.values().size(), {-1, -1});
+  std::vector<std::byte> staging;
+  transfer_bytes_last_ = 0;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    CompiledPartition& cp = *parts_[p];
+    Device& dev = *devices_[cp.device];
+    for (size_t i = 0; i < cp.inputs.size(); ++i) {
+      const ir::ValueId v = cp.inputs[i];
+      const size_t bytes = graph_.value(v).type.nbytes();
+      DeviceBuffer& dst = *cp.in_bufs[i];
+      if (host[v]) {
+        dev.write(dst, host[v]->data(), bytes);
+        continue;
+      }
+      const auto [src_part, src_out] = produced[v];
+      if (src_part < 0) throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
+      CompiledPartition& sp = *parts_[src_part];
+      DeviceBuffer& src = *sp.out_bufs[src_out];
+      if (sp.device == cp.device) {
+        dev.copy(src, dst, bytes);  // same device: device-to-device
+      } else {
+        staging.resize(bytes);
+        devices_[sp.device]->read(src, staging.data(), bytes);
+        dev.write(dst, staging.data(), bytes);
+        transfer_bytes_last_ += bytes;
+      }
+    }
+    std::vector<DeviceBuffer*> ins, outs;
+    for (auto& b : cp.in_bufs) ins.push_back(b.get());
+    for (auto& b : cp.out_bufs) outs.push_back(b.get());
+    dev.execute(*cp.exe, ins, outs);
+    for (size_t o = 0; o < cp.outputs.size(); ++o)
+      produced[cp.outputs[o]] = {static_cast<int>(p), static_cast<int>(o)};
+  }
+  std::vector<Tensor> outputs;
+  for (ir::ValueId id : graph_.outputs()) {
+    const ir::Value& v = graph_.value(id);
+    Tensor t(v.type.dtype, v.type.shape);
+    if (host[id]) {
+      std::memcpy(t.data(), host[id]->data(), t.nbytes());
+    } else if (v.kind == ir::ValueKind::Constant && v.data) {
+      std::memcpy(t.data(), v.data->data(), t.nbytes());
+    } else {
+      const auto [p, o] = produced[id];
+      devices_[parts_[p]->device]->read(*parts_[p]->out_bufs[o], t.data(), t.nbytes());
+    }
+    outputs.push_back(std::move(t));
+  }
+  return outputs;
+}
+
+std::string Session::placement_report() const {
+  std::string out = fmt::format("placement of '{}': {} nodes in {} partitions, {} cross-device "
+                                "transfers ({:.1f} KiB per run)\n",
+                                graph_.name(), graph_.nodes().size(), plan_.partitions.size(),
+                                plan_.transfers, plan_.transfer_bytes / 1024.0);
+  for (size_t p = 0; p < plan_.partitions.size(); ++p) {
+    const ir::Partition& part = plan_.partitions[p];
+    out += fmt::format("  partition {} on {} ({} nodes)\n", p, devices_[part.target]->name(),
+                       part.nodes.size());
+    for (ir::NodeId id : part.nodes) {
+      const ir::Node& n = graph_.node(id);
+      out += fmt::format("    {:<28} {:<16} {:<6} {}\n", n.name, ir::op_name(n.op),
+                         devices_[part.target]->name(), plan_.reason_of_node[id]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Session::devices_used() const {
+  std::vector<std::string> used;
+  for (const auto& part : plan_.partitions) {
+    const std::string& n = devices_[part.target]->name();
+    if (std::find(used.begin(), used.end(), n) == used.end()) used.push_back(n);
+  }
+  return used;
+}
+
+std::vector<PartitionStats> Session::last_stats() {
+  std::vector<PartitionStats> out;
+  for (auto& cp : parts_)
+    out.push_back({devices_[cp->device]->name(), cp->graph.nodes().size(),
+                   devices_[cp->device]->stats(*cp->exe)});
+  return out;
+}
+
+std::vector<std::string> Session::write_reports(const std::string& report_stem,
+                                                const std::string& trace_stem) {
+  std::vector<std::string> written;
+  if (report_stem.empty() && trace_stem.empty()) return written;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    Device& dev = *devices_[parts_[p]->device];
+    if (!dev.can_write_reports()) continue;
+    const std::string suffix = fmt::format(".{}.{}.json", p, dev.name());
+    const std::string report = report_stem.empty() ? "" : report_stem + suffix;
+    const std::string trace = trace_stem.empty() ? "" : trace_stem + suffix;
+    dev.write_report(*parts_[p]->exe, report.empty() ? nullptr : report.c_str(),
+                     trace.empty() ? nullptr : trace.c_str());
+    if (!report.empty()) written.push_back(report);
+    if (!trace.empty()) written.push_back(trace);
+  }
+  return written;
+}
+
+}  // namespace nuri::rt

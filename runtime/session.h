@@ -1,0 +1,69 @@
+// A session: a graph placed on devices, compiled once, run many times on new inputs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/abi/graph_desc.h"
+#include "compiler/ir/graph.h"
+#include "compiler/partition/partitioner.h"
+#include "runtime/registry.h"
+
+namespace nuri::rt {
+
+struct SessionOptions {
+  // Devices in priority order. Ops none of them supports fall back to `fallback_device`
+  // (appended last) unless strict.
+  std::vector<std::string> devices{"cpu"};
+  std::string fallback_device = "cpu";
+  bool strict = false;  // fail instead of falling back
+  // Per-device options passed to device_create ("threads=2", "config=large", ...).
+  std::map<std::string, std::string> device_options;
+};
+
+struct PartitionStats {
+  std::string device;
+  size_t nodes = 0;
+  nuri_exec_stats stats{};
+};
+
+class Session {
+ public:
+  Session(ir::Graph graph, SessionOptions options,
+          DeviceRegistry& registry = DeviceRegistry::global());
+  ~Session();
+
+  // Inputs in graph input order; each must match its input's dtype and shape.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+
+  const ir::Graph& graph() const { return graph_; }
+  const ir::PartitionPlan& plan() const { return plan_; }
+  const std::vector<std::shared_ptr<Device>>& devices() const { return devices_; }
+  // Which node ran where and why, partitions, and the transfers between devices.
+  std::string placement_report() const;
+  // Per partition, the device's stats for the last run.
+  std::vector<PartitionStats> last_stats();
+  uint64_t transferred_bytes_last_run() const { return transfer_bytes_last_; }
+  // Devices that used (names), in first-use order.
+  std::vector<std::string> devices_used() const;
+  // Writes each partition's device report / trace (devices that support it) as
+  // <stem>.<index>.<device>.json; returns the files written.
+  std::vector<std::string> write_reports(const std::string& report_stem,
+                                         const std::string& trace_stem);
+
+ private:
+  struct CompiledPartition;
+  ir::Graph graph_;
+  SessionOptions options_;
+  std::vector<std::shared_ptr<Device>> devices_;
+  ir::PartitionPlan plan_;
+  std::vector<std::unique_ptr<CompiledPartition>> parts_;
+  uint64_t transfer_bytes_last_ = 0;
+};
+
+// "a,b" -> {"a", "b"}
+std::vector<std::string> split_list(const std::string& list, char sep = ',');
+
+}  // namespace nuri::rt
