@@ -24,14 +24,14 @@ PartitionPlan partition_graph(const Graph& graph, const std::vector<PartitionTar
       else
         refused.push_back(targets[t].name);
     }
-    if (capable.empty())
-      throw Error(fmt::format("no device supports node '{}' ({}); tried {}", n.name,
-                              op_name(n.op), fmt::join(refused, ", ")),
-                  NURI_ERROR_UNSUPPORTED);
-    if (options.strict && capable.front() != 0)
+    if (options.strict && (capable.empty() || capable.front() != 0))
       throw Error(fmt::format("strict placement: device '{}' does not support node '{}' ({}) "
                               "and fallback is disabled",
                               targets[0].name, n.name, op_name(n.op)),
+                  NURI_ERROR_UNSUPPORTED);
+    if (capable.empty())
+      throw Error(fmt::format("no device supports node '{}' ({}); tried {}", n.name,
+                              op_name(n.op), fmt::join(refused, ", ")),
                   NURI_ERROR_UNSUPPORTED);
     // Among capable devices, the cheapest estimate wins; without estimates, priority order.
     int chosen = capable.front();

@@ -1,0 +1,107 @@
+// The registry: built-ins through the ABI table, plugins by path and NURI_PLUGIN_PATH, and the
+// clear errors of broken plugins.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/registry.h"
+#include "tests/runtime/plugin_paths.h"
+
+namespace nuri::rt {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+TEST(Registry, BuiltinsComeThroughTheAbiTable) {
+  DeviceRegistry reg;
+  register_builtin_devices(reg);
+  ASSERT_TRUE(reg.has("ref"));
+  EXPECT_EQ(reg.origin("ref"), "built-in");
+  auto dev = reg.create("ref");
+  EXPECT_EQ(dev->name(), "ref");
+  EXPECT_EQ(dev->kind_name(), "cpu");
+}
+
+TEST(Registry, LoadsThePluginByPath) {
+  DeviceRegistry reg;
+  EXPECT_EQ(reg.load_plugin(plugin_path("nuri_acme")), "acme");
+  auto dev = reg.create("acme");
+  EXPECT_EQ(dev->properties().memory_bytes, 64ull << 20);
+  EXPECT_THAT(dev->origin(), HasSubstr("libnuri_acme.so"));
+  // Loading it twice is a clear error, not a silent replacement.
+  EXPECT_THAT([&] { reg.load_plugin(plugin_path("nuri_acme")); },
+              ThrowsMessage<Error>(HasSubstr("a device named 'acme' is already registered")));
+}
+
+TEST(Registry, RejectsAPluginOfAnotherAbiMajor) {
+  DeviceRegistry reg;
+  const std::string path = plugin_path("nuri_acme_wrong_abi");
+  EXPECT_THAT([&] { reg.load_plugin(path); },
+              ThrowsMessage<Error>(AllOf(HasSubstr(path), HasSubstr("built for device ABI 2.0"),
+                                         HasSubstr("implements ABI 1.0"))));
+  EXPECT_FALSE(reg.has("acme"));
+}
+
+TEST(Registry, RejectsAPluginMissingRequiredEntries) {
+  DeviceRegistry reg;
+  EXPECT_THAT([&] { reg.load_plugin(plugin_path("nuri_acme_missing_entries")); },
+              ThrowsMessage<Error>(HasSubstr("required entries missing: compile, execute")));
+}
+
+TEST(Registry, RejectsTablesTooSmallOrNull) {
+  DeviceRegistry reg;
+  nuri_device_api tiny{};
+  tiny.struct_size = 16;
+  tiny.abi_major = NURI_DEVICE_ABI_MAJOR;
+  EXPECT_THAT([&] { reg.add(&tiny, "test"); }, ThrowsMessage<Error>(HasSubstr("smaller than")));
+  EXPECT_THAT([&] { reg.add(nullptr, "test"); }, ThrowsMessage<Error>(HasSubstr("no table")));
+}
+
+TEST(Registry, FilesThatAreNotPlugins) {
+  DeviceRegistry reg;
+  EXPECT_THAT([&] { reg.load_plugin("/nonexistent/libx.so"); },
+              ThrowsMessage<Error>(HasSubstr("cannot load device plugin '/nonexistent/libx.so'")));
+  const auto bogus = std::filesystem::temp_directory_path() / "nuri_not_a_plugin.so";
+  std::ofstream(bogus) << "not an ELF file";
+  EXPECT_THAT([&] { reg.load_plugin(bogus.string()); },
+              ThrowsMessage<Error>(HasSubstr("cannot load device plugin")));
+  EXPECT_THAT([&] { reg.load_plugin("libm.so.6"); },
+              ThrowsMessage<Error>(HasSubstr("is not a Nuri device plugin")));
+}
+
+TEST(Registry, PluginPathLoadsGoodPluginsAndReportsBadOnes) {
+  DeviceRegistry reg;
+  const auto errors = reg.load_plugin_path(plugin_path("nuri_acme") + ":" +
+                                           plugin_path("nuri_acme_wrong_abi"));
+  EXPECT_TRUE(reg.has("acme"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("nuri_acme_wrong_abi"));
+}
+
+TEST(Registry, UnknownDeviceNamesTheAvailableOnes) {
+  DeviceRegistry reg;
+  register_builtin_devices(reg);
+  EXPECT_THAT([&] { reg.create("tpu9"); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("no device named 'tpu9'"), HasSubstr("ref"))));
+}
+
+TEST(Registry, BufferLargerThanDeviceMemoryIsAClearError) {
+  DeviceRegistry reg;
+  reg.load_plugin(plugin_path("nuri_acme"));
+  auto dev = reg.create("acme");
+  EXPECT_THAT([&] { dev->alloc(65ull << 20); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("device 'acme'"), HasSubstr("buffer_alloc"),
+                                         HasSubstr("out of device memory"))));
+  auto ok = dev->alloc(1 << 20);  // the device is still usable
+  std::vector<float> v(4, 2.0f), back(4);
+  dev->write(*ok, v.data(), 16);
+  dev->read(*ok, back.data(), 16);
+  EXPECT_EQ(back, v);
+}
+
+}  // namespace
+}  // namespace nuri::rt
