@@ -26,17 +26,20 @@ nuri_tensor describe(const nuri::ir::Value& v) {
 void check_tensor(const nuri_tensor& t, const nuri::ir::Value& v, const char* what) {
   const nuri::Shape shape(t.dims, t.dims + std::max(t.rank, 0));
   if (static_cast<nuri::DType>(t.dtype) != v.type.dtype || shape != v.type.shape)
-    throw nuri::Error(std::string(what) + " '" + v.name + "' must be " + nuri::ir::type_str(v.type) +
-                      ", got " + nuri::dtype_name(static_cast<nuri::DType>(t.dtype)) +
-                      nuri::shape_str(shape));
-  if (!t.data && v.type.nbytes()) throw nuri::Error(std::string(what) + " '" + v.name + "' has no data");
+    throw nuri::Error(std::string(what) + " '" + v.name + "' must be " +
+                      nuri::ir::type_str(v.type) + ", got " +
+                      nuri::dtype_name(static_cast<nuri::DType>(t.dtype)) + nuri::shape_str(shape));
+  if (!t.data && v.type.nbytes())
+    throw nuri::Error(std::string(what) + " '" + v.name + "' has no data");
 }
 
 }  // namespace
 
 extern "C" {
 
-size_t nuri_device_count(void) { return nuri::rt::DeviceRegistry::global().names().size(); }
+size_t nuri_device_count(void) {
+  return nuri::rt::DeviceRegistry::global().names().size();
+}
 
 const char* nuri_device_name(size_t index) {
   static std::vector<std::string> names;
@@ -62,7 +65,9 @@ nuri_status nuri_model_create_gpt2(int64_t layers, int64_t d_model, int64_t head
   });
 }
 
-void nuri_model_destroy(nuri_model* model) { delete model; }
+void nuri_model_destroy(nuri_model* model) {
+  delete model;
+}
 
 nuri_status nuri_session_create(const nuri_model* model, const char* devices, int32_t strict,
                                 nuri_session** out, nuri_error* err) {
@@ -75,9 +80,13 @@ nuri_status nuri_session_create(const nuri_model* model, const char* devices, in
   });
 }
 
-void nuri_session_destroy(nuri_session* session) { delete session; }
+void nuri_session_destroy(nuri_session* session) {
+  delete session;
+}
 
-size_t nuri_session_num_inputs(const nuri_session* s) { return s->session->graph().inputs().size(); }
+size_t nuri_session_num_inputs(const nuri_session* s) {
+  return s->session->graph().inputs().size();
+}
 size_t nuri_session_num_outputs(const nuri_session* s) {
   return s->session->graph().outputs().size();
 }
@@ -119,9 +128,11 @@ nuri_status nuri_session_run(nuri_session* s, const nuri_tensor* inputs, size_t 
       std::memcpy(t.data(), inputs[i].data, t.nbytes());
       in.push_back(std::move(t));
     }
-    for (size_t i = 0; i < num_outputs; ++i) check_tensor(outputs[i], g.value(g.outputs()[i]), "output");
+    for (size_t i = 0; i < num_outputs; ++i)
+      check_tensor(outputs[i], g.value(g.outputs()[i]), "output");
     const std::vector<nuri::Tensor> out = s->session->run(in);
-    for (size_t i = 0; i < num_outputs; ++i) std::memcpy(outputs[i].data, out[i].data(), out[i].nbytes());
+    for (size_t i = 0; i < num_outputs; ++i)
+      std::memcpy(outputs[i].data, out[i].data(), out[i].nbytes());
   });
 }
 

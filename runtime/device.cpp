@@ -13,7 +13,9 @@ nuri_error fresh_error() {
 
 }  // namespace
 
-DeviceBuffer::~DeviceBuffer() { device_->api().buffer_free(device_->impl(), impl_); }
+DeviceBuffer::~DeviceBuffer() {
+  device_->api().buffer_free(device_->impl(), impl_);
+}
 DeviceExecutable::~DeviceExecutable() {
   device_->api().executable_release(device_->impl(), impl_);
 }
@@ -33,15 +35,22 @@ Device::Device(std::shared_ptr<const nuri_device_api> api, nuri_device_impl* imp
   if (props_.name) name_ = props_.name;
 }
 
-Device::~Device() { api_->device_destroy(impl_); }
+Device::~Device() {
+  api_->device_destroy(impl_);
+}
 
 std::string Device::kind_name() const {
   switch (props_.kind) {
-    case NURI_DEVICE_KIND_CPU: return "cpu";
-    case NURI_DEVICE_KIND_GPU: return "gpu";
-    case NURI_DEVICE_KIND_NPU: return "npu";
-    case NURI_DEVICE_KIND_PIM: return "pim";
-    default: return "other";
+    case NURI_DEVICE_KIND_CPU:
+      return "cpu";
+    case NURI_DEVICE_KIND_GPU:
+      return "gpu";
+    case NURI_DEVICE_KIND_NPU:
+      return "npu";
+    case NURI_DEVICE_KIND_PIM:
+      return "pim";
+    default:
+      return "other";
   }
 }
 
@@ -101,9 +110,9 @@ void Device::execute(DeviceExecutable& exe, const std::vector<DeviceBuffer*>& in
   for (DeviceBuffer* b : outputs) out.push_back(b->impl());
   nuri_error err = fresh_error();
   nuri_event_impl* event = nullptr;
-  check(api_->execute(impl_, exe.impl(), in.data(), in.size(), out.data(), out.size(), &event,
-                      &err),
-        err, "execute");
+  check(
+      api_->execute(impl_, exe.impl(), in.data(), in.size(), out.data(), out.size(), &event, &err),
+      err, "execute");
   const nuri_status waited = api_->event_wait(impl_, event, &err);
   api_->event_release(impl_, event);
   check(waited, err, "event_wait");
@@ -117,8 +126,7 @@ nuri_exec_stats Device::stats(DeviceExecutable& exe) {
   return s;
 }
 
-void Device::write_report(DeviceExecutable& exe, const char* report_path,
-                          const char* trace_path) {
+void Device::write_report(DeviceExecutable& exe, const char* report_path, const char* trace_path) {
   if (!api_->executable_write_report)
     throw Error(fmt::format("device '{}' writes no reports", name_), NURI_ERROR_UNSUPPORTED);
   nuri_error err = fresh_error();

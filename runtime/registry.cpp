@@ -22,11 +22,11 @@ std::shared_ptr<const nuri_device_api> validate_device_api(const nuri_device_api
                             api->abi_minor, NURI_DEVICE_ABI_MAJOR, NURI_DEVICE_ABI_MINOR),
                 NURI_ERROR_VERSION_MISMATCH);
   if (api->struct_size < NURI_DEVICE_API_REQUIRED_SIZE)
-    throw Error(fmt::format("device plugin {}: its table is {} bytes, smaller than the {} bytes "
-                            "the required entries of ABI {}.x need",
-                            origin, api->struct_size, NURI_DEVICE_API_REQUIRED_SIZE,
-                            NURI_DEVICE_ABI_MAJOR),
-                NURI_ERROR_VERSION_MISMATCH);
+    throw Error(
+        fmt::format("device plugin {}: its table is {} bytes, smaller than the {} bytes "
+                    "the required entries of ABI {}.x need",
+                    origin, api->struct_size, NURI_DEVICE_API_REQUIRED_SIZE, NURI_DEVICE_ABI_MAJOR),
+        NURI_ERROR_VERSION_MISMATCH);
   // Copy what the plugin has; entries it predates stay NULL (optional ones) — appended-only rule.
   auto copy = std::make_shared<nuri_device_api>();
   std::memcpy(copy.get(), api, std::min(api->struct_size, sizeof(nuri_device_api)));
@@ -132,7 +132,9 @@ std::vector<std::string> DeviceRegistry::load_plugin_path(const std::string& lis
   return errors;
 }
 
-std::vector<std::string> DeviceRegistry::names() const { return order_; }
+std::vector<std::string> DeviceRegistry::names() const {
+  return order_;
+}
 
 const std::string& DeviceRegistry::origin(const std::string& name) const {
   auto it = entries_.find(name);

@@ -51,9 +51,12 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   std::vector<ir::PartitionTarget> targets;
   for (auto& dev : devices_) {
     Device* d = dev.get();
-    targets.push_back({d->name(),
-                       [d, &whole](ir::NodeId id) { return d->supports(whole.get(), whole.desc_index(id)); },
-                       [d, &whole](ir::NodeId id) { return d->estimate_cost(whole.get(), whole.desc_index(id)); }});
+    targets.push_back(
+        {d->name(),
+         [d, &whole](ir::NodeId id) { return d->supports(whole.get(), whole.desc_index(id)); },
+         [d, &whole](ir::NodeId id) {
+           return d->estimate_cost(whole.get(), whole.desc_index(id));
+         }});
   }
   plan_ = ir::partition_graph(graph_, targets, {options_.strict});
   // Compile each partition once and allocate its buffers.
@@ -70,7 +73,8 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
       cp->outputs.push_back(*graph_.find_value(cp->graph.value(v).name));
     cp->desc = std::make_unique<ir::GraphDesc>(cp->graph);
     cp->exe = dev.compile(cp->desc->get());
-    for (ir::ValueId v : cp->inputs) cp->in_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
+    for (ir::ValueId v : cp->inputs)
+      cp->in_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
     for (ir::ValueId v : cp->outputs)
       cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
     parts_.push_back(std::move(cp));
@@ -106,7 +110,8 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
         continue;
       }
       const auto [src_part, src_out] = produced[v];
-      if (src_part < 0) throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
+      if (src_part < 0)
+        throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
       CompiledPartition& sp = *parts_[src_part];
       DeviceBuffer& src = *sp.out_bufs[src_out];
       if (sp.device == cp.device) {
@@ -143,10 +148,11 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
 }
 
 std::string Session::placement_report() const {
-  std::string out = fmt::format("placement of '{}': {} nodes in {} partitions, {} cross-device "
-                                "transfers ({:.1f} KiB per run)\n",
-                                graph_.name(), graph_.nodes().size(), plan_.partitions.size(),
-                                plan_.transfers, plan_.transfer_bytes / 1024.0);
+  std::string out = fmt::format(
+      "placement of '{}': {} nodes in {} partitions, {} cross-device "
+      "transfers ({:.1f} KiB per run)\n",
+      graph_.name(), graph_.nodes().size(), plan_.partitions.size(), plan_.transfers,
+      plan_.transfer_bytes / 1024.0);
   for (size_t p = 0; p < plan_.partitions.size(); ++p) {
     const ir::Partition& part = plan_.partitions[p];
     out += fmt::format("  partition {} on {} ({} nodes)\n", p, devices_[part.target]->name(),

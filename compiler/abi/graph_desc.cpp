@@ -99,14 +99,23 @@ Attributes attrs_from(const nuri_node_desc& n) {
   for (size_t i = 0; i < n.num_attrs; ++i) {
     const nuri_attr& a = n.attrs[i];
     switch (a.type) {
-      case NURI_ATTR_INT: attrs.set(a.name, a.i); break;
-      case NURI_ATTR_FLOAT: attrs.set(a.name, a.f); break;
-      case NURI_ATTR_STRING: attrs.set(a.name, std::string(a.s ? a.s : "")); break;
-      case NURI_ATTR_INTS: attrs.set(a.name, std::vector<int64_t>(a.ints, a.ints + a.count)); break;
+      case NURI_ATTR_INT:
+        attrs.set(a.name, a.i);
+        break;
+      case NURI_ATTR_FLOAT:
+        attrs.set(a.name, a.f);
+        break;
+      case NURI_ATTR_STRING:
+        attrs.set(a.name, std::string(a.s ? a.s : ""));
+        break;
+      case NURI_ATTR_INTS:
+        attrs.set(a.name, std::vector<int64_t>(a.ints, a.ints + a.count));
+        break;
       case NURI_ATTR_FLOATS:
         attrs.set(a.name, std::vector<double>(a.floats, a.floats + a.count));
         break;
-      default: throw Error(fmt::format("node '{}': attribute '{}' has unknown type", n.name, a.name));
+      default:
+        throw Error(fmt::format("node '{}': attribute '{}' has unknown type", n.name, a.name));
     }
   }
   return attrs;
@@ -162,9 +171,9 @@ Graph graph_from_desc(const nuri_graph_desc* d) {
     const nuri_node_desc& n = d->nodes[i];
     const auto op = parse_op(n.op ? n.op : "");
     if (!op)
-      throw Error(fmt::format("node '{}': unknown op '{}'", n.name ? n.name : "?",
-                              n.op ? n.op : ""),
-                  NURI_ERROR_UNSUPPORTED);
+      throw Error(
+          fmt::format("node '{}': unknown op '{}'", n.name ? n.name : "?", n.op ? n.op : ""),
+          NURI_ERROR_UNSUPPORTED);
     g.add_node({n.name ? n.name : fmt::format("n{}", i), *op,
                 mapped(ids_from(n.inputs, n.num_inputs, d->num_values, n.name, true)),
                 mapped(ids_from(n.outputs, n.num_outputs, d->num_values, n.name, false)),
@@ -188,8 +197,8 @@ Graph node_graph_from_desc(const nuri_graph_desc* d, size_t index) {
       continue;
     }
     const nuri_value_desc& v = d->values[id];
-    ins.push_back(g.add_input(fmt::format("in{}_{}", ins.size(), v.name ? v.name : ""),
-                              value_type(v)));
+    ins.push_back(
+        g.add_input(fmt::format("in{}_{}", ins.size(), v.name ? v.name : ""), value_type(v)));
   }
   for (ValueId id : ids_from(n.outputs, n.num_outputs, d->num_values, n.name, false))
     outs.push_back(g.add_value(fmt::format("out{}", outs.size()), value_type(d->values[id])));

@@ -30,15 +30,16 @@ PartitionPlan partition_graph(const Graph& graph, const std::vector<PartitionTar
                               targets[0].name, n.name, op_name(n.op)),
                   NURI_ERROR_UNSUPPORTED);
     if (capable.empty())
-      throw Error(fmt::format("no device supports node '{}' ({}); tried {}", n.name,
-                              op_name(n.op), fmt::join(refused, ", ")),
+      throw Error(fmt::format("no device supports node '{}' ({}); tried {}", n.name, op_name(n.op),
+                              fmt::join(refused, ", ")),
                   NURI_ERROR_UNSUPPORTED);
     // Among capable devices, the cheapest estimate wins; without estimates, priority order.
     int chosen = capable.front();
     std::optional<double> best;
     std::vector<std::string> costs;
     for (int t : capable) {
-      std::optional<double> c = targets[t].cost_seconds ? targets[t].cost_seconds(id) : std::nullopt;
+      std::optional<double> c =
+          targets[t].cost_seconds ? targets[t].cost_seconds(id) : std::nullopt;
       if (c) costs.push_back(fmt::format("{} {:.3g} us", targets[t].name, *c * 1e6));
       if (c && (!best || *c < *best)) {
         best = c;

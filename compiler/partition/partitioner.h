@@ -32,7 +32,7 @@ struct PartitionPlan {
   std::vector<Partition> partitions;  // in execution order
   std::vector<int> target_of_node;    // by NodeId
   std::vector<std::string> reason_of_node;
-  int64_t transfers = 0;        // (value, consuming device) pairs crossing devices
+  int64_t transfers = 0;  // (value, consuming device) pairs crossing devices
   size_t transfer_bytes = 0;
 };
 

@@ -66,10 +66,14 @@ class RefDevice : public sdk::HostDevice {
   }
 };
 
-sdk::HostDevice* create_ref(const char*) { return new RefDevice(); }
+sdk::HostDevice* create_ref(const char*) {
+  return new RefDevice();
+}
 
 }  // namespace
 
-const nuri_device_api* ref_device_api() { return sdk::host_device_api<create_ref>("ref"); }
+const nuri_device_api* ref_device_api() {
+  return sdk::host_device_api<create_ref>("ref");
+}
 
 }  // namespace nuri::ref

@@ -4,7 +4,8 @@
 
 int main() {
   nuri::Session session(nuri::Model::gpt2(1, 64, 2, 128, 8, 7), "cpu");
-  const auto out = session.run({nuri::Tensor::from<int64_t>(nuri::DType::I64, {1, 8}, {1, 2, 3, 4, 5, 6, 7, 8})});
+  const auto out = session.run(
+      {nuri::Tensor::from<int64_t>(nuri::DType::I64, {1, 8}, {1, 2, 3, 4, 5, 6, 7, 8})});
   double sum = 0;
   for (int64_t i = 0; i < out[0].numel(); ++i) sum += out[0].data_as<float>()[i];
   std::printf("c++: logits %s sum %.6f\n", nuri::shape_str(out[0].shape()).c_str(), sum);

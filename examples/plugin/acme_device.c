@@ -36,7 +36,7 @@ struct acme_step {
 };
 struct nuri_executable_impl {
   size_t num_values, num_steps, num_inputs, num_outputs;
-  float** slots; /* per value: where it lives during an execute */
+  float** slots;   /* per value: where it lives during an execute */
   float** scratch; /* per value: owned memory for intermediates */
   struct acme_step* steps;
   int32_t* inputs;
@@ -69,11 +69,16 @@ static int same_shape(const nuri_value_desc* a, const nuri_value_desc* b) {
 }
 
 static int op_code(const char* op, enum acme_op* out) {
-  if (!strcmp(op, "Add")) *out = ACME_ADD;
-  else if (!strcmp(op, "Mul")) *out = ACME_MUL;
-  else if (!strcmp(op, "Relu")) *out = ACME_RELU;
-  else if (!strcmp(op, "Sigmoid")) *out = ACME_SIGMOID;
-  else return 0;
+  if (!strcmp(op, "Add"))
+    *out = ACME_ADD;
+  else if (!strcmp(op, "Mul"))
+    *out = ACME_MUL;
+  else if (!strcmp(op, "Relu"))
+    *out = ACME_RELU;
+  else if (!strcmp(op, "Sigmoid"))
+    *out = ACME_SIGMOID;
+  else
+    return 0;
   return 1;
 }
 
@@ -83,7 +88,9 @@ static nuri_status acme_create(const char* options, nuri_device_impl** out, nuri
   return *out ? NURI_OK : fail(err, NURI_ERROR_OUT_OF_MEMORY, "acme: out of host memory");
 }
 
-static void acme_destroy(nuri_device_impl* dev) { free(dev); }
+static void acme_destroy(nuri_device_impl* dev) {
+  free(dev);
+}
 
 static nuri_status acme_properties(nuri_device_impl* dev, nuri_device_properties* p,
                                    nuri_error* err) {
@@ -259,10 +266,18 @@ static nuri_status acme_execute(nuri_device_impl* dev, nuri_executable_impl* e,
     float* y = e->slots[st->out];
     for (uint64_t i = 0; i < st->count; ++i) {
       switch (st->op) {
-        case ACME_ADD: y[i] = a[i] + b[i]; break;
-        case ACME_MUL: y[i] = a[i] * b[i]; break;
-        case ACME_RELU: y[i] = a[i] > 0 ? a[i] : 0; break;
-        case ACME_SIGMOID: y[i] = 1.0f / (1.0f + expf(-a[i])); break;
+        case ACME_ADD:
+          y[i] = a[i] + b[i];
+          break;
+        case ACME_MUL:
+          y[i] = a[i] * b[i];
+          break;
+        case ACME_RELU:
+          y[i] = a[i] > 0 ? a[i] : 0;
+          break;
+        case ACME_SIGMOID:
+          y[i] = 1.0f / (1.0f + expf(-a[i]));
+          break;
       }
     }
   }

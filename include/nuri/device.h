@@ -53,11 +53,11 @@ typedef struct nuri_device_properties {
   const char* name;        /* short, unique: "cpu", "npu", "acme-x1" (owned by the device) */
   const char* description; /* one line */
   nuri_device_kind kind;
-  uint64_t memory_bytes;                       /* capacity of device memory */
-  double peak_ops_per_s[NURI_DTYPE_COUNT_];    /* per dtype; 0 = unsupported */
+  uint64_t memory_bytes;                    /* capacity of device memory */
+  double peak_ops_per_s[NURI_DTYPE_COUNT_]; /* per dtype; 0 = unsupported */
   double memory_bandwidth_bytes_per_s;
-  uint32_t dtype_mask;                         /* bit (1u << nuri_dtype) per supported dtype */
-  int32_t simulated;                           /* 1: times reported are simulated, not measured */
+  uint32_t dtype_mask; /* bit (1u << nuri_dtype) per supported dtype */
+  int32_t simulated;   /* 1: times reported are simulated, not measured */
 } nuri_device_properties;
 
 /* ---- A partition, as the device sees it: a flat, self-contained graph ---------------------- */
@@ -82,8 +82,8 @@ typedef struct nuri_attr {
 } nuri_attr;
 
 typedef enum nuri_value_kind {
-  NURI_VALUE_INPUT = 0,      /* a partition input: arrives in a buffer at execute */
-  NURI_VALUE_CONSTANT = 1,   /* weights: data given at compile (NULL in timing-only graphs) */
+  NURI_VALUE_INPUT = 0,    /* a partition input: arrives in a buffer at execute */
+  NURI_VALUE_CONSTANT = 1, /* weights: data given at compile (NULL in timing-only graphs) */
   NURI_VALUE_INTERMEDIATE = 2
 } nuri_value_kind;
 
@@ -98,7 +98,7 @@ typedef struct nuri_value_desc {
 
 typedef struct nuri_node_desc {
   const char* name;
-  const char* op; /* IR op name: "MatMul", "Attention", ... */
+  const char* op;        /* IR op name: "MatMul", "Attention", ... */
   const int32_t* inputs; /* value indices; -1 = absent optional input */
   size_t num_inputs;
   const int32_t* outputs;
@@ -123,12 +123,12 @@ typedef struct nuri_graph_desc {
 /* What one execution cost: measured on real hardware, simulated on simulators. */
 typedef struct nuri_exec_stats {
   size_t struct_size;
-  double elapsed_ns;         /* last execute: wall time, or simulated time */
-  uint64_t cycles;           /* simulated cycles (0 if not a simulator) */
-  double clock_hz;           /* clock the cycles count in (0 if none) */
-  uint64_t bytes_moved;      /* off-chip/bus traffic of the last execute */
-  double energy_joules;      /* estimate, 0 if unknown */
-  uint64_t executions;       /* executes since compile */
+  double elapsed_ns;    /* last execute: wall time, or simulated time */
+  uint64_t cycles;      /* simulated cycles (0 if not a simulator) */
+  double clock_hz;      /* clock the cycles count in (0 if none) */
+  uint64_t bytes_moved; /* off-chip/bus traffic of the last execute */
+  double energy_joules; /* estimate, 0 if unknown */
+  uint64_t executions;  /* executes since compile */
 } nuri_exec_stats;
 
 /* ---- The table ---------------------------------------------------------------------------- */

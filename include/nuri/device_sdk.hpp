@@ -48,9 +48,9 @@ nuri_status guard(nuri_error* err, F&& f) noexcept {
 class HostBuffer {
  public:
   explicit HostBuffer(uint64_t bytes)
-      : bytes_(bytes), data_(static_cast<std::byte*>(::operator new(
-                           bytes ? bytes : 1, std::align_val_t{64}))) {}
-  ~HostBuffer() { ::operator delete(data_, std::align_val_t{64}); }
+      : bytes_(bytes),
+        data_(static_cast<std::byte*>(::operator new (bytes ? bytes : 1, std::align_val_t{64}))) {}
+  ~HostBuffer() { ::operator delete (data_, std::align_val_t{64}); }
   HostBuffer(const HostBuffer&) = delete;
   HostBuffer& operator=(const HostBuffer&) = delete;
   std::byte* data() { return data_; }
@@ -65,7 +65,8 @@ class HostExecutable {
  public:
   virtual ~HostExecutable() = default;
   // Buffers follow the partition's inputs and outputs.
-  virtual void execute(std::span<HostBuffer* const> inputs, std::span<HostBuffer* const> outputs) = 0;
+  virtual void execute(std::span<HostBuffer* const> inputs,
+                       std::span<HostBuffer* const> outputs) = 0;
   virtual nuri_exec_stats stats() const {
     nuri_exec_stats s{};
     s.struct_size = sizeof(s);
@@ -88,8 +89,8 @@ class HostDevice {
 
   HostBuffer* alloc(uint64_t bytes, const char* device_name) {
     if (bytes > capacity_ - std::min(capacity_, allocated_))
-      throw Error("device '" + std::string(device_name) + "' out of memory: " +
-                      std::to_string(bytes) + " bytes requested, " +
+      throw Error("device '" + std::string(device_name) +
+                      "' out of memory: " + std::to_string(bytes) + " bytes requested, " +
                       std::to_string(capacity_ - allocated_) + " of " + std::to_string(capacity_) +
                       " free",
                   NURI_ERROR_OUT_OF_MEMORY);
@@ -110,15 +111,20 @@ class HostDevice {
 };
 
 namespace detail {
-inline HostDevice* dev(nuri_device_impl* d) { return reinterpret_cast<HostDevice*>(d); }
-inline HostBuffer* buf(nuri_buffer_impl* b) { return reinterpret_cast<HostBuffer*>(b); }
-inline HostExecutable* exe(nuri_executable_impl* e) { return reinterpret_cast<HostExecutable*>(e); }
+inline HostDevice* dev(nuri_device_impl* d) {
+  return reinterpret_cast<HostDevice*>(d);
+}
+inline HostBuffer* buf(nuri_buffer_impl* b) {
+  return reinterpret_cast<HostBuffer*>(b);
+}
+inline HostExecutable* exe(nuri_executable_impl* e) {
+  return reinterpret_cast<HostExecutable*>(e);
+}
 inline void check_range(HostBuffer* b, uint64_t offset, uint64_t bytes) {
   if (!b) throw Error("null buffer");
   if (offset > b->size() || bytes > b->size() - offset)
-    throw Error("buffer access [" + std::to_string(offset) + ", " +
-                std::to_string(offset + bytes) + ") outside a buffer of " +
-                std::to_string(b->size()) + " bytes");
+    throw Error("buffer access [" + std::to_string(offset) + ", " + std::to_string(offset + bytes) +
+                ") outside a buffer of " + std::to_string(b->size()) + " bytes");
 }
 }  // namespace detail
 
@@ -169,8 +175,8 @@ const nuri_device_api* host_device_api(const char* plugin_name) {
         if (bytes) std::memcpy(dst, buf(b)->data() + off, bytes);
       });
     };
-    a.buffer_copy = [](nuri_device_impl*, nuri_buffer_impl* s, nuri_buffer_impl* t,
-                       uint64_t bytes, nuri_error* err) {
+    a.buffer_copy = [](nuri_device_impl*, nuri_buffer_impl* s, nuri_buffer_impl* t, uint64_t bytes,
+                       nuri_error* err) {
       return guard(err, [&] {
         check_range(buf(s), 0, bytes);
         check_range(buf(t), 0, bytes);

@@ -75,8 +75,8 @@ TEST(Registry, FilesThatAreNotPlugins) {
 
 TEST(Registry, PluginPathLoadsGoodPluginsAndReportsBadOnes) {
   DeviceRegistry reg;
-  const auto errors = reg.load_plugin_path(plugin_path("nuri_acme") + ":" +
-                                           plugin_path("nuri_acme_wrong_abi"));
+  const auto errors =
+      reg.load_plugin_path(plugin_path("nuri_acme") + ":" + plugin_path("nuri_acme_wrong_abi"));
   EXPECT_TRUE(reg.has("acme"));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], HasSubstr("nuri_acme_wrong_abi"));

@@ -12,10 +12,10 @@
 namespace nuri::rt {
 namespace {
 
+using ir::OpKind;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using ir::OpKind;
 
 // y = softmax(relu(x @ w) + x @ w * 0.5): MatMul and Softmax only on ref, the rest on acme too.
 ir::Graph mixed_graph() {
@@ -26,10 +26,12 @@ ir::Graph mixed_graph() {
   const auto x = b.input("x", DType::F32, {4, 8});
   const auto h = b.matmul(x, b.constant("w", std::move(w)));
   const auto r = b.add1(OpKind::Relu, {h}, {}, "relu");
-  const auto half = b.mul(h, b.constant("half", Tensor::from<float>(DType::F32, {4, 8}, {
-      0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
-      0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
-      0.5f, 0.5f})));
+  const auto half = b.mul(
+      h, b.constant("half", Tensor::from<float>(
+                                DType::F32, {4, 8},
+                                {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
+                                 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
+                                 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f})));
   b.output(b.add1(OpKind::Softmax, {b.add_(r, half)}, {}, "softmax"));
   return b.build();
 }
@@ -81,8 +83,8 @@ TEST_F(SessionTest, StrictModeFailsInsteadOfFallingBack) {
   opts.devices = {"acme"};
   opts.strict = true;
   EXPECT_THAT([&] { Session s(mixed_graph(), opts, reg_); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("strict placement"), HasSubstr("'acme'"),
-                                         HasSubstr("MatMul"))));
+              ThrowsMessage<Error>(
+                  AllOf(HasSubstr("strict placement"), HasSubstr("'acme'"), HasSubstr("MatMul"))));
 }
 
 TEST_F(SessionTest, CompileFailureNamesPluginAndCallAndLeavesRuntimeUsable) {
@@ -93,10 +95,9 @@ TEST_F(SessionTest, CompileFailureNamesPluginAndCallAndLeavesRuntimeUsable) {
   opts.devices = {"acme"};
   opts.fallback_device = "ref";
   EXPECT_THAT([&] { Session s(mixed_graph(), opts, reg); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("device 'acme'"),
-                                         HasSubstr("libnuri_acme_compile_fails.so"),
-                                         HasSubstr("compile of partition"),
-                                         HasSubstr("compiler crashed"))));
+              ThrowsMessage<Error>(
+                  AllOf(HasSubstr("device 'acme'"), HasSubstr("libnuri_acme_compile_fails.so"),
+                        HasSubstr("compile of partition"), HasSubstr("compiler crashed"))));
   SessionOptions ref_only;
   ref_only.devices = {"ref"};
   Session fine(mixed_graph(), ref_only, reg);
@@ -123,16 +124,20 @@ TEST_F(SessionTest, TensorsLargerThanDeviceMemoryFailAtCompile) {
   SessionOptions opts;
   opts.devices = {"acme"};
   opts.fallback_device = "ref";
-  EXPECT_THAT([&] { Session s(b.build(), opts, reg_); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("device 'acme'"), HasSubstr("out of device memory"))));
+  EXPECT_THAT(
+      [&] { Session s(b.build(), opts, reg_); },
+      ThrowsMessage<Error>(AllOf(HasSubstr("device 'acme'"), HasSubstr("out of device memory"))));
 }
 
 TEST_F(SessionTest, WrongInputsAreRejected) {
   SessionOptions opts;
   opts.devices = {"ref"};
   Session s(mixed_graph(), opts, reg_);
-  EXPECT_THAT([&] { s.run({Tensor(DType::F32, {8, 4})}); },
-              ThrowsMessage<Error>(HasSubstr("input 'x' must be f32[4, 8], got f32[8, 4]")));
+  EXPECT_THAT(
+      [&] {
+        s.run({Tensor(DType::F32, {8, 4})});
+      },
+      ThrowsMessage<Error>(HasSubstr("input 'x' must be f32[4, 8], got f32[8, 4]")));
 }
 
 }  // namespace

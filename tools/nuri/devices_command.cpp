@@ -22,8 +22,9 @@ void register_devices(CLI::App& app) {
         }
         fmt::print("{} [{}{}] {}\n", dev->name(), dev->kind_name(),
                    p.simulated ? ", simulated" : "", p.description ? p.description : "");
-        fmt::print("    from: {}\n    memory: {:.1f} GiB, bandwidth {:.1f} GB/s\n", reg.origin(name),
-                   p.memory_bytes / 1073741824.0, p.memory_bandwidth_bytes_per_s / 1e9);
+        fmt::print("    from: {}\n    memory: {:.1f} GiB, bandwidth {:.1f} GB/s\n",
+                   reg.origin(name), p.memory_bytes / 1073741824.0,
+                   p.memory_bandwidth_bytes_per_s / 1e9);
         fmt::print("    dtypes: {}\n", fmt::join(dtypes, ", "));
         if (!peaks.empty()) fmt::print("    peak: {}\n", fmt::join(peaks, ", "));
       } catch (const Error& e) {

@@ -48,10 +48,11 @@ void run(const RunOptions& o) {
   ir::Graph graph = ir::build_gpt2(o.model);
   const double build_ms = ms_since(t_build);
   const ir::Gpt2Config& c = o.model;
-  fmt::print("model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
-             "{:.2f} M parameters, {} nodes)\n",
-             graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
-             static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
+  fmt::print(
+      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
+      "{:.2f} M parameters, {} nodes)\n",
+      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
+      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
 
   const auto t_compile = std::chrono::steady_clock::now();
   rt::Session session(std::move(graph), session_options(o));
@@ -88,16 +89,18 @@ void run(const RunOptions& o) {
              format_checksum(checksum(logits)));
   for (const rt::PartitionStats& s : session.last_stats()) {
     if (s.stats.cycles == 0) continue;
-    fmt::print("simulated on {}: {} cycles at {:.0f} MHz = {:.3f} ms, {:.2f} MiB off-chip, "
-               "{:.3f} mJ\n",
-               s.device, s.stats.cycles, s.stats.clock_hz / 1e6, s.stats.elapsed_ns / 1e6,
-               s.stats.bytes_moved / 1048576.0, s.stats.energy_joules * 1e3);
+    fmt::print(
+        "simulated on {}: {} cycles at {:.0f} MHz = {:.3f} ms, {:.2f} MiB off-chip, "
+        "{:.3f} mJ\n",
+        s.device, s.stats.cycles, s.stats.clock_hz / 1e6, s.stats.elapsed_ns / 1e6,
+        s.stats.bytes_moved / 1048576.0, s.stats.energy_joules * 1e3);
   }
   for (const std::string& f : session.write_reports(o.report, o.trace)) fmt::print("wrote {}\n", f);
-  fmt::print("time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
-             "{:.2f}, {} runs)\n",
-             build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
-             sorted.size());
+  fmt::print(
+      "time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
+      "{:.2f}, {} runs)\n",
+      build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
+      sorted.size());
 }
 
 }  // namespace
@@ -105,8 +108,9 @@ void run(const RunOptions& o) {
 void register_run(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "compile and run a model (default: the built-in GPT-2-style model) and print "
-             "next-token ids, a logits checksum, the devices used and the time taken");
+      "run",
+      "compile and run a model (default: the built-in GPT-2-style model) and print "
+      "next-token ids, a logits checksum, the devices used and the time taken");
   add_builtin_model_options(*cmd, o->model);
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()

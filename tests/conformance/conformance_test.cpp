@@ -1,0 +1,88 @@
+// Device conformance: each case runs alone (strict, no fallback) on every registered device
+// that claims the op, and must match the ref device within the dtype's tolerance. A device
+// joins by registration; NURI_PLUGIN_PATH adds plugins.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/cpu/layout.h"
+#include "runtime/session.h"
+#include "tests/conformance/op_cases.h"
+
+namespace nuri::conformance {
+namespace {
+
+std::vector<float> as_f32(const Tensor& t) {
+  std::vector<float> v(t.numel());
+  kernels::cast(t.data(), static_cast<nuri_dtype>(t.dtype()), v.data(), NURI_DTYPE_F32, t.numel());
+  return v;
+}
+
+struct Param {
+  std::string device;
+  size_t case_index;
+};
+
+const std::vector<OpCase>& cases() {
+  static const std::vector<OpCase> all = all_op_cases();
+  return all;
+}
+
+std::vector<Param> params() {
+  std::vector<Param> out;
+  for (const std::string& dev : rt::DeviceRegistry::global().names()) {
+    if (dev == "ref") continue;
+    for (size_t i = 0; i < cases().size(); ++i) out.push_back({dev, i});
+  }
+  return out;
+}
+
+class Conformance : public ::testing::TestWithParam<Param> {};
+
+TEST_P(Conformance, MatchesRef) {
+  const auto& [device, index] = GetParam();
+  const OpCase& c = cases()[index];
+  rt::DeviceRegistry& reg = rt::DeviceRegistry::global();
+  auto dev = reg.create(device);
+  const ir::GraphDesc desc(c.graph);
+  if (!dev->supports(desc.get(), 0)) GTEST_SKIP() << device << " does not claim " << c.name;
+
+  rt::SessionOptions on_device;
+  on_device.devices = {device};
+  on_device.strict = true;
+  rt::SessionOptions on_ref;
+  on_ref.devices = {"ref"};
+  on_ref.strict = true;
+  rt::Session got_s(c.graph, on_device, reg), want_s(c.graph, on_ref, reg);
+  const std::vector<Tensor> got = got_s.run(c.inputs), want = want_s.run(c.inputs);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t o = 0; o < got.size(); ++o) {
+    ASSERT_EQ(got[o].dtype(), want[o].dtype());
+    ASSERT_EQ(got[o].shape(), want[o].shape());
+    const double tol = tolerance_for(want[o].dtype());
+    const std::vector<float> g = as_f32(got[o]), w = as_f32(want[o]);
+    for (size_t i = 0; i < g.size(); ++i)
+      ASSERT_NEAR(g[i], w[i], tol * (1 + std::fabs(w[i])))
+          << c.name << " on " << device << ": output " << o << " element " << i;
+  }
+}
+
+std::string name(const ::testing::TestParamInfo<Param>& info) {
+  std::string n = info.param.device + "_" + cases()[info.param.case_index].name;
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllDevices, Conformance, ::testing::ValuesIn(params()), name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
+
+TEST(ConformanceCases, EveryOpIsCovered) {
+  std::set<std::string> ops;
+  for (const OpCase& c : cases()) ops.insert(std::string(ir::op_name(c.graph.nodes()[0].op)));
+  for (ir::OpKind op : ir::kAllOps)
+    EXPECT_TRUE(ops.count(std::string(ir::op_name(op)))) << ir::op_name(op);
+}
+
+}  // namespace
+}  // namespace nuri::conformance
