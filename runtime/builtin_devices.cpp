@@ -1,11 +1,13 @@
 // Nuri's built-in devices, registered through the same ABI table a plugin exports. Adding a
 // device: one line here and its folder under devices/.
+#include "devices/cpu/cpu_device.h"
 #include "devices/ref/ref_device.h"
 #include "runtime/registry.h"
 
 namespace nuri::rt {
 
 void register_builtin_devices(DeviceRegistry& registry) {
+  registry.add(cpu::cpu_device_api(), "built-in");
   registry.add(ref::ref_device_api(), "built-in");
 }
 

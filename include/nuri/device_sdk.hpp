@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstring>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <new>
 #include <span>
@@ -42,6 +44,52 @@ nuri_status guard(nuri_error* err, F&& f) noexcept {
   } catch (...) {
     return set_error(err, NURI_ERROR_INTERNAL, "unknown exception");
   }
+}
+
+// Parses a device_create options string "key=value;key=value" and rejects keys not in
+// `known`, naming the device and listing what it accepts.
+inline std::map<std::string, std::string> parse_options(const char* options, const char* device,
+                                                        std::initializer_list<const char*> known) {
+  std::map<std::string, std::string> out;
+  const std::string text = options ? options : "";
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    const std::string key = item.substr(0, eq);
+    bool ok = false;
+    std::string accepted;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      accepted += std::string(accepted.empty() ? "" : ", ") + k;
+    }
+    if (!ok)
+      throw Error(std::string(device) + ": unknown option '" + key + "' (accepted: " + accepted +
+                  ")");
+    if (eq == std::string::npos)
+      throw Error(std::string(device) + ": option '" + key + "' needs a value (key=value)");
+    out[key] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+// An integer option value, with the option named in the error.
+inline long long option_int(const std::map<std::string, std::string>& opts, const char* key,
+                            long long fallback, const char* device) {
+  auto it = opts.find(key);
+  if (it == opts.end()) return fallback;
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(it->second, &used);
+    if (used == it->second.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(std::string(device) + ": option '" + key + "' must be an integer, got '" +
+              it->second + "'");
 }
 
 // Host-memory buffer, 64-byte aligned.

@@ -1,0 +1,108 @@
+#include "devices/cpu/cpu_device.h"
+
+#include <hwloc.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "compiler/abi/graph_desc.h"
+#include "compiler/ir/shape_inference.h"
+#include "devices/cpu/cpu_program.h"
+#include "nuri/device_sdk.hpp"
+
+namespace nuri::cpu {
+namespace {
+
+class CpuExecutable : public sdk::HostExecutable {
+ public:
+  CpuExecutable(ir::Graph graph, const CpuOptions& options) : program_(std::move(graph), options) {
+    const ir::Graph& g = program_.graph();
+    for (ir::ValueId id : g.inputs())
+      inputs_.emplace_back(g.value(id).type.dtype, g.value(id).type.shape);
+    for (ir::ValueId id : g.outputs())
+      outputs_.emplace_back(g.value(id).type.dtype, g.value(id).type.shape);
+  }
+
+  void execute(std::span<sdk::HostBuffer* const> in,
+               std::span<sdk::HostBuffer* const> out) override {
+    if (in.size() != inputs_.size() || out.size() != outputs_.size())
+      throw Error("cpu: wrong number of buffers for partition '" + program_.graph().name() + "'");
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i]->size() < inputs_[i].nbytes()) throw Error("cpu: input buffer too small");
+      std::memcpy(inputs_[i].data(), in[i]->data(), inputs_[i].nbytes());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    program_.run(inputs_, outputs_);
+    stats_.elapsed_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    ++stats_.executions;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i]->size() < outputs_[i].nbytes()) throw Error("cpu: output buffer too small");
+      std::memcpy(out[i]->data(), outputs_[i].data(), outputs_[i].nbytes());
+    }
+  }
+  nuri_exec_stats stats() const override { return stats_; }
+
+ private:
+  CpuProgram program_;
+  std::vector<Tensor> inputs_, outputs_;
+  nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
+};
+
+uint64_t host_memory_bytes() {
+  hwloc_topology_t topo;
+  uint64_t bytes = uint64_t{16} << 30;
+  if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+    hwloc_obj_t root = hwloc_get_root_obj(topo);
+    if (root && root->total_memory) bytes = root->total_memory;
+  }
+  hwloc_topology_destroy(topo);
+  return bytes;
+}
+
+class CpuDevice : public sdk::HostDevice {
+ public:
+  explicit CpuDevice(const char* options) : HostDevice(host_memory_bytes()) {
+    const auto opts = sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse"});
+    options_.threads = static_cast<int>(sdk::option_int(opts, "threads", 0, "cpu"));
+    options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
+    options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
+    options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
+    description_ = std::string("host cpu: oneDNN matmuls, vectorized kernels") +
+                   (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "");
+  }
+  void properties(nuri_device_properties* p) override {
+    *p = {};
+    p->struct_size = sizeof(*p);
+    p->name = "cpu";
+    p->description = description_.c_str();
+    p->kind = NURI_DEVICE_KIND_CPU;
+    p->memory_bytes = host_memory_bytes();
+    p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
+  }
+  // Every IR op: what the fast kernels do not cover runs on the reference kernels.
+  bool supports(const nuri_graph_desc* graph, size_t node) override {
+    ir::Graph g = ir::node_graph_from_desc(graph, node);
+    ir::infer_node_types(g, g.nodes().front());
+    return true;
+  }
+  std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
+    return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition), options_);
+  }
+
+ private:
+  CpuOptions options_;
+  std::string description_;
+};
+
+sdk::HostDevice* create_cpu(const char* options) {
+  return new CpuDevice(options);
+}
+
+}  // namespace
+
+const nuri_device_api* cpu_device_api() {
+  return sdk::host_device_api<create_cpu>("cpu");
+}
+
+}  // namespace nuri::cpu

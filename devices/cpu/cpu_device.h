@@ -1,0 +1,8 @@
+// The `cpu` device: the fast cpu engine (oneDNN + kernels/cpu_fast) behind the device ABI.
+#pragma once
+
+#include "nuri/device.h"
+
+namespace nuri::cpu {
+const nuri_device_api* cpu_device_api();
+}

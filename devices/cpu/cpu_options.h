@@ -1,0 +1,21 @@
+// Options of the fast cpu engine.
+#pragma once
+
+namespace nuri::cpu {
+
+struct CpuOptions {
+  // Worker threads for oneDNN and the engine's kernels; <= 0 means one per physical core
+  // (hwloc).
+  int threads = 0;
+  // Run MatMul/Gemm with constant weights in bf16 (f32 accumulation and output) where the CPU
+  // has AVX512-BF16 or AMX; ignored elsewhere (CpuProgram::bf16_active() says which).
+  bool bf16 = false;
+  // Bind worker thread i to physical core i (hwloc) while the program runs.
+  bool pin_threads = true;
+  // Fuse bias/Gelu into MatMul and read attention operands in place; off = one step per node.
+  bool fuse = true;
+  // Time every step of every run (CpuProgram::profile()); costs two clock reads per step.
+  bool profile = false;
+};
+
+}  // namespace nuri::cpu

@@ -1,0 +1,123 @@
+#include "devices/cpu/onednn_matmul.h"
+
+#include <cstring>
+
+namespace nuri::cpu {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::memory::dims dims_of(const std::vector<int64_t>& v) {
+  return {v.begin(), v.end()};
+}
+
+dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims, dt type) {
+  dnnl::memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
+  return {dims_of(dims), type, strides};
+}
+
+dnnl::algorithm eltwise_algorithm(MatmulActivation a) {
+  switch (a) {
+    case MatmulActivation::GeluTanh:
+      return dnnl::algorithm::eltwise_gelu_tanh;
+    case MatmulActivation::GeluErf:
+      return dnnl::algorithm::eltwise_gelu_erf;
+    case MatmulActivation::Relu:
+      return dnnl::algorithm::eltwise_relu;
+    case MatmulActivation::None:
+      break;
+  }
+  return dnnl::algorithm::undef;
+}
+
+}  // namespace
+
+OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
+  const size_t rank = s.out_dims.size();
+  bf16_ = s.bf16 && s.b_const;
+  const_b_ = s.b_const != nullptr;
+  has_bias_ = !s.bias.empty();
+  has_addend_ = !s.addend_dims.empty();
+  const dt compute = bf16_ ? dt::bf16 : dt::f32;
+
+  const dnnl::memory::desc a_md(dims_of(s.a_dims), compute, dims_of(s.a_strides));
+  const dnnl::memory::desc b_user_md(dims_of(s.b_dims), dt::f32, dims_of(s.b_strides));
+  // Constant weights: let oneDNN choose the layout and pack them once.
+  const dnnl::memory::desc b_md =
+      const_b_ ? dnnl::memory::desc(dims_of(s.b_dims), compute, tag::any) : b_user_md;
+  std::vector<int64_t> bias_dims(rank, 1);
+  bias_dims.back() = s.out_dims.back();
+  const dnnl::memory::desc bias_md =
+      has_bias_ ? plain_desc(bias_dims, dt::f32) : dnnl::memory::desc();
+  const dnnl::memory::desc out_md = plain_desc(s.out_dims, dt::f32);
+
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::post_ops ops;
+  dnnl::memory::desc addend_md;
+  if (has_addend_) {
+    addend_md = plain_desc(s.addend_dims, dt::f32);
+    ops.append_binary(dnnl::algorithm::binary_add, addend_md);
+  }
+  if (s.activation != MatmulActivation::None)
+    ops.append_eltwise(1.0f, eltwise_algorithm(s.activation), 0.0f, 0.0f);
+  attr.set_post_ops(ops);
+
+  const dnnl::matmul::desc desc(a_md, b_md, bias_md, out_md);
+  const dnnl::matmul::primitive_desc pd(desc, attr, engine);
+  prim_ = dnnl::matmul(pd);
+  impl_name_ = pd.impl_info_str();
+  scratchpad_bytes_ = pd.scratchpad_desc().get_size();
+  a_elements_ = 1;
+  for (int64_t d : s.a_dims) a_elements_ *= d;
+
+  a_mem_ = dnnl::memory(pd.src_desc(), engine, DNNL_MEMORY_NONE);
+  out_mem_ = dnnl::memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
+  scratch_mem_ = dnnl::memory(pd.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
+  if (const_b_) {
+    // Reorder (and scale/convert) the user's weights into the packed layout once.
+    std::vector<float> scaled;
+    const float* src = s.b_const;
+    if (s.b_scale != 1.0f) {
+      int64_t span = 1;  // elements the strided view covers
+      for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+      scaled.assign(s.b_const, s.b_const + span);
+      for (float& x : scaled) x *= s.b_scale;
+      src = scaled.data();
+    }
+    dnnl::memory user(b_user_md, engine, const_cast<float*>(src));
+    b_mem_ = dnnl::memory(pd.weights_desc(), engine);
+    dnnl::stream stream(engine);
+    dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
+    stream.wait();
+  } else {
+    b_mem_ = dnnl::memory(pd.weights_desc(), engine, DNNL_MEMORY_NONE);
+  }
+  if (has_bias_) {
+    bias_mem_ = dnnl::memory(bias_md, engine);
+    std::memcpy(bias_mem_.get_data_handle(), s.bias.data(), s.bias.size() * sizeof(float));
+  }
+  if (has_addend_) addend_mem_ = dnnl::memory(addend_md, engine, DNNL_MEMORY_NONE);
+}
+
+void OnednnMatmul::execute(dnnl::stream& stream, const void* a, const float* b, const float* addend,
+                           float* out, void* scratchpad) {
+  a_mem_.set_data_handle(const_cast<void*>(a));
+  out_mem_.set_data_handle(out);
+  scratch_mem_.set_data_handle(scratchpad);
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem_},
+                                             {DNNL_ARG_WEIGHTS, b_mem_},
+                                             {DNNL_ARG_DST, out_mem_},
+                                             {DNNL_ARG_SCRATCHPAD, scratch_mem_}};
+  if (!const_b_) b_mem_.set_data_handle(const_cast<float*>(b));
+  if (has_bias_) args.emplace(DNNL_ARG_BIAS, bias_mem_);
+  if (has_addend_) {
+    addend_mem_.set_data_handle(const_cast<float*>(addend));
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, addend_mem_);
+  }
+  prim_.execute(stream, args);
+}
+
+}  // namespace nuri::cpu

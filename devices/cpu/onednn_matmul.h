@@ -1,0 +1,51 @@
+// One MatMul/Gemm step on a oneDNN matmul primitive, created once: constant weights are
+// reordered (and for bf16 converted) into the primitive's preferred blocked layout at compile
+// time; bias, a runtime addend and an activation run as post-ops.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+
+namespace nuri::cpu {
+
+enum class MatmulActivation { None, GeluTanh, GeluErf, Relu };
+
+struct MatmulSpec {
+  // Equal-rank dims (rank 2..5); a/b strides in elements (transposed Gemm operands).
+  std::vector<int64_t> a_dims, a_strides, b_dims, b_strides, out_dims;
+  const float* b_const = nullptr;  // constant weights, or null: B comes at run time
+  float b_scale = 1.0f;            // folded into constant weights (Gemm alpha)
+  std::vector<float> bias;         // N values (already beta-scaled), or empty
+  // A runtime tensor added after the bias (Gemm C), broadcast per these dims; empty = none.
+  std::vector<int64_t> addend_dims;
+  MatmulActivation activation = MatmulActivation::None;
+  bool bf16 = false;  // needs b_const and a plain row-major A
+};
+
+class OnednnMatmul {
+ public:
+  // Throws dnnl::error when oneDNN has no implementation (the caller falls back).
+  OnednnMatmul(const MatmulSpec& spec, const dnnl::engine& engine);
+
+  size_t scratchpad_bytes() const { return scratchpad_bytes_; }
+  // Elements of A (bf16 needs them converted first, into a buffer of a_elements() * 2 bytes).
+  int64_t a_elements() const { return a_elements_; }
+  bool bf16() const { return bf16_; }
+  const char* impl_name() const { return impl_name_; }
+
+  // a is f32, or bf16 already converted when bf16(); b is null for constant weights.
+  void execute(dnnl::stream& stream, const void* a, const float* b, const float* addend, float* out,
+               void* scratchpad);
+
+ private:
+  dnnl::matmul prim_;
+  dnnl::memory a_mem_, b_mem_, bias_mem_, addend_mem_, out_mem_, scratch_mem_;
+  bool const_b_ = false, has_bias_ = false, has_addend_ = false, bf16_ = false;
+  size_t scratchpad_bytes_ = 0;
+  int64_t a_elements_ = 0;
+  const char* impl_name_ = "";
+};
+
+}  // namespace nuri::cpu

@@ -1,0 +1,44 @@
+// Graph facts the planner's passes share (internal to devices/cpu).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "devices/cpu/cpu_options.h"
+#include "devices/cpu/step.h"
+
+namespace nuri::cpu {
+
+struct PlanContext {
+  PlanContext(const ir::Graph& g, const std::vector<ir::NodeId>& order);
+
+  const ir::Graph& graph;
+  const std::vector<ir::NodeId>& order;
+  std::vector<ir::NodeId> producer;                // per value, -1 for inputs/constants
+  std::vector<std::vector<ir::NodeId>> consumers;  // per value, one entry per use
+  std::vector<bool> is_output;                     // per value
+  std::vector<bool> claimed;                       // per node: folded into another step
+  std::vector<bool> is_virtual;                    // per value: never materialized
+  std::vector<size_t> position;                    // per node: index in order
+
+  const ir::TensorType& type(ir::ValueId v) const { return graph.value(v).type; }
+  bool is_f32(ir::ValueId v) const { return type(v).dtype == DType::F32; }
+  // Every present operand of the node is f32.
+  bool all_f32(const ir::Node& n) const;
+  // The node that alone reads v (once), if v is not a graph output either.
+  std::optional<ir::NodeId> sole_user(ir::ValueId v) const;
+  // Constant data, or null for non-constants (and data-less placeholders).
+  const Tensor* constant(ir::ValueId v) const;
+};
+
+// A fused matmul step starting at node `id` (claims the nodes it folds), or nullopt.
+std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOptions& options,
+                                bool bf16, const dnnl::engine& engine);
+
+// Attention steps reading operands in place: marks the Split/Reshape/Transpose nodes they make
+// redundant as claimed and their values virtual. Run before the main pass; returns one step
+// per fast attention node (by node id, the rest null).
+std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptions& options);
+
+}  // namespace nuri::cpu

@@ -1,0 +1,57 @@
+// One unit of work of a compiled cpu program: a fused or accelerated group of graph nodes, or a
+// single node on the reference kernels. Value ids name buffers; pointers are resolved per run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "devices/cpu/onednn_matmul.h"
+#include "kernels/cpu_fast/fast_attention.h"
+#include "kernels/cpu_fast/fast_ops.h"
+
+namespace nuri::cpu {
+
+enum class StepKind {
+  Reference,   // run_reference_node on `node`
+  Matmul,      // oneDNN (with fused bias/addend/activation)
+  Softmax,     // rows x cols
+  LayerNorm,   // rows x cols, inputs x, gamma, [beta]
+  RMSNorm,     // rows x cols, inputs x, gamma
+  Activation,  // n elements
+  Binary,      // a [rows, cols] op b (row stride b_row_stride), or a op scalar b
+  Attention,   // fused attention over strided views
+  Copy,        // bytes from reads[0] to writes[0] (a graph output that aliases another buffer)
+};
+
+// A strided view into a materialized value (attention operands read in place).
+struct ViewRef {
+  ir::ValueId root = ir::kNoValue;
+  int64_t offset = 0;  // elements
+  fast::View4 stride;
+};
+
+struct Step {
+  StepKind kind = StepKind::Reference;
+  ir::NodeId node = -1;             // the node it stands for (first of a fused group)
+  std::vector<ir::NodeId> fused;    // further nodes folded into this step
+  std::vector<ir::ValueId> reads;   // buffers read (for liveness)
+  std::vector<ir::ValueId> writes;  // buffers written
+  int64_t rows = 0, cols = 0;
+  float eps = 0.0f;
+  fast::Activation act = fast::Activation::Relu;
+  fast::Binary binary = fast::Binary::Add;
+  int64_t b_row_stride = 0;
+  bool scalar_b = false;
+  size_t bytes = 0;       // Copy
+  int output_index = -1;  // Copy: the graph output it fills
+  // Matmul: reads = {A, [B], [addend]}, writes = {out}.
+  std::unique_ptr<OnednnMatmul> matmul;
+  bool matmul_runtime_b = false, matmul_addend = false;
+  // Attention: views of q, k, v, out; args hold dims (pointers filled per run).
+  ViewRef q, k, v, out;
+  fast::AttentionArgs attn;
+};
+
+}  // namespace nuri::cpu

@@ -1,0 +1,153 @@
+#include "devices/cpu/step_exec.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "kernels/cpu_fast/fast_attention.h"
+#include "kernels/cpu_fast/fast_ops.h"
+#include "nuri/error.hpp"
+
+namespace nuri::cpu {
+namespace {
+
+// Below this many elements a chunk is not worth a thread.
+constexpr int64_t kGrainElems = 16384;
+
+const float* in_f32(const RunBuffers& rb, const Step& s, size_t i) {
+  return reinterpret_cast<const float*>(rb.ptr[s.reads[i]]);
+}
+float* out_f32(const RunBuffers& rb, const Step& s) {
+  return reinterpret_cast<float*>(rb.ptr[s.writes[0]]);
+}
+int64_t row_grain(int64_t cols) {
+  return std::max<int64_t>(1, kGrainElems / std::max<int64_t>(cols, 1));
+}
+
+void run_matmul(Step& s, RunBuffers& rb) {
+  OnednnMatmul& mm = *s.matmul;
+  size_t next = 1;
+  const float* a = in_f32(rb, s, 0);
+  const float* b = s.matmul_runtime_b ? in_f32(rb, s, next++) : nullptr;
+  const float* addend = s.matmul_addend ? in_f32(rb, s, next++) : nullptr;
+  const void* src = a;
+  if (mm.bf16()) {
+    uint16_t* dst = rb.bf16_a;
+    rb.pool->parallel_for(
+        mm.a_elements(),
+        [&](int64_t i0, int64_t i1) { fast::f32_to_bf16(a + i0, dst + i0, i1 - i0); }, kGrainElems);
+    src = dst;
+  }
+  mm.execute(*rb.stream, src, b, addend, out_f32(rb, s), rb.scratchpad);
+}
+
+void run_attention(Step& s, RunBuffers& rb) {
+  fast::AttentionArgs a = s.attn;
+  const auto view = [&](const ViewRef& v) {
+    return reinterpret_cast<float*>(rb.ptr[v.root]) + v.offset;
+  };
+  a.q = view(s.q);
+  a.q_stride = s.q.stride;
+  a.k = view(s.k);
+  a.k_stride = s.k.stride;
+  a.v = view(s.v);
+  a.v_stride = s.v.stride;
+  a.out = view(s.out);
+  a.out_stride = s.out.stride;
+  float* scratch = rb.attention_scratch;
+  const int64_t per = rb.attention_floats;
+  rb.pool->parallel_tasks(fast::attention_tasks(a), [&](int64_t task, int thread) {
+    fast::attention_task(a, task, scratch + thread * per);
+  });
+}
+
+}  // namespace
+
+void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffers& rb) {
+  const int64_t cols = s.cols;
+  switch (s.kind) {
+    case StepKind::Reference: {
+      size_t r = 0;
+      for (size_t i = 0; i < ref->in.size(); ++i)
+        ref->in[i] = ref->in_types[i] ? rb.ptr[s.reads[r++]] : nullptr;
+      for (size_t i = 0; i < ref->out.size(); ++i) ref->out[i] = rb.ptr[s.writes[i]];
+      ir::run_reference_node(*node, *ref);
+      return;
+    }
+    case StepKind::Matmul:
+      try {
+        return run_matmul(s, rb);
+      } catch (const dnnl::error& e) {
+        throw Error(fmt::format("cpu: node '{}' (MatMul on oneDNN): {}", node->name, e.what()),
+                    NURI_ERROR_INTERNAL);
+      }
+    case StepKind::Attention:
+      return run_attention(s, rb);
+    case StepKind::Softmax: {
+      const float* x = in_f32(rb, s, 0);
+      float* y = out_f32(rb, s);
+      rb.pool->parallel_for(
+          s.rows,
+          [&](int64_t r0, int64_t r1) {
+            fast::softmax_rows(x + r0 * cols, y + r0 * cols, r1 - r0, cols);
+          },
+          row_grain(cols));
+      return;
+    }
+    case StepKind::LayerNorm:
+    case StepKind::RMSNorm: {
+      const float* x = in_f32(rb, s, 0);
+      const float* g = in_f32(rb, s, 1);
+      const float* b = s.reads.size() > 2 ? in_f32(rb, s, 2) : nullptr;
+      float* y = out_f32(rb, s);
+      const bool ln = s.kind == StepKind::LayerNorm;
+      rb.pool->parallel_for(
+          s.rows,
+          [&](int64_t r0, int64_t r1) {
+            if (ln)
+              fast::layer_norm_rows(x + r0 * cols, g, b, y + r0 * cols, r1 - r0, cols, s.eps);
+            else
+              fast::rms_norm_rows(x + r0 * cols, g, y + r0 * cols, r1 - r0, cols, s.eps);
+          },
+          row_grain(cols));
+      return;
+    }
+    case StepKind::Activation: {
+      const float* x = in_f32(rb, s, 0);
+      float* y = out_f32(rb, s);
+      rb.pool->parallel_for(
+          cols, [&](int64_t i0, int64_t i1) { fast::activation(s.act, x + i0, y + i0, i1 - i0); },
+          kGrainElems);
+      return;
+    }
+    case StepKind::Binary: {
+      const float* a = in_f32(rb, s, 0);
+      const float* b = in_f32(rb, s, 1);
+      float* y = out_f32(rb, s);
+      if (s.scalar_b) {
+        const float bv = *b;
+        rb.pool->parallel_for(
+            cols,
+            [&](int64_t i0, int64_t i1) {
+              fast::binary_scalar(s.binary, a + i0, bv, y + i0, i1 - i0);
+            },
+            kGrainElems);
+        return;
+      }
+      const int64_t bs = s.b_row_stride;
+      rb.pool->parallel_for(
+          s.rows,
+          [&](int64_t r0, int64_t r1) {
+            fast::binary_rows(s.binary, a + r0 * cols, b + r0 * bs, bs, y + r0 * cols, r1 - r0,
+                              cols);
+          },
+          row_grain(cols));
+      return;
+    }
+    case StepKind::Copy:
+      std::memcpy((*rb.outputs)[s.output_index].data(), rb.ptr[s.reads[0]], s.bytes);
+      return;
+  }
+}
+
+}  // namespace nuri::cpu

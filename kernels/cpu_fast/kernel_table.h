@@ -1,0 +1,25 @@
+// The function table each ISA variant (ops_<isa>.cpp) fills; dispatch.cpp forwards to one.
+#pragma once
+
+#include "kernels/cpu_fast/fast_attention.h"
+#include "kernels/cpu_fast/fast_ops.h"
+
+namespace nuri::cpu::fast {
+
+struct KernelTable {
+  void (*softmax_rows)(const float*, float*, int64_t, int64_t);
+  void (*layer_norm_rows)(const float*, const float*, const float*, float*, int64_t, int64_t,
+                          float);
+  void (*rms_norm_rows)(const float*, const float*, float*, int64_t, int64_t, float);
+  void (*activation)(Activation, const float*, float*, int64_t);
+  void (*binary_rows)(Binary, const float*, const float*, int64_t, float*, int64_t, int64_t);
+  void (*binary_scalar)(Binary, const float*, float, float*, int64_t);
+  void (*f32_to_bf16)(const float*, uint16_t*, int64_t);
+  void (*attention_task)(const AttentionArgs&, int64_t, float*);
+};
+
+const KernelTable& kernel_table_generic();
+const KernelTable& kernel_table_avx2();
+const KernelTable& kernel_table_avx512();
+
+}  // namespace nuri::cpu::fast

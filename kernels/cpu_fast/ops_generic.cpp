@@ -1,0 +1,14 @@
+// The generic variant: the shared sources compiled with this file's target flags (CMakeLists).
+#define NURI_FAST_NS isa_generic
+// Order matters: the vector helpers first, then the kernels using them, then the table.
+#include "kernels/cpu_fast/impl/ops_impl.inc"
+// (attention uses the helpers above)
+#include "kernels/cpu_fast/impl/attention_impl.inc"
+// (the table names every kernel above)
+#include "kernels/cpu_fast/impl/table_impl.inc"
+
+namespace nuri::cpu::fast {
+const KernelTable& kernel_table_generic() {
+  return isa_generic::table();
+}
+}  // namespace nuri::cpu::fast
