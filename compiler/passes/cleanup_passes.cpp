@@ -27,7 +27,8 @@ bool fold_constants(Graph& graph) {
       io.in.push_back(in == kNoValue ? nullptr : graph.value(in).data->data());
     }
     std::vector<Tensor> outs;
-    for (ValueId o : n.outputs) outs.emplace_back(graph.value(o).type.dtype, graph.value(o).type.shape);
+    for (ValueId o : n.outputs)
+      outs.emplace_back(graph.value(o).type.dtype, graph.value(o).type.shape);
     for (size_t i = 0; i < outs.size(); ++i) {
       io.out_types.push_back(&graph.value(n.outputs[i]).type);
       io.out.push_back(outs[i].data());
@@ -45,6 +46,8 @@ bool fold_constants(Graph& graph) {
   return changed;
 }
 
-bool remove_dead_code(Graph& graph) { return compact(graph); }
+bool remove_dead_code(Graph& graph) {
+  return compact(graph);
+}
 
 }  // namespace nuri::ir

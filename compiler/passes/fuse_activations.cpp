@@ -39,8 +39,8 @@ ValueId half_x_t_root(const GraphEditor& ed, ValueId x, ValueId t) {
     if (leaves.size() != 3) continue;
     const bool has_x = std::count(leaves.begin(), leaves.end(), x) == 1;
     const bool has_t = std::count(leaves.begin(), leaves.end(), t) == 1;
-    const bool has_half = std::any_of(leaves.begin(), leaves.end(),
-                                      [&](ValueId l) { return ed.is_scalar(l, 0.5); });
+    const bool has_half =
+        std::any_of(leaves.begin(), leaves.end(), [&](ValueId l) { return ed.is_scalar(l, 0.5); });
     if (has_x && has_t && has_half) return root;
   }
   return kNoValue;

@@ -131,8 +131,7 @@ bool fuse_rotary(Graph& graph) {
       }
       if (x == kNoValue) continue;
       const TensorType xt = ed.type(x);
-      if (xt.dtype != DType::F32 || xt.shape.size() != 4 || ed.type(add.outputs[0]) != xt)
-        continue;
+      if (xt.dtype != DType::F32 || xt.shape.size() != 4 || ed.type(add.outputs[0]) != xt) continue;
       const auto tables = rotary_tables(ed, cos, sin, xt.shape);
       if (!tables) continue;
       std::vector<ValueId> in{x, tables->cos, tables->sin};

@@ -49,10 +49,14 @@ std::optional<double> GraphEditor::scalar(ValueId v) const {
   const Tensor* t = constant(v);
   if (!t || t->numel() != 1) return std::nullopt;
   switch (t->dtype()) {
-    case DType::F32: return *t->data_as<float>();
-    case DType::I32: return *t->data_as<int32_t>();
-    case DType::I64: return static_cast<double>(*t->data_as<int64_t>());
-    default: return std::nullopt;
+    case DType::F32:
+      return *t->data_as<float>();
+    case DType::I32:
+      return *t->data_as<int32_t>();
+    case DType::I64:
+      return static_cast<double>(*t->data_as<int64_t>());
+    default:
+      return std::nullopt;
   }
 }
 

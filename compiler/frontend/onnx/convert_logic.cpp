@@ -13,11 +13,13 @@ namespace {
 
 using ir::OpKind;
 
-Ref bool_const(Importer& im, bool v) { return im.constant(scalar_tensor(DType::Bool, v ? 1 : 0)); }
+Ref bool_const(Importer& im, bool v) {
+  return im.constant(scalar_tensor(DType::Bool, v ? 1 : 0));
+}
 
 void logical_not(Importer& im) {
-  im.set_output(0, im.emit(OpKind::Equal, {cast_to(im, im.input(0), DType::Bool),
-                                           bool_const(im, false)}));
+  im.set_output(
+      0, im.emit(OpKind::Equal, {cast_to(im, im.input(0), DType::Bool), bool_const(im, false)}));
 }
 
 void logical_and(Importer& im) {  // a ? b : false
@@ -65,23 +67,23 @@ void compare(Importer& im) {
   const Tensor& a = im.const_input(0, "lhs (comparisons fold only on known values)");
   const Tensor& b = im.const_input(1, "rhs (comparisons fold only on known values)");
   const bool ints = !is_float(a.dtype()) && !is_float(b.dtype());
-  Tensor out = broadcast_apply(im, a, b, DType::Bool, [&](int64_t ia, int64_t ib, int64_t o,
-                                                          Tensor& t) {
-    int c;  // -1, 0, 1; NaN compares false everywhere
-    if (ints) {
-      const int64_t x = element_i(a, ia), y = element_i(b, ib);
-      c = x < y ? -1 : (x > y ? 1 : 0);
-    } else {
-      const double x = element_f(a, ia), y = element_f(b, ib);
-      c = x < y ? -1 : (x > y ? 1 : (x == y ? 0 : 2));
-    }
-    bool r = false;
-    if constexpr (C == Cmp::Less) r = c == -1;
-    if constexpr (C == Cmp::Greater) r = c == 1;
-    if constexpr (C == Cmp::LessEq) r = c == -1 || c == 0;
-    if constexpr (C == Cmp::GreaterEq) r = c == 1 || c == 0;
-    t.data_as<uint8_t>()[o] = r;
-  });
+  Tensor out =
+      broadcast_apply(im, a, b, DType::Bool, [&](int64_t ia, int64_t ib, int64_t o, Tensor& t) {
+        int c;  // -1, 0, 1; NaN compares false everywhere
+        if (ints) {
+          const int64_t x = element_i(a, ia), y = element_i(b, ib);
+          c = x < y ? -1 : (x > y ? 1 : 0);
+        } else {
+          const double x = element_f(a, ia), y = element_f(b, ib);
+          c = x < y ? -1 : (x > y ? 1 : (x == y ? 0 : 2));
+        }
+        bool r = false;
+        if constexpr (C == Cmp::Less) r = c == -1;
+        if constexpr (C == Cmp::Greater) r = c == 1;
+        if constexpr (C == Cmp::LessEq) r = c == -1 || c == 0;
+        if constexpr (C == Cmp::GreaterEq) r = c == 1 || c == 0;
+        t.data_as<uint8_t>()[o] = r;
+      });
   im.set_output(0, im.constant(std::move(out)));
 }
 
@@ -92,18 +94,20 @@ void min_max(Importer& im) {
     const Tensor& b = im.const_input(i, "operand (Min/Max fold only on known values)");
     if (b.dtype() != acc.dtype()) im.fail("operands differ in dtype");
     const bool ints = !is_float(acc.dtype());
-    acc = broadcast_apply(im, acc, b, acc.dtype(), [&](int64_t ia, int64_t ib, int64_t o,
-                                                       Tensor& t) {
-      const size_t es = dtype_size(t.dtype());
-      bool take_b;
-      if (ints)
-        take_b = IsMax ? element_i(b, ib) > element_i(acc, ia) : element_i(b, ib) < element_i(acc, ia);
-      else
-        take_b = IsMax ? element_f(b, ib) > element_f(acc, ia) : element_f(b, ib) < element_f(acc, ia);
-      const Tensor& src = take_b ? b : acc;
-      std::memcpy(static_cast<std::byte*>(t.data()) + o * es,
-                  static_cast<const std::byte*>(src.data()) + (take_b ? ib : ia) * es, es);
-    });
+    acc =
+        broadcast_apply(im, acc, b, acc.dtype(), [&](int64_t ia, int64_t ib, int64_t o, Tensor& t) {
+          const size_t es = dtype_size(t.dtype());
+          bool take_b;
+          if (ints)
+            take_b = IsMax ? element_i(b, ib) > element_i(acc, ia)
+                           : element_i(b, ib) < element_i(acc, ia);
+          else
+            take_b = IsMax ? element_f(b, ib) > element_f(acc, ia)
+                           : element_f(b, ib) < element_f(acc, ia);
+          const Tensor& src = take_b ? b : acc;
+          std::memcpy(static_cast<std::byte*>(t.data()) + o * es,
+                      static_cast<const std::byte*>(src.data()) + (take_b ? ib : ia) * es, es);
+        });
   }
   im.set_output(0, im.constant(std::move(acc)));
 }

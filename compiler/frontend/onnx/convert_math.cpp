@@ -122,8 +122,7 @@ void matmul_integer(Importer& im) {
   auto side = [&](size_t v, size_t zp_i, bool is_a) {
     const ir::TensorType t = im.input_type(v);
     if (t.dtype != DType::I8)
-      im.fail(fmt::format("input {} has dtype {}; only int8 is supported", v,
-                          dtype_name(t.dtype)));
+      im.fail(fmt::format("input {} has dtype {}; only int8 is supported", v, dtype_name(t.dtype)));
     Ref x = cast_to(im, im.input(v), DType::F32);
     if (im.has_input(zp_i)) {
       Ref zp = cast_to(im, check_int8_zero_point(im, zp_i), DType::F32);

@@ -21,7 +21,9 @@ Tensor i64_tensor(const std::vector<int64_t>& v, Shape shape) {
   return t;
 }
 
-void identity(Importer& im) { im.set_output(0, im.input(0)); }
+void identity(Importer& im) {
+  im.set_output(0, im.input(0));
+}
 
 void dropout(Importer& im) {  // inference: the identity; the mask, if asked for, is all true
   im.set_output(0, im.input(0));
@@ -44,9 +46,10 @@ void constant(Importer& im) {
   } else if (im.has_attr("value_ints")) {
     const auto v = im.attr_ints("value_ints");
     im.set_output(0, im.constant(i64_tensor(v, {static_cast<int64_t>(v.size())})));
-  } else if (const auto* a = im.attr("value_floats")) {
-    Tensor t(DType::F32, {a->floats_size()});
-    for (int i = 0; i < a->floats_size(); ++i) t.data_as<float>()[i] = a->floats(i);
+  } else if (im.has_attr("value_floats")) {
+    const std::vector<float> v = im.attr_floats("value_floats");
+    Tensor t(DType::F32, {static_cast<int64_t>(v.size())});
+    for (size_t i = 0; i < v.size(); ++i) t.data_as<float>()[i] = v[i];
     im.set_output(0, im.constant(std::move(t)));
   } else {
     im.fail("only value, value_float(s) and value_int(s) constants are supported");
@@ -84,8 +87,8 @@ void flatten(Importer& im) {
   if (axis < 0 || axis > rank) im.fail(fmt::format("axis is out of range for rank {}", rank));
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i) (i < axis ? outer : inner) *= s[i];
-  im.set_output(0, im.emit(OpKind::Reshape, {im.input(0)},
-                           {{"shape", std::vector<int64_t>{outer, inner}}}));
+  im.set_output(
+      0, im.emit(OpKind::Reshape, {im.input(0)}, {{"shape", std::vector<int64_t>{outer, inner}}}));
 }
 
 void transpose(Importer& im) {
@@ -131,7 +134,22 @@ void split(Importer& im) {
 void slice(Importer& im) {
   ir::Attributes a{{"starts", im.ints_input(1, "starts")}, {"ends", im.ints_input(2, "ends")}};
   if (im.has_input(3)) a.set("axes", im.ints_input(3, "axes"));
-  if (im.has_input(4)) a.set("steps", im.ints_input(4, "steps"));
+  if (im.has_input(4)) {
+    // A step past the dim's size reads the same single element as a step of the size; clamping
+    // keeps stride arithmetic far from overflow on hostile files.
+    std::vector<int64_t> steps = im.ints_input(4, "steps");
+    const Shape s = im.input_type(0).shape;
+    const auto rank = static_cast<int64_t>(s.size());
+    std::vector<int64_t> axes = a.get_ints("axes", {});
+    for (size_t i = 0; i < steps.size(); ++i) {
+      int64_t ax = i < axes.size() ? axes[i] : static_cast<int64_t>(i);
+      if (ax < 0) ax += rank;
+      if (ax < 0 || ax >= rank) continue;
+      const int64_t lim = std::max<int64_t>(s[ax], 1);
+      steps[i] = std::clamp(steps[i], -lim, lim);
+    }
+    a.set("steps", steps);
+  }
   im.set_output(0, im.emit(OpKind::Slice, {im.input(0)}, a));
 }
 
@@ -220,10 +238,17 @@ void range(Importer& im) {
   for (int64_t i = 0; i < n; ++i) {
     const double v = start + static_cast<double>(i) * delta;
     switch (s.dtype()) {
-      case DType::I64: out.data_as<int64_t>()[i] = int_at(i); break;
-      case DType::I32: out.data_as<int32_t>()[i] = static_cast<int32_t>(int_at(i)); break;
-      case DType::F32: out.data_as<float>()[i] = static_cast<float>(v); break;
-      default: im.fail(fmt::format("dtype {} is not supported", dtype_name(s.dtype())));
+      case DType::I64:
+        out.data_as<int64_t>()[i] = int_at(i);
+        break;
+      case DType::I32:
+        out.data_as<int32_t>()[i] = static_cast<int32_t>(int_at(i));
+        break;
+      case DType::F32:
+        out.data_as<float>()[i] = static_cast<float>(v);
+        break;
+      default:
+        im.fail(fmt::format("dtype {} is not supported", dtype_name(s.dtype())));
     }
   }
   im.set_output(0, im.constant(std::move(out)));
@@ -233,24 +258,12 @@ void range(Importer& im) {
 
 const ConverterTable& shape_converters() {
   static const ConverterTable t = {
-      {"Identity", identity},
-      {"Dropout", dropout},
-      {"Constant", constant},
-      {"Shape", shape},
-      {"Size", size},
-      {"Reshape", reshape},
-      {"Flatten", flatten},
-      {"Transpose", transpose},
-      {"Concat", concat},
-      {"Split", split},
-      {"Slice", slice},
-      {"Gather", gather},
-      {"Unsqueeze", unsqueeze},
-      {"Squeeze", squeeze},
-      {"Expand", expand},
-      {"Cast", cast},
-      {"CastLike", cast_like},
-      {"ConstantOfShape", constant_of_shape},
+      {"Identity", identity},   {"Dropout", dropout},     {"Constant", constant},
+      {"Shape", shape},         {"Size", size},           {"Reshape", reshape},
+      {"Flatten", flatten},     {"Transpose", transpose}, {"Concat", concat},
+      {"Split", split},         {"Slice", slice},         {"Gather", gather},
+      {"Unsqueeze", unsqueeze}, {"Squeeze", squeeze},     {"Expand", expand},
+      {"Cast", cast},           {"CastLike", cast_like},  {"ConstantOfShape", constant_of_shape},
       {"Range", range},
   };
   return t;

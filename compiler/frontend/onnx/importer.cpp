@@ -1,7 +1,9 @@
 #include "compiler/frontend/onnx/importer.h"
 
 #include <fmt/format.h>
+
 #include <onnx/onnx_pb.h>
+#include <algorithm>
 
 #include "compiler/frontend/onnx/onnx_tensor.h"
 #include "compiler/ir/shape_inference.h"
@@ -53,9 +55,10 @@ Shape resolve_input_shape(const OnnxInput& in, const InputShapes& shapes,
     if (!dim.param.empty()) {
       auto [p, inserted] = params.emplace(dim.param, shape[d]);
       if (!inserted && p->second != shape[d])
-        throw Error(fmt::format("input '{}': dim {} ('{}') is {}, but another input set '{}' to "
-                                "{}",
-                                in.name, d, dim.param, shape[d], dim.param, p->second));
+        throw Error(
+            fmt::format("input '{}': dim {} ('{}') is {}, but another input set '{}' to "
+                        "{}",
+                        in.name, d, dim.param, shape[d], dim.param, p->second));
     }
   }
   return shape;
@@ -103,14 +106,15 @@ ir::Graph Importer::import(const ::onnx::GraphProto& g, const std::vector<OnnxIn
 void Importer::convert_node(const ::onnx::NodeProto& n) {
   node_ = &n;
   const std::string domain = n.domain().empty() ? "ai.onnx" : n.domain();
-  node_label_ = fmt::format("node '{}' (op {}, domain {}, opset {})", n.name(), n.op_type(),
-                            domain, opset_);
+  node_label_ =
+      fmt::format("node '{}' (op {}, domain {}, opset {})", n.name(), n.op_type(), domain, opset_);
   node_new_values_.clear();
   try {
     if (domain != "ai.onnx")
-      throw Error(fmt::format("unsupported op '{}' from domain '{}' (only the default ONNX "
-                              "domain is supported)",
-                              n.op_type(), domain));
+      throw Error(
+          fmt::format("unsupported op '{}' from domain '{}' (only the default ONNX "
+                      "domain is supported)",
+                      n.op_type(), domain));
     if (n.op_type() == "If") {
       const Tensor& cond = const_input(0, "condition");
       if (cond.numel() != 1 || (cond.dtype() != DType::Bool && !is_integer(cond.dtype())))
@@ -148,17 +152,21 @@ std::vector<Ref> Importer::inline_graph(const ::onnx::GraphProto& g) {
   return outs;
 }
 
-void Importer::fail(const std::string& msg) const { throw Error(msg); }
+void Importer::fail(const std::string& msg) const {
+  throw Error(msg);
+}
 
 Ref Importer::lookup(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end())
-    throw Error(fmt::format("value '{}' is defined by no earlier node, input or initializer",
-                            name));
+    throw Error(
+        fmt::format("value '{}' is defined by no earlier node, input or initializer", name));
   return it->second;
 }
 
-size_t Importer::num_inputs() const { return static_cast<size_t>(node_->input_size()); }
+size_t Importer::num_inputs() const {
+  return static_cast<size_t>(node_->input_size());
+}
 
 bool Importer::has_input(size_t i) const {
   return i < num_inputs() && !node_->input(static_cast<int>(i)).empty();
@@ -177,9 +185,10 @@ ir::TensorType Importer::type(const Ref& r) const {
 const Tensor& Importer::const_input(size_t i, const char* what) const {
   Ref r = input(i);
   if (!r.data)
-    fail(fmt::format("input {} ({}) '{}' is computed at run time; it must fold to a constant "
-                     "so the shape can be made static",
-                     i, what, node_->input(static_cast<int>(i))));
+    fail(
+        fmt::format("input {} ({}) '{}' is computed at run time; it must fold to a constant "
+                    "so the shape can be made static",
+                    i, what, node_->input(static_cast<int>(i))));
   return *r.data;
 }
 
@@ -195,7 +204,9 @@ std::vector<int64_t> Importer::ints_input(size_t i, const char* what) const {
   return out;
 }
 
-size_t Importer::num_outputs() const { return static_cast<size_t>(node_->output_size()); }
+size_t Importer::num_outputs() const {
+  return static_cast<size_t>(node_->output_size());
+}
 
 void Importer::set_output(size_t i, Ref r) {
   if (i >= num_outputs()) return;
@@ -258,6 +269,13 @@ std::vector<int64_t> Importer::attr_ints(const std::string& name) const {
   return {a->ints().begin(), a->ints().end()};
 }
 
+std::vector<float> Importer::attr_floats(const std::string& name) const {
+  const auto* a = attr(name);
+  if (!a) return {};
+  expect_type(*a, ::onnx::AttributeProto::FLOATS);
+  return {a->floats().begin(), a->floats().end()};
+}
+
 Tensor Importer::attr_tensor(const std::string& name) const {
   const auto* a = attr(name);
   if (!a) fail(fmt::format("missing attribute '{}'", name));
@@ -277,10 +295,12 @@ ir::ValueId Importer::materialize(const Ref& r) {
   if (r.id != ir::kNoValue) return r.id;
   if (!r.data) throw Error("internal: materializing an absent value");
   auto it = materialized_.find(r.data.get());
-  if (it != materialized_.end()) return it->second;
-  const ir::ValueId id = graph_.add_constant(unique_name(r.name.empty() ? "const" : r.name),
-                                             *r.data);
-  materialized_[r.data.get()] = id;
+  if (it != materialized_.end()) return it->second.second;
+  // The graph shares the importer's data (no copy of the weights).
+  const ir::ValueId id = graph_.add_constant_placeholder(
+      unique_name(r.name.empty() ? "const" : r.name), {r.data->dtype(), r.data->shape()});
+  graph_.mutable_value(id).data = r.data;
+  materialized_[r.data.get()] = {r.data, id};
   return id;
 }
 
@@ -297,15 +317,25 @@ std::vector<Ref> Importer::emit_n(ir::OpKind op, const std::vector<Ref>& inputs,
     all_const = all_const && r.is_const();
   }
   const std::vector<ir::TensorType> types = ir::infer_types(op, attrs, infer, num_outputs);
-  const std::string base = node_ ? (node_->name().empty() ? node_->op_type() : node_->name())
-                                 : std::string("onnx");
+  // Dims so large that strides overflow (possible with zero-size tensors) are refused.
+  auto guard = [](const Shape& s) {
+    Shape nonzero;
+    for (int64_t d : s) nonzero.push_back(std::max<int64_t>(d, 1));
+    checked_numel(nonzero, "shape");
+  };
+  for (const ir::InferInput& in : infer)
+    if (in.type) guard(in.type->shape);
+  for (const ir::TensorType& t : types) guard(t.shape);
+  const std::string base =
+      node_ ? (node_->name().empty() ? node_->op_type() : node_->name()) : std::string("onnx");
   ++emitted_;
   // Dequantize stays in the graph so int8 weights keep their QDQ form for the devices; results
   // past the folding limit stay in the graph too.
   bool fold = all_const && op != ir::OpKind::DequantizeLinear;
   for (const ir::TensorType& t : types) {
     int64_t n = 1;
-    for (int64_t d : t.shape) n = (d != 0 && n > kMaxFoldedElements / d) ? kMaxFoldedElements + 1 : n * d;
+    for (int64_t d : t.shape)
+      n = (d != 0 && n > kMaxFoldedElements / d) ? kMaxFoldedElements + 1 : n * d;
     fold = fold && n <= kMaxFoldedElements;
   }
   if (fold) {

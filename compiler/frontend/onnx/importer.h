@@ -23,9 +23,9 @@ class AttributeProto;
 namespace nuri::onnx {
 
 struct Ref {
-  ir::ValueId id = ir::kNoValue;          // the graph value, once there is one
-  std::shared_ptr<const Tensor> data;     // known data (a constant)
-  std::string name;                       // preferred name when materialized
+  ir::ValueId id = ir::kNoValue;       // the graph value, once there is one
+  std::shared_ptr<const Tensor> data;  // known data (a constant)
+  std::string name;                    // preferred name when materialized
   bool present() const { return id != ir::kNoValue || data != nullptr; }
   bool is_const() const { return data != nullptr; }
 };
@@ -57,6 +57,7 @@ class Importer {
   double attr_float(const std::string& name, double fallback) const;
   std::string attr_string(const std::string& name, const std::string& fallback) const;
   std::vector<int64_t> attr_ints(const std::string& name) const;
+  std::vector<float> attr_floats(const std::string& name) const;
   bool has_attr(const std::string& name) const { return attr(name) != nullptr; }
   Tensor attr_tensor(const std::string& name) const;
 
@@ -81,7 +82,8 @@ class Importer {
   ir::Graph graph_;
   std::unordered_map<std::string, Ref> values_;
   std::set<std::string> used_names_;
-  std::map<const Tensor*, ir::ValueId> materialized_;
+  // Constants already in the graph; the shared_ptr pins the data so an address is never reused.
+  std::map<const Tensor*, std::pair<std::shared_ptr<const Tensor>, ir::ValueId>> materialized_;
   const ::onnx::NodeProto* node_ = nullptr;
   std::string node_label_;
   std::vector<ir::ValueId> node_new_values_;  // values created while converting this node

@@ -53,8 +53,7 @@ namespace {
 // Checks parsed bytes look like a model, not just any protobuf (random bytes often parse).
 void check_model(const ::onnx::ModelProto& m, const std::string& label) {
   if (!m.has_graph() || m.ir_version() <= 0 || m.opset_import_size() == 0)
-    throw Error(fmt::format("{}: not an ONNX model (no graph, IR version or opset import)",
-                            label));
+    throw Error(fmt::format("{}: not an ONNX model (no graph, IR version or opset import)", label));
 }
 
 int64_t default_opset(const ::onnx::ModelProto& m, const std::string& label) {
@@ -81,8 +80,8 @@ OnnxInput input_info(const ::onnx::ValueInfoProto& v, const std::string& label) 
                             v.name(), onnx_type_name(tt.elem_type())));
   in.dtype = *dtype;
   if (!tt.has_shape())
-    throw Error(fmt::format("{}: input '{}' has no shape (its rank must be known)", label,
-                            v.name()));
+    throw Error(
+        fmt::format("{}: input '{}' has no shape (its rank must be known)", label, v.name()));
   for (const auto& d : tt.shape().dim()) {
     OnnxDim dim;
     if (d.has_dim_value()) {
@@ -104,21 +103,24 @@ OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& bas
   OnnxModel m;
   m.label_ = label;
   m.base_dir_ = base_dir;
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
   stream.SetTotalBytesLimit(INT_MAX);
   if (bytes.size() > static_cast<size_t>(INT_MAX))
-    throw Error(fmt::format("{}: the file is over 2 GiB; store the weights as external data",
-                            label));
+    throw Error(
+        fmt::format("{}: the file is over 2 GiB; store the weights as external data", label));
   if (!m.proto_->model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-    throw Error(fmt::format("{}: not a valid ONNX model (the protobuf does not parse: truncated "
-                            "or corrupt file?)",
-                            label));
+    throw Error(
+        fmt::format("{}: not a valid ONNX model (the protobuf does not parse: truncated "
+                    "or corrupt file?)",
+                    label));
   const ::onnx::ModelProto& p = m.proto_->model;
   check_model(p, label);
   m.opset_ = default_opset(p, label);
   m.graph_name_ = p.graph().name();
-  m.producer_ = p.producer_name() + (p.producer_version().empty() ? "" : " " + p.producer_version());
+  m.producer_ =
+      p.producer_name() + (p.producer_version().empty() ? "" : " " + p.producer_version());
   std::set<std::string> initializers;
   for (const auto& init : p.graph().initializer()) initializers.insert(init.name());
   for (const auto& v : p.graph().input())
@@ -132,7 +134,7 @@ std::map<std::string, int64_t> OnnxModel::op_histogram() const {
   std::map<std::string, int64_t> h;
   for (const auto& n : proto_->model.graph().node())
     ++h[n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type()
-                                                       : n.domain() + "::" + n.op_type()];
+                                                      : n.domain() + "::" + n.op_type()];
   return h;
 }
 

@@ -20,8 +20,8 @@
 namespace nuri::onnx {
 
 struct OnnxDim {
-  int64_t size = -1;   // -1 when dynamic
-  std::string param;   // the symbolic name ("batch"), empty when static or unnamed
+  int64_t size = -1;  // -1 when dynamic
+  std::string param;  // the symbolic name ("batch"), empty when static or unnamed
 };
 
 struct OnnxInput {

@@ -33,15 +33,15 @@ std::string read_external(const TensorProto& p, const std::string& base_dir, siz
   }
   if (location.empty()) fail(p, "external data has no location");
   if (base_dir.empty())
-    fail(p, fmt::format("external data '{}' needs the model's folder (load from a file)",
-                        location));
+    fail(p,
+         fmt::format("external data '{}' needs the model's folder (load from a file)", location));
   const std::filesystem::path rel(location);
   if (rel.is_absolute() || location.find("..") != std::string::npos)
     fail(p, fmt::format("external data location '{}' must be a path inside the model's folder",
                         location));
   if (offset < 0 || (length >= 0 && static_cast<size_t>(length) != want))
-    fail(p, fmt::format("external data '{}': offset {} / length {} do not fit {} bytes",
-                        location, offset, length, want));
+    fail(p, fmt::format("external data '{}': offset {} / length {} do not fit {} bytes", location,
+                        offset, length, want));
   const std::filesystem::path path = std::filesystem::path(base_dir) / rel;
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(p, fmt::format("external data file '{}' cannot be opened", path.string()));
@@ -58,8 +58,8 @@ std::string read_external(const TensorProto& p, const std::string& base_dir, siz
 }
 
 template <typename Src, typename Dst>
-void copy_field(const TensorProto& p, const google::protobuf::RepeatedField<Src>& field,
-                Tensor& t, const char* field_name) {
+void copy_field(const TensorProto& p, const google::protobuf::RepeatedField<Src>& field, Tensor& t,
+                const char* field_name) {
   if (field.size() != t.numel())
     fail(p, fmt::format("{} holds {} values, expected {} for shape {}", field_name, field.size(),
                         t.numel(), shape_str(t.shape())));
@@ -69,10 +69,14 @@ void copy_field(const TensorProto& p, const google::protobuf::RepeatedField<Src>
 
 int64_t typed_count(const TensorProto& p) {
   switch (p.data_type()) {
-    case TensorProto::FLOAT: return p.float_data_size();
-    case TensorProto::DOUBLE: return p.double_data_size();
-    case TensorProto::INT64: return p.int64_data_size();
-    default: return p.int32_data_size();
+    case TensorProto::FLOAT:
+      return p.float_data_size();
+    case TensorProto::DOUBLE:
+      return p.double_data_size();
+    case TensorProto::INT64:
+      return p.int64_data_size();
+    default:
+      return p.int32_data_size();
   }
 }
 
@@ -82,15 +86,24 @@ void copy_typed(const TensorProto& p, Tensor& t);
 
 std::optional<DType> dtype_from_onnx(int32_t elem_type) {
   switch (elem_type) {
-    case TensorProto::FLOAT: return DType::F32;
-    case TensorProto::DOUBLE: return DType::F32;
-    case TensorProto::FLOAT16: return DType::F16;
-    case TensorProto::BFLOAT16: return DType::BF16;
-    case TensorProto::INT8: return DType::I8;
-    case TensorProto::INT32: return DType::I32;
-    case TensorProto::INT64: return DType::I64;
-    case TensorProto::BOOL: return DType::Bool;
-    default: return std::nullopt;
+    case TensorProto::FLOAT:
+      return DType::F32;
+    case TensorProto::DOUBLE:
+      return DType::F32;
+    case TensorProto::FLOAT16:
+      return DType::F16;
+    case TensorProto::BFLOAT16:
+      return DType::BF16;
+    case TensorProto::INT8:
+      return DType::I8;
+    case TensorProto::INT32:
+      return DType::I32;
+    case TensorProto::INT64:
+      return DType::I64;
+    case TensorProto::BOOL:
+      return DType::Bool;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -103,7 +116,8 @@ std::string onnx_type_name(int32_t elem_type) {
 int64_t checked_numel(const Shape& shape, const std::string& what, int64_t limit) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0) throw Error(fmt::format("{}: negative dimension in shape {}", what, shape_str(shape)));
+    if (d < 0)
+      throw Error(fmt::format("{}: negative dimension in shape {}", what, shape_str(shape)));
     if (d != 0 && n > limit / d)
       throw Error(fmt::format("{}: shape {} is too large (over {} elements)", what,
                               shape_str(shape), limit));
@@ -168,17 +182,30 @@ Tensor tensor_from_proto(const TensorProto& p, const std::string& base_dir) {
 
 void copy_typed(const TensorProto& p, Tensor& t) {
   switch (p.data_type()) {
-    case TensorProto::FLOAT: copy_field<float, float>(p, p.float_data(), t, "float_data"); break;
-    case TensorProto::DOUBLE: copy_field<double, float>(p, p.double_data(), t, "double_data"); break;
-    case TensorProto::INT64: copy_field<int64_t, int64_t>(p, p.int64_data(), t, "int64_data"); break;
-    case TensorProto::INT32: copy_field<int32_t, int32_t>(p, p.int32_data(), t, "int32_data"); break;
-    case TensorProto::INT8: copy_field<int32_t, int8_t>(p, p.int32_data(), t, "int32_data"); break;
-    case TensorProto::BOOL: copy_field<int32_t, uint8_t>(p, p.int32_data(), t, "int32_data"); break;
+    case TensorProto::FLOAT:
+      copy_field<float, float>(p, p.float_data(), t, "float_data");
+      break;
+    case TensorProto::DOUBLE:
+      copy_field<double, float>(p, p.double_data(), t, "double_data");
+      break;
+    case TensorProto::INT64:
+      copy_field<int64_t, int64_t>(p, p.int64_data(), t, "int64_data");
+      break;
+    case TensorProto::INT32:
+      copy_field<int32_t, int32_t>(p, p.int32_data(), t, "int32_data");
+      break;
+    case TensorProto::INT8:
+      copy_field<int32_t, int8_t>(p, p.int32_data(), t, "int32_data");
+      break;
+    case TensorProto::BOOL:
+      copy_field<int32_t, uint8_t>(p, p.int32_data(), t, "int32_data");
+      break;
     case TensorProto::FLOAT16:
     case TensorProto::BFLOAT16:
       copy_field<int32_t, uint16_t>(p, p.int32_data(), t, "int32_data");
       break;
-    default: fail(p, "has no data");
+    default:
+      fail(p, "has no data");
   }
 }
 

@@ -1,0 +1,123 @@
+// nuri inspect MODEL.onnx: what a model holds — inputs/outputs, ONNX op histogram, and for the
+// imported (specialized, fused) graph its op histogram, parameter count and FLOPs per op.
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "compiler/frontend/onnx/onnx_model.h"
+#include "compiler/ir/op_params.h"
+#include "tools/nuri/commands.h"
+#include "tools/nuri/model_loader.h"
+
+namespace nuri::cli {
+namespace {
+
+// Floating-point operations of one node: exact for the matmul-like ops (2 per multiply-add),
+// one per output element for the rest (an estimate).
+int64_t node_flops(const ir::Graph& g, const ir::Node& n) {
+  const auto& out = g.value(n.outputs[0]).type;
+  switch (n.op) {
+    case ir::OpKind::MatMul: {
+      const Shape& a = g.value(n.inputs[0]).type.shape;
+      return 2 * out.numel() * (a.empty() ? 1 : a.back());
+    }
+    case ir::OpKind::Gemm: {
+      const Shape& a = g.value(n.inputs[0]).type.shape;
+      const int64_t k = n.attrs.get_int("transA", 0) ? a[0] : a[1];
+      return 2 * out.numel() * k;
+    }
+    case ir::OpKind::Attention: {
+      const Shape& q = g.value(n.inputs[0]).type.shape;
+      const Shape& k = g.value(n.inputs[1]).type.shape;
+      int64_t t = k[2];
+      if (n.inputs.size() > 4 && n.inputs[4] != ir::kNoValue)
+        t += g.value(n.inputs[4]).type.shape[2];
+      // QK^T and PV, plus the softmax (about 5 per score).
+      return 2 * q[0] * q[1] * q[2] * t * (q[3] + out.shape[3]) + 5 * q[0] * q[1] * q[2] * t;
+    }
+    case ir::OpKind::Reshape:
+    case ir::OpKind::Squeeze:
+    case ir::OpKind::Unsqueeze:
+    case ir::OpKind::Transpose:
+    case ir::OpKind::Concat:
+    case ir::OpKind::Split:
+    case ir::OpKind::Slice:
+    case ir::OpKind::Gather:
+    case ir::OpKind::Embedding:
+    case ir::OpKind::Expand:
+    case ir::OpKind::Cast:
+      return 0;
+    default:
+      return out.numel();
+  }
+}
+
+std::string human(double v) {
+  const char* units[] = {"", "K", "M", "G", "T"};
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f}", v) : fmt::format("{:.2f}{}", v, units[u]);
+}
+
+struct InspectOptions {
+  std::string model;
+  std::vector<std::string> dims;
+  bool no_fuse = false;
+};
+
+void run_inspect(const InspectOptions& o) {
+  const onnx::OnnxModel model = load_model(o.model);
+  fmt::print("model {} (graph '{}', opset {}, producer '{}')\n", o.model, model.graph_name(),
+             model.opset(), model.producer());
+  const ModelInputs inputs = build_inputs(model, {}, parse_dim_args(o.dims));
+  fmt::print("inputs:\n");
+  for (const auto& in : model.inputs()) {
+    std::vector<std::string> d;
+    for (const auto& dim : in.dims)
+      d.push_back(dim.size >= 0 ? std::to_string(dim.size) : (dim.param.empty() ? "?" : dim.param));
+    fmt::print("  {}: {}[{}] -> inspected as {}\n", in.name, dtype_name(in.dtype),
+               fmt::join(d, ", "), shape_str(inputs.shapes.at(in.name)));
+  }
+  fmt::print("outputs: {}\n", fmt::join(model.outputs(), ", "));
+  fmt::print("onnx ops ({} kinds):\n", model.op_histogram().size());
+  for (const auto& [op, count] : model.op_histogram()) fmt::print("  {:<24} {:>6}\n", op, count);
+
+  const ir::Graph g = model.specialize(inputs.shapes, {!o.no_fuse});
+  std::map<std::string, std::pair<int64_t, int64_t>> per_op;  // count, flops
+  int64_t total = 0;
+  for (const ir::Node& n : g.nodes()) {
+    auto& e = per_op[std::string(ir::op_name(n.op))];
+    const int64_t f = node_flops(g, n);
+    ++e.first;
+    e.second += f;
+    total += f;
+  }
+  fmt::print("graph IR ({}, {} nodes):\n", o.no_fuse ? "unfused" : "fused", g.nodes().size());
+  fmt::print("  {:<24} {:>6} {:>12} {:>7}\n", "op", "count", "FLOPs", "share");
+  for (const auto& [op, e] : per_op)
+    fmt::print("  {:<24} {:>6} {:>12} {:>6.1f}%\n", op, e.first,
+               human(static_cast<double>(e.second)),
+               total ? 100.0 * static_cast<double>(e.second) / static_cast<double>(total) : 0.0);
+  fmt::print("parameters: {} ({} bytes)\n", human(static_cast<double>(g.parameter_count())),
+             human(static_cast<double>(g.constant_bytes())));
+  fmt::print("FLOPs per run: {} (matmul-like ops exact, others one per output element)\n",
+             human(static_cast<double>(total)));
+}
+
+}  // namespace
+
+void register_inspect(CLI::App& app) {
+  auto opts = std::make_shared<InspectOptions>();
+  CLI::App* cmd = app.add_subcommand("inspect", "summarize an ONNX model: ops, parameters, FLOPs");
+  cmd->add_option("model", opts->model, "the .onnx file")->required();
+  cmd->add_option("--dim", opts->dims,
+                  "NAME=SIZE for a symbolic input dim (default 1; past/cache lengths 0)");
+  cmd->add_flag("--no-fuse", opts->no_fuse, "show the graph as imported, without fusion");
+  cmd->callback([opts] { run_inspect(*opts); });
+}
+
+}  // namespace nuri::cli
