@@ -193,8 +193,13 @@ std::vector<std::string> Session::write_reports(const std::string& report_stem,
     const std::string suffix = fmt::format(".{}.{}.json", p, dev.name());
     const std::string report = report_stem.empty() ? "" : report_stem + suffix;
     const std::string trace = trace_stem.empty() ? "" : trace_stem + suffix;
-    dev.write_report(*parts_[p]->exe, report.empty() ? nullptr : report.c_str(),
-                     trace.empty() ? nullptr : trace.c_str());
+    try {
+      dev.write_report(*parts_[p]->exe, report.empty() ? nullptr : report.c_str(),
+                       trace.empty() ? nullptr : trace.c_str());
+    } catch (const Error& e) {
+      if (e.status() == NURI_ERROR_UNSUPPORTED) continue;  // e.g. cpu and ref write no reports
+      throw;
+    }
     if (!report.empty()) written.push_back(report);
     if (!trace.empty()) written.push_back(trace);
   }

@@ -58,6 +58,9 @@ typedef struct nuri_device_properties {
   double memory_bandwidth_bytes_per_s;
   uint32_t dtype_mask; /* bit (1u << nuri_dtype) per supported dtype */
   int32_t simulated;   /* 1: times reported are simulated, not measured */
+  /* The dtype the device computes f32 ops in: NURI_DTYPE_F32, or BF16/F16 for devices that run
+   * f32 graphs at reduced precision (an NPU's bf16 datapath). Tolerances follow it. */
+  nuri_dtype f32_compute_dtype;
 } nuri_device_properties;
 
 /* ---- A partition, as the device sees it: a flat, self-contained graph ---------------------- */

@@ -35,6 +35,7 @@ struct InputSpec {
   Shape shape;
   Fill fill = Fill::Normal;
   int64_t index_limit = 0;
+  bool constant = false;  // a weight: devices that keep weights resident (pim) need it constant
 };
 
 OpCase make_case(OpKind op, const std::string& tag, std::vector<InputSpec> specs,
@@ -44,9 +45,14 @@ OpCase make_case(OpKind op, const std::string& tag, std::vector<InputSpec> specs
   std::vector<ir::ValueId> ins;
   uint64_t seed = 1;
   for (size_t i = 0; i < specs.size(); ++i) {
-    ins.push_back(b.input(fmt::format("in{}", i), specs[i].dtype, specs[i].shape));
-    c.inputs.push_back(
-        make_input(specs[i].dtype, specs[i].shape, specs[i].fill, specs[i].index_limit, seed++));
+    Tensor t =
+        make_input(specs[i].dtype, specs[i].shape, specs[i].fill, specs[i].index_limit, seed++);
+    if (specs[i].constant) {
+      ins.push_back(b.constant(fmt::format("w{}", i), std::move(t)));
+    } else {
+      ins.push_back(b.input(fmt::format("in{}", i), specs[i].dtype, specs[i].shape));
+      c.inputs.push_back(std::move(t));
+    }
   }
   for (ir::ValueId v : b.add(op, ins, std::move(attrs), outputs, "op")) b.output(v);
   c.graph = b.build();
@@ -74,6 +80,12 @@ std::vector<OpCase> all_op_cases() {
   for (DType dt : {DType::F32, DType::F16, DType::BF16}) {
     const std::string d = dtype_name(dt);
     add(make_case(OpKind::MatMul, d + "/16x32x24", {{dt, {16, 32}}, {dt, {32, 24}}}));
+    add(make_case(OpKind::MatMul, d + "/gemv_const_weight",
+                  {{dt, {1, 256}}, {dt, {256, 96}, Fill::Normal, 0, true}}));
+    add(make_case(
+        OpKind::Gemm, d + "/skinny_const_weight",
+        {{dt, {4, 128}}, {dt, {64, 128}, Fill::Normal, 0, true}, {dt, {64}, Fill::Normal, 0, true}},
+        {{"transB", int64_t{1}}}));
     add(make_case(OpKind::MatMul, d + "/batched", {{dt, {2, 3, 8, 16}}, {dt, {16, 8}}}));
     add(make_case(OpKind::Gemm, d + "/transB_bias", {{dt, {8, 16}}, {dt, {12, 16}}, {dt, {12}}},
                   {{"transB", int64_t{1}}}));

@@ -13,5 +13,6 @@ void add_builtin_model_options(CLI::App& cmd, ir::Gpt2Config& config);
 void register_run(CLI::App& app);
 void register_dump(CLI::App& app);
 void register_devices(CLI::App& app);
+void register_inspect(CLI::App& app);
 
 }  // namespace nuri::cli

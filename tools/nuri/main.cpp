@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   nuri::cli::register_run(app);
   nuri::cli::register_dump(app);
   nuri::cli::register_devices(app);
+  nuri::cli::register_inspect(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

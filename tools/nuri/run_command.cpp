@@ -4,16 +4,24 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
+#include "runtime/model_session.h"
 #include "runtime/session.h"
 #include "tools/nuri/commands.h"
+#include "tools/nuri/model_loader.h"
+#include "tools/nuri/npy.h"
 #include "tools/nuri/summary.h"
 
 namespace nuri::cli {
 namespace {
 
 struct RunOptions {
+  std::string model_path;  // empty: the built-in GPT-2-style model
+  std::vector<std::string> inputs, dims;
+  std::string output_dir;
+  bool no_fuse = false;
   ir::Gpt2Config model;
   int repeat = 1;
   std::string devices = "cpu";
@@ -43,20 +51,7 @@ rt::SessionOptions session_options(const RunOptions& o) {
   return s;
 }
 
-void run(const RunOptions& o) {
-  const auto t_build = std::chrono::steady_clock::now();
-  ir::Graph graph = ir::build_gpt2(o.model);
-  const double build_ms = ms_since(t_build);
-  const ir::Gpt2Config& c = o.model;
-  fmt::print(
-      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
-      "{:.2f} M parameters, {} nodes)\n",
-      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
-      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
-
-  const auto t_compile = std::chrono::steady_clock::now();
-  rt::Session session(std::move(graph), session_options(o));
-  const double compile_ms = ms_since(t_compile);
+void print_placement(const rt::Session& session, bool full) {
   std::vector<std::string> used;
   for (const std::string& d : session.devices_used()) {
     size_t nodes = 0;
@@ -66,9 +61,12 @@ void run(const RunOptions& o) {
   }
   fmt::print("devices: {}; {} partitions, {} cross-device transfers\n", fmt::join(used, ", "),
              session.plan().partitions.size(), session.plan().transfers);
-  if (o.placement) fmt::print("{}", session.placement_report());
+  if (full) fmt::print("{}", session.placement_report());
+}
 
-  const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};
+// Runs `repeat` times; prints per-partition simulated figures, reports and the timing line.
+std::vector<Tensor> run_timed(rt::Session& session, const std::vector<Tensor>& inputs,
+                              const RunOptions& o, double build_ms, double compile_ms) {
   std::vector<Tensor> outputs;
   std::vector<double> run_ms;
   for (int i = 0; i < std::max(o.repeat, 1); ++i) {
@@ -76,17 +74,7 @@ void run(const RunOptions& o) {
     outputs = session.run(inputs);
     run_ms.push_back(ms_since(t_run));
   }
-  std::vector<double> sorted = run_ms;
-  std::sort(sorted.begin(), sorted.end());
-
-  const Tensor& logits = outputs.front();
-  const std::vector<int64_t> next = argmax_last(logits);
-  const auto* ids = inputs[0].data_as<int64_t>();
-  fmt::print("input ids (seed {}): [{}]\n", c.seed, fmt::join(ids, ids + c.seq, ", "));
-  fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
-  fmt::print("next token after the sequence: {}\n", next.back());
-  fmt::print("logits {}{}: {}\n", dtype_name(logits.dtype()), shape_str(logits.shape()),
-             format_checksum(checksum(logits)));
+  std::sort(run_ms.begin(), run_ms.end());
   for (const rt::PartitionStats& s : session.last_stats()) {
     if (s.stats.cycles == 0) continue;
     fmt::print(
@@ -99,8 +87,77 @@ void run(const RunOptions& o) {
   fmt::print(
       "time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
       "{:.2f}, {} runs)\n",
-      build_ms, compile_ms, sorted[sorted.size() / 2], sorted.front(), sorted.back(),
-      sorted.size());
+      build_ms, compile_ms, run_ms[run_ms.size() / 2], run_ms.front(), run_ms.back(),
+      run_ms.size());
+  return outputs;
+}
+
+void run_builtin(const RunOptions& o) {
+  const auto t_build = std::chrono::steady_clock::now();
+  ir::Graph graph = ir::build_gpt2(o.model);
+  const double build_ms = ms_since(t_build);
+  const ir::Gpt2Config& c = o.model;
+  fmt::print(
+      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
+      "{:.2f} M parameters, {} nodes)\n",
+      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
+      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
+  const auto t_compile = std::chrono::steady_clock::now();
+  rt::Session session(std::move(graph), session_options(o));
+  const double compile_ms = ms_since(t_compile);
+  print_placement(session, o.placement);
+
+  const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};
+  const auto* ids = inputs[0].data_as<int64_t>();
+  fmt::print("input ids (seed {}): [{}]\n", c.seed, fmt::join(ids, ids + c.seq, ", "));
+  const std::vector<Tensor> outputs = run_timed(session, inputs, o, build_ms, compile_ms);
+  const Tensor& logits = outputs.front();
+  const std::vector<int64_t> next = argmax_last(logits);
+  fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
+  fmt::print("next token after the sequence: {}\n", next.back());
+  fmt::print("logits {}{}: {}\n", dtype_name(logits.dtype()), shape_str(logits.shape()),
+             format_checksum(checksum(logits)));
+}
+
+void run_onnx(const RunOptions& o) {
+  const auto t_build = std::chrono::steady_clock::now();
+  onnx::OnnxModel model = load_model(o.model_path);
+  ModelInputs in =
+      build_inputs(model, parse_input_args(o.inputs), parse_dim_args(o.dims), o.model.seed);
+  for (const std::string& note : in.notes) fmt::print("note: {}\n", note);
+  const double build_ms = ms_since(t_build);
+  fmt::print("model: {} (opset {}, producer {})\n", o.model_path, model.opset(),
+             model.producer().empty() ? "?" : model.producer());
+  const std::vector<std::string> names = model.outputs();
+  const auto t_compile = std::chrono::steady_clock::now();
+  rt::ModelSession runner(std::move(model), session_options(o), {.fuse = !o.no_fuse});
+  rt::Session& session = runner.session_for(in.tensors);
+  const double compile_ms = ms_since(t_compile);
+  fmt::print("graph: {} nodes after import{}\n", session.graph().nodes().size(),
+             o.no_fuse ? "" : " and fusion");
+  print_placement(session, o.placement);
+  const std::vector<Tensor> outputs = run_timed(session, in.tensors, o, build_ms, compile_ms);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& t = outputs[i];
+    fmt::print("output {}: {}{} {}\n", names[i], dtype_name(t.dtype()), shape_str(t.shape()),
+               format_checksum(checksum(t)));
+    if (is_float(t.dtype()) && t.rank() == 3 && names[i].find("logits") != std::string::npos)
+      fmt::print("  next-token ids (argmax at each position): [{}]\n",
+                 fmt::join(argmax_last(t), ", "));
+    if (!o.output_dir.empty()) {
+      std::filesystem::create_directories(o.output_dir);
+      const std::string path = (std::filesystem::path(o.output_dir) / (names[i] + ".npy")).string();
+      write_npy(path, t);
+      fmt::print("  wrote {}\n", path);
+    }
+  }
+}
+
+void run(const RunOptions& o) {
+  if (o.model_path.empty())
+    run_builtin(o);
+  else
+    run_onnx(o);
 }
 
 }  // namespace
@@ -111,6 +168,11 @@ void register_run(CLI::App& app) {
       "run",
       "compile and run a model (default: the built-in GPT-2-style model) and print "
       "next-token ids, a logits checksum, the devices used and the time taken");
+  cmd->add_option("model", o->model_path, "an .onnx file (default: the built-in model)");
+  cmd->add_option("--input", o->inputs, "NAME=FILE.npy for a model input (repeatable)");
+  cmd->add_option("--dim", o->dims, "NAME=SIZE for a symbolic dimension of generated inputs");
+  cmd->add_option("--output", o->output_dir, "write each output as DIR/<output name>.npy");
+  cmd->add_flag("--no-fuse", o->no_fuse, "import without the fusion passes");
   add_builtin_model_options(*cmd, o->model);
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()

@@ -1,0 +1,635 @@
+#include "devices/npu/codegen.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "compiler/ir/op_params.h"
+#include "devices/npu/codegen_vector.h"
+#include "devices/npu/tiling/attention.h"
+#include "devices/npu/tiling/gemm_tiler.h"
+#include "devices/npu/tiling/row_ops.h"
+#include "kernels/cpu/half.h"
+#include "nuri/error.hpp"
+
+namespace nuri::npu {
+
+using sim::DType;
+using sim::Space;
+
+std::vector<int64_t> dense_strides(const Shape& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+bool View::dense() const {
+  const auto d = dense_strides(shape);
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] != 1 && strides[i] != d[i]) return false;
+  return true;
+}
+
+namespace {
+
+constexpr uint64_t kAlign = 64;
+uint64_t align_up(uint64_t x) {
+  return (x + kAlign - 1) / kAlign * kAlign;
+}
+
+// PyTorch's view-stride computation: strides for `nw` over the bytes of (old, os), if a view.
+std::optional<std::vector<int64_t>> reshape_strides(const Shape& old,
+                                                    const std::vector<int64_t>& os,
+                                                    const Shape& nw) {
+  if (old.empty() || num_elements(old) == 0) return dense_strides(nw);
+  std::vector<int64_t> ns(nw.size(), 1);
+  int64_t view_d = static_cast<int64_t>(nw.size()) - 1;
+  int64_t base = os.back(), tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(old.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old[d];
+    if (d == 0 || (old[d - 1] != 1 && os[d - 1] != tensor_numel * base)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || nw[view_d] == 1)) {
+        ns[view_d] = view_numel * base;
+        view_numel *= nw[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        base = os[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return ns;
+}
+
+std::vector<float> to_floats(const ir::Value& v) {
+  const Tensor& t = *v.data;
+  std::vector<float> f(static_cast<size_t>(t.numel()));
+  switch (t.dtype()) {
+    case nuri::DType::F32:
+      std::copy_n(t.data_as<float>(), f.size(), f.begin());
+      break;
+    case nuri::DType::BF16:
+      kernels::bf16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
+      break;
+    case nuri::DType::F16:
+      kernels::f16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
+      break;
+    default:
+      throw Error(fmt::format("npu: constant '{}' is not a float tensor", v.name));
+  }
+  return f;
+}
+
+struct Mat {
+  uint64_t addr = 0;
+  uint32_t rows = 0, cols = 0;
+  uint64_t ld = 0;
+};
+
+uint32_t u32(int64_t x, const std::string& what) {
+  if (x < 0 || x > int64_t{UINT32_MAX})
+    throw Error(fmt::format("npu: {} = {} out of range", what, x));
+  return static_cast<uint32_t>(x);
+}
+
+class Codegen {
+ public:
+  Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s)
+      : g_(g), cfg_(cfg), sim_(s), views_(g.values().size()), consumers_(g.values().size()) {
+    for (size_t i = 0; i < g.nodes().size(); ++i)
+      for (ir::ValueId v : g.nodes()[i].inputs)
+        if (v != ir::kNoValue) consumers_[v].push_back(static_cast<ir::NodeId>(i));
+    for (ir::ValueId v : g.outputs()) is_output_.push_back(v);
+  }
+
+  NpuProgram run() {
+    for (size_t i = 0; i < g_.inputs().size(); ++i) {
+      const ir::ValueId id = g_.inputs()[i];
+      const ir::Value& v = g_.value(id);
+      IoBinding b;
+      b.type = v.type;
+      if (v.type.dtype == nuri::DType::F32 || v.type.dtype == nuri::DType::BF16) {
+        b.view = alloc(v.name, v.type.shape);
+        views_[id] = b.view;
+      } else {
+        b.host_only = true;
+        b.view.shape = v.type.shape;
+      }
+      prog_.inputs.push_back(b);
+    }
+    std::vector<bool> done(g_.nodes().size(), false);
+    for (ir::NodeId nid : g_.topo_order()) {
+      if (done[nid]) continue;
+      lower(nid, done);
+    }
+    for (ir::ValueId id : g_.outputs()) {
+      IoBinding b;
+      b.type = g_.value(id).type;
+      b.view = dense(get(id), g_.value(id).name);
+      prog_.outputs.push_back(b);
+    }
+    prog_.dram_bytes = next_;
+    return std::move(prog_);
+  }
+
+ private:
+  const ir::TensorType& type(ir::ValueId v) const { return g_.value(v).type; }
+  bool is_const(ir::ValueId v) const { return g_.value(v).kind == ir::ValueKind::Constant; }
+
+  View alloc(const std::string& name, const Shape& shape, DType t = DType::BF16) {
+    const uint64_t bytes =
+        std::max<uint64_t>(1, static_cast<uint64_t>(num_elements(shape)) * sim::dtype_size(t));
+    const uint64_t cap = cfg_.memory.capacity_bytes;
+    if (next_ + bytes > cap)
+      throw Error(fmt::format("npu: tensor '{}' ({} bytes) does not fit the device memory of "
+                              "config '{}': {} of {} bytes already used",
+                              name, bytes, cfg_.name, next_, cap),
+                  NURI_ERROR_OUT_OF_MEMORY);
+    View v{next_, shape, dense_strides(shape), t};
+    next_ += align_up(bytes);
+    return v;
+  }
+
+  // A constant in DRAM as `t` ([repeat, numel] when repeat > 1: a broadcast operand expanded).
+  View constant(ir::ValueId id, DType t, int64_t repeat = 1) {
+    const auto key = std::make_tuple(id, static_cast<int>(t), repeat);
+    if (auto it = consts_.find(key); it != consts_.end()) return it->second;
+    const ir::Value& v = g_.value(id);
+    const Shape shape = repeat > 1 ? Shape{repeat, v.type.numel()} : v.type.shape;
+    View out = alloc(v.name, shape, t);
+    prog_.weight_bytes += static_cast<uint64_t>(out.numel()) * sim::dtype_size(t);
+    if (sim_) {
+      if (!v.data)
+        throw Error(
+            fmt::format("npu: constant '{}' has no data (a weight-less graph needs "
+                        "timing_only=1)",
+                        v.name));
+      std::vector<float> f = to_floats(v);
+      if (repeat > 1) {
+        std::vector<float> r;
+        r.reserve(f.size() * static_cast<size_t>(repeat));
+        for (int64_t i = 0; i < repeat; ++i) r.insert(r.end(), f.begin(), f.end());
+        f = std::move(r);
+      }
+      sim_->write_values(out.addr, f.data(), f.size(), t);
+    }
+    consts_.emplace(key, out);
+    return out;
+  }
+
+  View get(ir::ValueId id) {
+    if (is_const(id)) return constant(id, DType::BF16);
+    if (!views_[id])
+      throw Error(fmt::format("npu: value '{}' is not on the device", g_.value(id).name));
+    return *views_[id];
+  }
+
+  void step(const std::string& label, std::vector<sim::Program> programs) {
+    while (!programs.empty() && programs.back().instrs.empty()) programs.pop_back();
+    if (programs.empty()) return;
+    prog_.steps.push_back(Step{label, std::move(programs), std::nullopt});
+  }
+
+  // DMA copy DRAM -> spm -> DRAM from `src` to the same shape at (dst_addr, dst_strides).
+  View relayout(const View& src, uint64_t dst_addr, std::vector<int64_t> dst_strides,
+                const std::string& label) {
+    View dst{dst_addr, src.shape, dst_strides, src.dtype};
+    Shape shp = src.shape;
+    std::vector<int64_t> ss = src.strides, ds = std::move(dst_strides);
+    if (shp.empty() || ss.back() != 1 || ds.back() != 1) {
+      shp.push_back(1);
+      ss.push_back(1);
+      ds.push_back(1);
+    }
+    if (shp.size() == 1) {
+      shp.insert(shp.begin(), 1);
+      ss.insert(ss.begin(), shp[1]);
+      ds.insert(ds.begin(), shp[1]);
+    }
+    const size_t r = shp.size();
+    const uint64_t e = sim::dtype_size(src.dtype);
+    const uint64_t rows = static_cast<uint64_t>(shp[r - 2]),
+                   cols = static_cast<uint64_t>(shp[r - 1]);
+    const uint64_t buf = cfg_.spm.size_bytes / 2 / kAlign * kAlign;
+    const uint64_t cchunk = std::min<uint64_t>(cols, buf / e);
+    const uint64_t rchunk = std::max<uint64_t>(1, std::min<uint64_t>(rows, buf / (cchunk * e)));
+    int64_t outer = 1;
+    for (size_t i = 0; i + 2 < r; ++i) outer *= shp[i];
+    std::vector<sim::Program> progs(cfg_.cores);
+    uint64_t k = 0;
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t so = 0, dof = 0, rem = o;
+      for (size_t i = r - 2; i-- > 0;) {
+        const int64_t idx = rem % shp[i];
+        rem /= shp[i];
+        so += idx * ss[i];
+        dof += idx * ds[i];
+      }
+      for (uint64_t r0 = 0; r0 < rows; r0 += rchunk)
+        for (uint64_t c0 = 0; c0 < cols; c0 += cchunk, ++k) {
+          const uint32_t nr = static_cast<uint32_t>(std::min(rchunk, rows - r0));
+          const uint32_t nc = static_cast<uint32_t>(std::min(cchunk, cols - c0));
+          const uint64_t sst = nr == 1 ? std::max<uint64_t>(nc, ss[r - 2]) : ss[r - 2];
+          const uint64_t dst_st = nr == 1 ? std::max<uint64_t>(nc, ds[r - 2]) : ds[r - 2];
+          sim::Program& p = progs[k % cfg_.cores];
+          const sim::TileRef t =
+              sim::tile(Space::Spm, ((k / cfg_.cores) % 2) * buf, nr, nc, src.dtype);
+          p.push(sim::dma_load(
+              t, sim::tile(Space::Dram,
+                           src.addr + (static_cast<uint64_t>(so) + r0 * ss[r - 2] + c0) * e, nr, nc,
+                           src.dtype, sst)));
+          p.push(sim::dma_store(
+              sim::tile(Space::Dram,
+                        dst_addr + (static_cast<uint64_t>(dof) + r0 * ds[r - 2] + c0) * e, nr, nc,
+                        src.dtype, dst_st),
+              t));
+        }
+    }
+    step(label + ".relayout", std::move(progs));
+    return dst;
+  }
+
+  View dense(const View& v, const std::string& name) {
+    if (v.dense()) return v;
+    const View d = alloc(name + ".dense", v.shape, v.dtype);
+    return relayout(v, d.addr, d.strides, name);
+  }
+
+  // The view as a [rows x cols] matrix with a row stride (made dense if it is not one).
+  Mat matrix(const View& v0, const std::string& name) {
+    View v = v0;
+    if (v.shape.empty()) {
+      v.shape = {1};
+      v.strides = {1};
+    }
+    const int64_t cols = v.shape.back();
+    const int64_t rows = v.numel() / std::max<int64_t>(cols, 1);
+    bool ok = v.strides.back() == 1 || cols == 1;
+    int64_t ld = cols, prev = -1;
+    for (size_t i = 0; ok && i + 1 < v.shape.size(); ++i) {
+      if (v.shape[i] == 1) continue;
+      if (prev >= 0 && v.strides[prev] != v.strides[i] * v.shape[i]) ok = false;
+      prev = static_cast<int64_t>(i);
+      ld = v.strides[i];
+    }
+    if (ok && prev >= 0 && ld < cols) ok = false;
+    if (!ok) return matrix(dense(v, name), name);
+    return Mat{v.addr, u32(rows, name + " rows"), u32(cols, name + " cols"),
+               static_cast<uint64_t>(ld)};
+  }
+
+  std::optional<ir::NodeId> sole_consumer(ir::ValueId v) const {
+    if (consumers_[v].size() != 1) return std::nullopt;
+    if (std::find(is_output_.begin(), is_output_.end(), v) != is_output_.end()) return std::nullopt;
+    return consumers_[v][0];
+  }
+
+  void lower(ir::NodeId nid, std::vector<bool>& done) {
+    const ir::Node& n = g_.node(nid);
+    done[nid] = true;
+    switch (n.op) {
+      case ir::OpKind::MatMul:
+      case ir::OpKind::Gemm:
+        return lower_matmul(n, done);
+      case ir::OpKind::Add:
+      case ir::OpKind::Mul:
+        return lower_binary(n);
+      case ir::OpKind::LayerNorm:
+      case ir::OpKind::RMSNorm:
+      case ir::OpKind::Softmax:
+      case ir::OpKind::Gelu:
+        return lower_row(n);
+      case ir::OpKind::Attention:
+        return lower_attention(n);
+      case ir::OpKind::RotaryEmbedding:
+        return lower_rotary(n);
+      case ir::OpKind::Silu:
+      case ir::OpKind::Relu: {
+        const ir::ValueId out = n.outputs[0];
+        const Shape& os = type(out).shape;
+        const int64_t cols = os.empty() ? 1 : os.back(), rows = type(out).numel() / cols;
+        const View x = dense(get(n.inputs[0]), n.name + ".x");
+        const View o = alloc(g_.value(out).name, os);
+        step(n.name,
+             emit_unary(cfg_, n.op == ir::OpKind::Silu ? UnaryKind::Silu : UnaryKind::Relu,
+                        u32(rows, n.name + " rows"), u32(cols, n.name + " cols"), x.addr, o.addr));
+        views_[out] = o;
+        return;
+      }
+      case ir::OpKind::Reshape:
+      case ir::OpKind::Squeeze:
+      case ir::OpKind::Unsqueeze: {
+        const View in = get(n.inputs[0]);
+        const Shape& shape = type(n.outputs[0]).shape;
+        if (auto st = reshape_strides(in.shape, in.strides, shape)) {
+          views_[n.outputs[0]] = View{in.addr, shape, *st, in.dtype};
+        } else {
+          View d = dense(in, n.name);
+          views_[n.outputs[0]] = View{d.addr, shape, dense_strides(shape), d.dtype};
+        }
+        return;
+      }
+      case ir::OpKind::Transpose: {
+        const View in = get(n.inputs[0]);
+        const auto perm = ir::resolve_perm(static_cast<int64_t>(in.shape.size()), n.attrs);
+        View out{in.addr, {}, {}, in.dtype};
+        for (int64_t p : perm) {
+          out.shape.push_back(in.shape[p]);
+          out.strides.push_back(in.strides[p]);
+        }
+        views_[n.outputs[0]] = out;
+        return;
+      }
+      case ir::OpKind::Split: {
+        const View in = get(n.inputs[0]);
+        const int64_t axis = ir::normalize_axis(n.attrs.get_int("axis", 0),
+                                                static_cast<int64_t>(in.shape.size()), "axis");
+        const auto sizes =
+            ir::resolve_split(in.shape, axis, n.attrs, static_cast<int64_t>(n.outputs.size()));
+        int64_t off = 0;
+        for (size_t i = 0; i < n.outputs.size(); ++i) {
+          View o = in;
+          o.shape[axis] = sizes[i];
+          o.addr =
+              in.addr + static_cast<uint64_t>(off * in.strides[axis]) * sim::dtype_size(in.dtype);
+          off += sizes[i];
+          views_[n.outputs[i]] = o;
+        }
+        return;
+      }
+      case ir::OpKind::Embedding:
+        return lower_embedding(n);
+      default:
+        throw Error(
+            fmt::format("npu: node '{}' ({}) has no NPU lowering", n.name, ir::op_name(n.op)),
+            NURI_ERROR_UNSUPPORTED);
+    }
+  }
+
+  void lower_matmul(const ir::Node& n, std::vector<bool>& done) {
+    const bool gemm = n.op == ir::OpKind::Gemm;
+    const bool tb = gemm && n.attrs.get_int("transB", 0) != 0;
+    const ir::ValueId a = n.inputs[0], b = n.inputs[1];
+    const int64_t K = type(a).shape.back();
+    const Mat A = matrix(get(a), n.name + ".A");
+    Mat B;
+    if (is_const(b)) {
+      const View w = constant(b, DType::BF16);
+      B = Mat{w.addr, u32(w.shape[0], "rows"), u32(w.shape[1], "cols"), 0};
+    } else {
+      B = matrix(get(b), n.name + ".B");
+    }
+    GemmSpec s;
+    s.m = A.rows;
+    s.k = u32(K, n.name + " K");
+    s.n = tb ? B.rows : B.cols;
+    s.a_addr = A.addr;
+    s.lda = A.ld;
+    s.b_addr = B.addr;
+    s.ldb = B.ld;
+    s.transpose_b = tb;
+    if (gemm && n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
+      s.has_bias = true;
+      s.bias_addr = constant(n.inputs[2], DType::F32).addr;
+    }
+    ir::ValueId out = n.outputs[0];
+    std::string label = n.name;
+    if (!s.has_bias)
+      if (auto c = sole_consumer(out)) {
+        const ir::Node& add = g_.node(*c);
+        if (add.op == ir::OpKind::Add && type(add.outputs[0]).shape == type(out).shape) {
+          const ir::ValueId other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+          if (is_const(other) && type(other).numel() == s.n && add.inputs[0] != add.inputs[1]) {
+            s.has_bias = true;
+            s.bias_addr = constant(other, DType::F32).addr;
+            out = add.outputs[0];
+            done[*c] = true;
+            label += "+" + add.name;
+          }
+        }
+      }
+    if (auto c = sole_consumer(out); c && g_.node(*c).op == ir::OpKind::Gelu) {
+      s.act = Activation::Gelu;
+      out = g_.node(*c).outputs[0];
+      done[*c] = true;
+      label += "+" + g_.node(*c).name;
+    }
+    const View o = alloc(g_.value(out).name, type(out).shape);
+    s.c_addr = o.addr;
+    s.ldc = s.n;
+    s.dtype = DType::BF16;
+    s.out_dtype = DType::BF16;
+    // The plan depends on shapes and strides, not addresses: plan each distinct GEMM once.
+    const auto key = std::make_tuple(s.m, s.n, s.k, s.lda, s.ldb, s.transpose_b, s.has_bias,
+                                     static_cast<int>(s.act));
+    auto it = plans_.find(key);
+    if (it == plans_.end()) it = plans_.emplace(key, plan_gemm(cfg_, s)).first;
+    step(label, emit_gemm(cfg_, s, it->second));
+    views_[out] = o;
+  }
+
+  void lower_binary(const ir::Node& n) {
+    const ir::ValueId out = n.outputs[0];
+    const Shape& os = type(out).shape;
+    const int64_t cols = os.empty() ? 1 : os.back(), rows = type(out).numel() / cols;
+    ir::ValueId x = n.inputs[0], y = n.inputs[1];
+    if (type(x).shape != os) std::swap(x, y);
+    const View xv = is_const(x) ? constant(x, DType::BF16) : dense(get(x), n.name + ".x");
+    View yv;
+    if (type(y).shape == os)
+      yv = is_const(y) ? constant(y, DType::BF16) : dense(get(y), n.name + ".y");
+    else if (is_const(y) && type(y).numel() == cols)
+      yv = constant(y, DType::BF16, rows);
+    else
+      throw Error(fmt::format("npu: node '{}': only same-shape or constant row-broadcast "
+                              "operands are lowered",
+                              n.name),
+                  NURI_ERROR_UNSUPPORTED);
+    const View o = alloc(g_.value(out).name, os);
+    RowOpSpec s;
+    s.op = n.op == ir::OpKind::Add ? RowOp::Add : RowOp::Mul;
+    s.rows = u32(rows, n.name + " rows");
+    s.cols = u32(cols, n.name + " cols");
+    s.x_addr = xv.addr;
+    s.y_addr = yv.addr;
+    s.out_addr = o.addr;
+    step(n.name, emit_row_op(cfg_, s));
+    views_[out] = o;
+  }
+
+  void lower_row(const ir::Node& n) {
+    const ir::ValueId out = n.outputs[0];
+    const Shape& os = type(out).shape;
+    const int64_t cols = os.empty() ? 1 : os.back(), rows = type(out).numel() / cols;
+    const View x = dense(get(n.inputs[0]), n.name + ".x");
+    RowOpSpec s;
+    s.rows = u32(rows, n.name + " rows");
+    s.cols = u32(cols, n.name + " cols");
+    s.x_addr = x.addr;
+    switch (n.op) {
+      case ir::OpKind::LayerNorm:
+      case ir::OpKind::RMSNorm: {
+        s.op = n.op == ir::OpKind::LayerNorm ? RowOp::LayerNorm : RowOp::RmsNorm;
+        s.eps = static_cast<float>(n.attrs.get_float("epsilon", 1e-5));
+        s.gamma_addr = constant(n.inputs[1], DType::F32).addr;
+        if (s.op == RowOp::LayerNorm) {
+          if (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
+            s.beta_addr = constant(n.inputs[2], DType::F32).addr;
+          } else {
+            const View z = alloc(n.name + ".zero_beta", {cols}, DType::F32);
+            if (sim_) {
+              const std::vector<float> zeros(static_cast<size_t>(cols), 0.0f);
+              sim_->write_values(z.addr, zeros.data(), zeros.size(), DType::F32);
+            }
+            s.beta_addr = z.addr;
+          }
+        }
+        break;
+      }
+      case ir::OpKind::Softmax:
+        s.op = RowOp::Softmax;
+        break;
+      default:
+        s.op = RowOp::Gelu;
+        break;
+    }
+    const View o = alloc(g_.value(out).name, os);
+    s.out_addr = o.addr;
+    step(n.name, emit_row_op(cfg_, s));
+    views_[out] = o;
+  }
+
+  void lower_attention(const ir::Node& n) {
+    const Shape& qs = type(n.inputs[0]).shape;  // [1, H, S, D]
+    const int64_t H = qs[1], S = qs[2], D = qs[3];
+    const std::vector<int64_t> want{H * S * D, D, H * D, 1};
+    uint64_t addr[3], ld[3];
+    for (int i = 0; i < 3; ++i)
+      std::tie(addr[i], ld[i]) = heads_layout(n.inputs[i], n.name + "." + std::to_string(i));
+    const View o = alloc(g_.value(n.outputs[0]).name, {S, H * D});
+    AttentionSpec s;
+    s.seq = u32(S, n.name + " seq");
+    s.heads = u32(H, n.name + " heads");
+    s.head_dim = u32(D, n.name + " head_dim");
+    s.q_addr = addr[0];
+    s.k_addr = addr[1];
+    s.v_addr = addr[2];
+    s.ldq = ld[0];
+    s.ldk = ld[1];
+    s.ldv = ld[2];
+    s.out_addr = o.addr;
+    s.causal = n.attrs.get_int("causal", 0) != 0;
+    s.scale = static_cast<float>(n.attrs.get_float("scale", 0.0));
+    step(n.name, emit_attention(cfg_, s));
+    views_[n.outputs[0]] = View{o.addr, qs, want, DType::BF16};
+  }
+
+  // x [1, H, S, D] as [S x H*D] rows (head h at column h*D): its row stride, or a relayout.
+  std::pair<uint64_t, uint64_t> heads_layout(ir::ValueId id, const std::string& label) {
+    const Shape& qs = type(id).shape;
+    const int64_t H = qs[1], S = qs[2], D = qs[3];
+    View v = get(id);
+    const bool ok = v.strides[3] == 1 && (H == 1 || v.strides[1] == D) && v.strides[2] >= D;
+    if (!ok) {
+      const View d = alloc(g_.value(id).name + ".heads", {S, H * D});
+      v = relayout(v, d.addr, {H * S * D, D, H * D, 1}, label);
+    }
+    return {v.addr, S == 1 ? static_cast<uint64_t>(H * D) : static_cast<uint64_t>(v.strides[2])};
+  }
+
+  void lower_rotary(const ir::Node& n) {
+    const Shape& xs = type(n.inputs[0]).shape;  // [1, H, S, D]
+    const int64_t H = xs[1], S = xs[2], D = xs[3];
+    const auto [xa, ld] = heads_layout(n.inputs[0], n.name + ".x");
+    const View o = alloc(g_.value(n.outputs[0]).name, {S, H * D});
+    RotarySpec s;
+    s.seq = u32(S, n.name + " seq");
+    s.heads = u32(H, n.name + " heads");
+    s.head_dim = u32(D, n.name + " head_dim");
+    s.x_addr = xa;
+    s.ldx = ld;
+    s.out_addr = o.addr;
+    s.ldo = static_cast<uint64_t>(H * D);
+    s.cos_addr = constant(n.inputs[1], DType::F32).addr;
+    s.sin_addr = constant(n.inputs[2], DType::F32).addr;
+    step(n.name, emit_rotary(cfg_, s));
+    views_[n.outputs[0]] = View{o.addr, xs, {H * S * D, D, H * D, 1}, DType::BF16};
+  }
+
+  void lower_embedding(const ir::Node& n) {
+    const View table = constant(n.inputs[0], DType::BF16);
+    const ir::ValueId ids = n.inputs[1];
+    const ir::ValueId out = n.outputs[0];
+    const View o = alloc(g_.value(out).name, type(out).shape);
+    GatherStep gs;
+    gs.table_addr = table.addr;
+    gs.out_addr = o.addr;
+    gs.table_rows = u32(table.shape[0], n.name + " table rows");
+    gs.cols = u32(table.shape[1], n.name + " table cols");
+    if (is_const(ids)) {
+      const ir::Value& v = g_.value(ids);
+      if (!v.data) throw Error(fmt::format("npu: node '{}': constant ids have no data", n.name));
+      std::vector<int64_t> idv(static_cast<size_t>(v.data->numel()));
+      for (size_t i = 0; i < idv.size(); ++i)
+        idv[i] = v.data->dtype() == nuri::DType::I64 ? v.data->data_as<int64_t>()[i]
+                                                     : v.data->data_as<int32_t>()[i];
+      step(n.name, emit_gather(cfg_, gs, idv, n.name));
+    } else {
+      const auto& in = g_.inputs();
+      const auto it = std::find(in.begin(), in.end(), ids);
+      if (it == in.end())
+        throw Error(
+            fmt::format("npu: node '{}': ids must be a partition input or a constant", n.name),
+            NURI_ERROR_UNSUPPORTED);
+      gs.input_index = static_cast<int>(it - in.begin());
+      prog_.steps.push_back(Step{n.name, {}, gs});
+    }
+    views_[out] = o;
+  }
+
+  const ir::Graph& g_;
+  const sim::NpuConfig& cfg_;
+  sim::Simulator* sim_;
+  std::vector<std::optional<View>> views_;
+  std::vector<std::vector<ir::NodeId>> consumers_;
+  std::vector<ir::ValueId> is_output_;
+  std::map<std::tuple<ir::ValueId, int, int64_t>, View> consts_;
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int>, GemmPlan>
+      plans_;
+  uint64_t next_ = 0;
+  NpuProgram prog_;
+};
+
+}  // namespace
+
+NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg,
+                            sim::Simulator* sim) {
+  return Codegen(graph, cfg, sim).run();
+}
+
+std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
+                                      const std::vector<int64_t>& ids, const std::string& label) {
+  std::vector<sim::Program> progs(std::min<size_t>(cfg.cores, std::max<size_t>(ids.size(), 1)));
+  const uint64_t row = uint64_t{g.cols} * 2, slot = align_up(row);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int64_t id = ids[i];
+    if (id < 0 || id >= int64_t{g.table_rows})
+      throw Error(fmt::format("npu: {}: index {} at position {} is outside the table of {} rows",
+                              label, id, i, g.table_rows));
+    sim::Program& p = progs[i % progs.size()];
+    const sim::TileRef t =
+        sim::tile(Space::Spm, ((i / progs.size()) % 2) * slot, 1, g.cols, DType::BF16);
+    p.push(sim::dma_load(t, sim::tile(Space::Dram, g.table_addr + static_cast<uint64_t>(id) * row,
+                                      1, g.cols, DType::BF16)));
+    p.push(sim::dma_store(sim::tile(Space::Dram, g.out_addr + i * row, 1, g.cols, DType::BF16), t));
+  }
+  return progs;
+}
+
+}  // namespace nuri::npu

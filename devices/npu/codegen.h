@@ -1,0 +1,76 @@
+// The NPU codegen: lowers a partition (ir::Graph) to NPU simulator programs, one step per op.
+// Every activation lives in simulated DRAM as bf16 (an f32 graph is computed in bf16 with f32
+// accumulation; inputs are rounded to bf16 when written, outputs widened when read). Weights
+// are laid out in DRAM once at compile time: matmul operands as bf16, biases and norm gains as
+// f32 (the accumulator dtype). Reshape / Squeeze / Unsqueeze / Transpose (last axis kept) /
+// Split are free views (strides over the producer's bytes); an op that needs a dense or
+// differently laid out operand gets a DMA relayout step (DRAM -> spm -> DRAM), never a host copy.
+// Embedding is a DMA gather whose descriptors are made at execute time from the ids.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "nuri/device.h"
+#include "simulator/npu/isa.h"
+#include "simulator/npu/simulator.h"
+
+namespace nuri::npu {
+
+namespace sim = nuri::sim::npu;
+
+// A tensor in simulated DRAM: byte address of element 0, logical shape and element strides.
+struct View {
+  uint64_t addr = 0;
+  Shape shape;
+  std::vector<int64_t> strides;
+  sim::DType dtype = sim::DType::BF16;
+  bool dense() const;
+  int64_t numel() const { return num_elements(shape); }
+};
+std::vector<int64_t> dense_strides(const Shape& shape);
+
+// A DMA gather (Embedding): rows of a [rows x cols] table to consecutive rows of `out_addr`.
+struct GatherStep {
+  uint64_t table_addr = 0, out_addr = 0;
+  uint32_t table_rows = 0, cols = 0;
+  int input_index = -1;            // ids from this partition input (host-visible i64 buffer)
+  std::vector<int64_t> const_ids;  // or ids known at compile time
+};
+
+struct Step {
+  std::string label;  // the node (or "<node>.relayout")
+  std::vector<sim::Program> programs;
+  std::optional<GatherStep> gather;
+};
+
+struct IoBinding {
+  View view;               // dense
+  ir::TensorType type;     // the graph's type (f32 / bf16 / i64)
+  bool host_only = false;  // i64 ids read by gather steps, not copied to DRAM
+};
+
+struct NpuProgram {
+  std::vector<Step> steps;
+  std::vector<IoBinding> inputs, outputs;
+  uint64_t dram_bytes = 0;    // DRAM the executable uses (weights + activations)
+  uint64_t weight_bytes = 0;  // of which constants
+};
+
+// `sim` receives the constants (functional mode); nullptr = timing only (constants may be
+// weight-less placeholders). Throws nuri::Error naming the node or tensor that cannot be
+// lowered, or the tensor that does not fit the device memory.
+NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim);
+
+// Programs of one gather step for the given ids (throws naming `label` on an id out of range).
+std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
+                                      const std::vector<int64_t>& ids, const std::string& label);
+
+// Why node `index` of `graph` cannot run on the NPU with config `cfg` ("" = it can).
+std::string unsupported_reason(const nuri_graph_desc* graph, size_t index,
+                               const sim::NpuConfig& cfg);
+
+}  // namespace nuri::npu

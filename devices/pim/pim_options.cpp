@@ -1,0 +1,153 @@
+// Options of the `pim` device and the capability check (which nodes map onto PIM GEMVs).
+#include <cstring>
+#include <filesystem>
+
+#include "compiler/abi/graph_desc.h"
+#include "compiler/ir/shape_inference.h"
+#include "devices/pim/pim_program.h"
+#include "nuri/error.hpp"
+
+namespace nuri::pim {
+namespace {
+
+std::string trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+bool parse_flag(const std::string& key, const std::string& v) {
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false") return false;
+  throw Error("pim: option '" + key + "' expects 0 or 1, got '" + v + "'",
+              NURI_ERROR_INVALID_ARGUMENT);
+}
+
+const nuri_attr* find_attr(const nuri_node_desc& n, const char* name) {
+  for (size_t i = 0; i < n.num_attrs; ++i)
+    if (n.attrs[i].name && std::strcmp(n.attrs[i].name, name) == 0) return &n.attrs[i];
+  return nullptr;
+}
+
+int64_t attr_int(const nuri_node_desc& n, const char* name, int64_t fallback) {
+  const nuri_attr* a = find_attr(n, name);
+  return a && a->type == NURI_ATTR_INT ? a->i : fallback;
+}
+
+int64_t numel(const nuri_value_desc& v) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < v.rank; ++i) n *= v.dims[i];
+  return n;
+}
+
+const nuri_value_desc* input_value(const nuri_graph_desc* g, const nuri_node_desc& n, size_t i) {
+  if (i >= n.num_inputs || n.inputs[i] < 0) return nullptr;
+  return &g->values[n.inputs[i]];
+}
+
+}  // namespace
+
+PimDeviceOptions parse_pim_options(const char* options) {
+  PimDeviceOptions o;
+  std::string text = options ? options : "";
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t end = std::min(text.find(';', pos), text.size());
+    const std::string item = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      throw Error("pim: option '" + item + "' is not key=value", NURI_ERROR_INVALID_ARGUMENT);
+    const std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
+    if (key == "config") {
+      o.config_name = value;
+    } else if (key == "timing_only") {
+      o.timing_only = parse_flag(key, value);
+    } else if (key == "kv_resident") {
+      o.kv_resident = parse_flag(key, value);
+    } else if (key == "max_rows") {
+      try {
+        o.max_rows = std::stoll(value);
+      } catch (const std::exception&) {
+        o.max_rows = 0;
+      }
+      if (o.max_rows < 1)
+        throw Error("pim: option 'max_rows' expects a positive integer, got '" + value + "'",
+                    NURI_ERROR_INVALID_ARGUMENT);
+    } else {
+      throw Error(
+          "pim: unknown option '" + key + "' (known: config, timing_only, kv_resident, max_rows)",
+          NURI_ERROR_INVALID_ARGUMENT);
+    }
+  }
+  bool is_preset = false;
+  for (const std::string& p : sim::pim::PimConfig::preset_names()) is_preset |= p == o.config_name;
+  if (is_preset) {
+    o.config = sim::pim::PimConfig::preset(o.config_name);
+  } else if (o.config_name.find(".json") != std::string::npos ||
+             std::filesystem::exists(o.config_name)) {
+    o.config = sim::pim::PimConfig::load_file(o.config_name);
+  } else {
+    std::string names;
+    for (const std::string& p : sim::pim::PimConfig::preset_names()) names += p + ", ";
+    throw Error(
+        "pim: unknown config '" + o.config_name + "' (presets: " + names + "or a JSON file path)",
+        NURI_ERROR_INVALID_ARGUMENT);
+  }
+  pim_dtype(o.config);  // rejects a config whose units compute in f32
+  return o;
+}
+
+DType pim_dtype(const sim::pim::PimConfig& cfg) {
+  switch (cfg.input) {
+    case sim::pim::NumType::kF16:
+      return DType::F16;
+    case sim::pim::NumType::kBf16:
+      return DType::BF16;
+    case sim::pim::NumType::kF32:
+      break;
+  }
+  throw Error("pim: config '" + cfg.name + "' has f32 inputs; the device maps f16/bf16 units only",
+              NURI_ERROR_UNSUPPORTED);
+}
+
+std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph_desc* g,
+                                   size_t index) {
+  if (!g || index >= g->num_nodes) return "no such node";
+  {
+    ir::Graph one = ir::node_graph_from_desc(g, index);  // validates the node and its types
+    ir::infer_node_types(one, one.nodes().front());
+  }
+  const nuri_node_desc& n = g->nodes[index];
+  const std::string op = n.op ? n.op : "";
+  const auto want = static_cast<nuri_dtype>(pim_dtype(opt.config));
+  const nuri_value_desc* a = input_value(g, n, 0);
+  if (!a) return "no first input";
+  if (a->dtype != want)
+    return std::string("dtype is not the units' ") + dtype_name(pim_dtype(opt.config));
+  if (op == "MatMul" || op == "Gemm") {
+    const nuri_value_desc* w = input_value(g, n, 1);
+    if (!w || w->kind != NURI_VALUE_CONSTANT || w->rank != 2)
+      return "weight is not a constant 2-D matrix";
+    if (op == "Gemm" && attr_int(n, "transA", 0) != 0) return "transA is not mapped";
+    if (a->rank < 1) return "activation is a scalar";
+    const int64_t k = op == "Gemm" ? a->dims[1] : a->dims[a->rank - 1];
+    const int64_t rows = k > 0 ? numel(*a) / k : 0;
+    if (rows < 1 || rows > opt.max_rows)
+      return "activation has " + std::to_string(rows) +
+             " rows (PIM maps M <= " + std::to_string(opt.max_rows) + ")";
+    return "";
+  }
+  if (op == "Attention") {
+    const nuri_value_desc *q = a, *pk = input_value(g, n, 4), *pv = input_value(g, n, 5);
+    if (input_value(g, n, 3)) return "attention mask is not mapped";
+    if (!pk || !pv) return "not a decode step (no past_key/past_value)";
+    if (q->dims[2] != 1) return "q_len != 1 (not a decode step)";
+    if (n.num_outputs != 1 && n.num_outputs != 3) return "unexpected outputs";
+    return "";
+  }
+  return "op " + op + " is not mapped to PIM (GEMV, skinny GEMM and decode attention only)";
+}
+
+}  // namespace nuri::pim

@@ -1,0 +1,385 @@
+// The NPU device through the ABI and a Session: numerics against the ref device, placement,
+// per-op roofline bounds, timing-only == functional cycles, reports, option and memory errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/abi/graph_desc.h"
+#include "compiler/ir/builder.h"
+#include "compiler/models/bert.h"
+#include "compiler/models/gpt2.h"
+#include "compiler/models/llama.h"
+#include "devices/npu/npu_device.h"
+#include "runtime/registry.h"
+#include "runtime/session.h"
+#include "simulator/npu/config.h"
+
+namespace nuri {
+namespace {
+
+namespace fs = std::filesystem;
+
+rt::DeviceRegistry& registry() {
+  static rt::DeviceRegistry* reg = [] {
+    auto* r = new rt::DeviceRegistry();
+    rt::register_builtin_devices(*r);
+    if (!r->has("npu")) r->add(npu::npu_device_api(), "built-in");
+    return r;
+  }();
+  return *reg;
+}
+
+rt::SessionOptions npu_options(const std::string& dev_opts) {
+  rt::SessionOptions o;
+  o.devices = {"npu"};
+  o.fallback_device = "ref";
+  o.device_options["npu"] = dev_opts;
+  return o;
+}
+
+std::string create_error(const char* options) {
+  const nuri_device_api* api = npu::npu_device_api();
+  nuri_device_impl* dev = nullptr;
+  nuri_error err{};
+  err.struct_size = sizeof(err);
+  const nuri_status st = api->device_create(options, &dev, &err);
+  if (st == NURI_OK) {
+    api->device_destroy(dev);
+    return "";
+  }
+  return err.message;
+}
+
+TEST(NpuDevice, OptionsAndErrors) {
+  EXPECT_EQ(create_error(""), "");
+  EXPECT_EQ(create_error("config=atom-like;timing_only=1;trace=0"), "");
+  EXPECT_NE(create_error("colour=red").find("unknown option 'colour'"), std::string::npos);
+  EXPECT_NE(create_error("timing_only=2").find("timing_only=2"), std::string::npos);
+  EXPECT_NE(create_error("config").find("not key=value"), std::string::npos);
+  const std::string e = create_error("config=no-such-npu");
+  EXPECT_NE(e.find("config=no-such-npu"), std::string::npos) << e;
+}
+
+TEST(NpuDevice, Properties) {
+  auto dev = registry().create("npu", "config=rngd-like");
+  const nuri_device_properties& p = dev->properties();
+  const auto cfg = sim::npu::preset_config("rngd-like");
+  EXPECT_EQ(p.kind, NURI_DEVICE_KIND_NPU);
+  EXPECT_EQ(p.simulated, 1);
+  EXPECT_EQ(p.memory_bytes, cfg.memory.capacity_bytes);
+  // 8 cores x 128 x 128 MACs x 2 ops x 1 GHz = 262 TFLOPS bf16.
+  EXPECT_DOUBLE_EQ(p.peak_ops_per_s[NURI_DTYPE_BF16],
+                   2.0 * cfg.peak_macs_per_cycle() * cfg.clock_mhz * 1e6);
+  EXPECT_DOUBLE_EQ(p.memory_bandwidth_bytes_per_s, cfg.memory.aggregate_gbps() * 1e9);
+}
+
+// estimate_cost is the roofline of the op: max(MACs / peak MACs/s, bf16 bytes / bandwidth).
+TEST(NpuDevice, EstimateCostIsTheRoofline) {
+  ir::GraphBuilder b("mm");
+  const ir::ValueId x = b.input("x", DType::F32, {128, 768});
+  const ir::ValueId w = b.constant_placeholder("w", DType::F32, {768, 768});
+  b.output(b.add1(ir::OpKind::Tanh, {b.matmul(x, w)}, {}, "tanh"));
+  const ir::Graph g = b.build();
+  const ir::GraphDesc desc(g);
+  const nuri_device_api* api = npu::npu_device_api();
+  nuri_device_impl* dev = nullptr;
+  nuri_error err{};
+  err.struct_size = sizeof(err);
+  ASSERT_EQ(api->device_create("config=rngd-like", &dev, &err), NURI_OK) << err.message;
+  const auto cfg = sim::npu::preset_config("rngd-like");
+  double sec = 0;
+  ASSERT_EQ(api->estimate_cost(dev, desc.get(), 0, &sec, &err), NURI_OK) << err.message;
+  const double macs = 128.0 * 768 * 768, bytes = 2.0 * (128 * 768 + 768 * 768 + 128 * 768);
+  const double want = std::max(macs / (cfg.peak_macs_per_cycle() * cfg.clock_mhz * 1e6),
+                               bytes / (cfg.memory.aggregate_gbps() * 1e9));
+  EXPECT_NEAR(sec, want, want * 1e-9);
+  EXPECT_EQ(api->device_supports_op(dev, desc.get(), 0), 1);
+  EXPECT_EQ(api->device_supports_op(dev, desc.get(), 1), 0);  // Tanh falls back
+  EXPECT_NE(api->estimate_cost(dev, desc.get(), 1, &sec, &err), NURI_OK);
+  api->device_destroy(dev);
+}
+
+ir::Gpt2Config small_gpt2(bool weights) {
+  ir::Gpt2Config c;  // 2 layers, d 128, 4 heads, vocab 512, seq 32
+  c.with_weights = weights;
+  return c;
+}
+
+TEST(NpuDevice, Gpt2MatchesRefAndPlacesOnNpu) {
+  const ir::Gpt2Config c = small_gpt2(true);
+  const Tensor ids = ir::gpt2_demo_ids(c);
+  rt::SessionOptions ro;
+  ro.devices = {"ref"};
+  ro.fallback_device = "ref";
+  rt::Session ref(ir::build_gpt2(c), ro, registry());
+  const Tensor want = ref.run({ids})[0];
+
+  rt::Session s(ir::build_gpt2(c), npu_options("config=rngd-like"), registry());
+  const Tensor got = s.run({ids})[0];
+  ASSERT_EQ(got.shape(), want.shape());
+  // bf16 tolerance: every activation is rounded to bf16 (unit roundoff 2^-9 relative) after
+  // each of ~30 ops, so errors compound to a few percent of the logit scale; we require
+  // max |npu - ref| <= 2% of max |ref| and a mean error under 0.5% (measured: 0.4%, 0.07%).
+  const float* a = got.data_as<float>();
+  const float* b = want.data_as<float>();
+  double max_ref = 0, max_err = 0, sum_err = 0;
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    max_ref = std::max(max_ref, std::abs(double(b[i])));
+    max_err = std::max(max_err, std::abs(double(a[i]) - b[i]));
+    sum_err += std::abs(double(a[i]) - b[i]);
+  }
+  const double mean_err = sum_err / static_cast<double>(got.numel());
+  std::printf("gpt2 npu vs ref: max_ref %.4g max_err %.4g mean_err %.4g\n", max_ref, max_err,
+              mean_err);
+  EXPECT_LE(max_err, 0.02 * max_ref);
+  EXPECT_LE(mean_err, 0.005 * max_ref);
+  if (std::getenv("NURI_NPU_TEST_VERBOSE")) std::printf("%s\n", s.placement_report().c_str());
+
+  const ir::Graph& g = s.graph();
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const ir::OpKind op = g.nodes()[i].op;
+    if (op == ir::OpKind::MatMul || op == ir::OpKind::Gemm || op == ir::OpKind::Attention ||
+        op == ir::OpKind::LayerNorm) {
+      EXPECT_EQ(s.devices()[s.plan().target_of_node[i]]->name(), "npu") << g.nodes()[i].name;
+    }
+  }
+  const auto stats = s.last_stats();
+  bool any = false;
+  for (const auto& ps : stats)
+    if (ps.device == "npu") {
+      any = true;
+      EXPECT_GT(ps.stats.cycles, 0u);
+      EXPECT_DOUBLE_EQ(ps.stats.clock_hz, 1e9);
+      EXPECT_NEAR(ps.stats.elapsed_ns, ps.stats.cycles / 1.0, 1.0);  // 1 GHz
+      EXPECT_GT(ps.stats.bytes_moved, 0u);
+      EXPECT_GT(ps.stats.energy_joules, 0.0);
+    }
+  EXPECT_TRUE(any);
+}
+
+// max |a - b| relative to max |b|, and the mean |a - b| relative to max |b|.
+std::pair<double, double> rel_errors(const Tensor& got, const Tensor& want) {
+  EXPECT_EQ(got.shape(), want.shape());
+  const float* a = got.data_as<float>();
+  const float* b = want.data_as<float>();
+  double max_ref = 0, max_err = 0, sum_err = 0;
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    max_ref = std::max(max_ref, std::abs(double(b[i])));
+    max_err = std::max(max_err, std::abs(double(a[i]) - b[i]));
+    sum_err += std::abs(double(a[i]) - b[i]);
+  }
+  return {max_err / max_ref, sum_err / static_cast<double>(got.numel()) / max_ref};
+}
+
+Tensor run_on(const ir::Graph& g, const std::vector<Tensor>& in, rt::SessionOptions o) {
+  rt::Session s(g, std::move(o), registry());
+  return s.run(in)[0];
+}
+
+rt::SessionOptions ref_only() {
+  rt::SessionOptions o;
+  o.devices = {"ref"};
+  o.fallback_device = "ref";
+  return o;
+}
+
+Tensor demo_ids(int64_t seq, int64_t vocab) {
+  Tensor ids(DType::I64, {1, seq});
+  for (int64_t i = 0; i < seq; ++i) ids.data_as<int64_t>()[i] = (i * 37 + 11) % vocab;
+  return ids;
+}
+
+// bf16 activations through ~10 ops per layer: 2% of the output scale at most, 0.5% on average.
+TEST(NpuDevice, BertMatchesRef) {
+  ir::BertConfig c;
+  c.layers = 2;
+  c.d_model = 128;
+  c.heads = 4;
+  c.mlp = 512;
+  c.vocab = 1000;
+  c.seq = 32;
+  c.max_pos = 64;
+  const ir::Graph g = ir::build_bert(c);
+  const Tensor ids = demo_ids(c.seq, c.vocab);
+  rt::Session s(g, npu_options(""), registry());
+  const auto [max_rel, mean_rel] = rel_errors(s.run({ids})[0], run_on(g, {ids}, ref_only()));
+  std::printf("bert npu vs ref: max %.3g mean %.3g (of max |ref|)\n", max_rel, mean_rel);
+  EXPECT_LE(max_rel, 0.02);
+  EXPECT_LE(mean_rel, 0.005);
+  EXPECT_EQ(s.plan().partitions.size(), 1u);  // everything, erf Gelu included, on the npu
+}
+
+// Llama: RMSNorm, RotaryEmbedding (rotate-half on the vector unit), Silu, causal Attention all
+// run on the npu; with grouped-query attention the Attention falls back to ref and the heads
+// leave the npu through DMA relayouts.
+TEST(NpuDevice, LlamaMatchesRef) {
+  for (int64_t kv : {4, 2}) {
+    ir::LlamaConfig c;
+    c.layers = 2;
+    c.d_model = 128;
+    c.heads = 4;
+    c.kv_heads = kv;
+    c.mlp = 256;
+    c.vocab = 512;
+    c.seq = 16;
+    const ir::Graph g = ir::build_llama(c);
+    const Tensor ids = demo_ids(c.seq, c.vocab);
+    rt::Session s(g, npu_options(""), registry());
+    const auto [max_rel, mean_rel] = rel_errors(s.run({ids})[0], run_on(g, {ids}, ref_only()));
+    std::printf("llama kv=%lld npu vs ref: max %.3g mean %.3g\n", static_cast<long long>(kv),
+                max_rel, mean_rel);
+    EXPECT_LE(max_rel, 0.03);
+    EXPECT_LE(mean_rel, 0.005);
+    const ir::Graph& sg = s.graph();
+    for (size_t i = 0; i < sg.nodes().size(); ++i) {
+      const ir::OpKind op = sg.nodes()[i].op;
+      const std::string dev = s.devices()[s.plan().target_of_node[i]]->name();
+      const bool on_ref = op == ir::OpKind::Attention && kv != c.heads;
+      EXPECT_EQ(dev, on_ref ? "ref" : "npu") << sg.nodes()[i].name;
+    }
+  }
+}
+
+// Attention on contiguous [1, H, S, Dh] inputs: the codegen relayouts them by DMA.
+TEST(NpuDevice, AttentionOnHeadMajorInputs) {
+  ir::GraphBuilder b("attn");
+  const ir::ValueId q = b.input("q", DType::F32, {1, 2, 24, 16});
+  const ir::ValueId k = b.input("k", DType::F32, {1, 2, 24, 16});
+  const ir::ValueId v = b.input("v", DType::F32, {1, 2, 24, 16});
+  b.output(b.add1(ir::OpKind::Attention, {q, k, v}, {{"causal", int64_t{1}}}, "attn"));
+  const ir::Graph g = b.build();
+  std::vector<Tensor> in;
+  for (int t = 0; t < 3; ++t) {
+    Tensor x(DType::F32, {1, 2, 24, 16});
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.data_as<float>()[i] = 0.1f * static_cast<float>((i * (7 + t)) % 23 - 11);
+    in.push_back(x);
+  }
+  const auto [max_rel, mean_rel] =
+      rel_errors(run_on(g, in, npu_options("")), run_on(g, in, ref_only()));
+  EXPECT_LE(max_rel, 0.02);
+  EXPECT_LE(mean_rel, 0.005);
+}
+
+uint64_t npu_cycles(rt::Session& s) {
+  uint64_t c = 0;
+  for (const auto& ps : s.last_stats())
+    if (ps.device == "npu") c += ps.stats.cycles;
+  return c;
+}
+
+TEST(NpuDevice, TimingOnlyGivesTheSameCycles) {
+  const ir::Gpt2Config c = small_gpt2(true);
+  const Tensor ids = ir::gpt2_demo_ids(c);
+  rt::Session f(ir::build_gpt2(c), npu_options("config=atom-like"), registry());
+  f.run({ids});
+  rt::Session t(ir::build_gpt2(small_gpt2(false)), npu_options("config=atom-like;timing_only=1"),
+                registry());
+  t.run({ids});
+  EXPECT_GT(npu_cycles(f), 0u);
+  EXPECT_EQ(npu_cycles(f), npu_cycles(t));
+}
+
+TEST(NpuDevice, ReportsTraceAndRoofline) {
+  const ir::Gpt2Config c = small_gpt2(false);
+  rt::Session s(ir::build_gpt2(c), npu_options("config=rngd-like;timing_only=1"), registry());
+  s.run({ir::gpt2_demo_ids(c)});
+  const fs::path dir = fs::temp_directory_path() / "nuri_npu_device_test";
+  fs::create_directories(dir);
+  const auto files = s.write_reports((dir / "report").string(), (dir / "trace").string());
+  ASSERT_FALSE(files.empty());
+  const auto cfg = sim::npu::preset_config("rngd-like");
+  const double macs_per_cycle = static_cast<double>(cfg.peak_macs_per_cycle());
+  const double bytes_per_cycle = cfg.memory.aggregate_gbps() / cfg.clock_ghz();  // B/ns / GHz
+  int reports = 0, traces = 0, ops = 0;
+  for (const std::string& f : files) {
+    std::ifstream in(f);
+    const nlohmann::json j = nlohmann::json::parse(in);  // throws if not JSON
+    if (j.contains("traceEvents")) {
+      ++traces;
+      EXPECT_FALSE(j["traceEvents"].empty());
+      continue;
+    }
+    ++reports;
+    EXPECT_EQ(j["device"], "npu");
+    EXPECT_GT(j["total_cycles"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(j.contains("cores"));
+    for (const auto& op : j["ops"]) {
+      ++ops;
+      const double cycles = op["cycles"].get<double>();
+      // Roofline: no op beats the array peak or the off-chip bandwidth.
+      const double compute_bound = op["macs"].get<double>() / macs_per_cycle;
+      const double memory_bound = op["dram_bytes"].get<double>() / bytes_per_cycle;
+      EXPECT_GE(cycles, std::floor(compute_bound)) << op["label"];
+      EXPECT_GE(cycles, std::floor(memory_bound)) << op["label"];
+    }
+  }
+  EXPECT_GE(reports, 1);
+  EXPECT_GE(traces, 1);
+  EXPECT_GT(ops, 10);
+  fs::remove_all(dir);
+}
+
+TEST(NpuDevice, UnsupportedOpsFallBack) {
+  ir::GraphBuilder b("mm_tanh_mm");
+  const ir::ValueId x = b.input("x", DType::F32, {8, 16});
+  Tensor w(DType::F32, {16, 16});
+  for (int64_t i = 0; i < w.numel(); ++i) w.data_as<float>()[i] = 0.05f * float((i * 7) % 11 - 5);
+  const ir::ValueId wv = b.constant("w", w);
+  const ir::ValueId y = b.add1(ir::OpKind::Tanh, {b.matmul(x, wv)}, {}, "tanh");
+  b.output(b.matmul(y, wv));
+  rt::Session s(b.build(), npu_options(""), registry());
+  const ir::Graph& g = s.graph();
+  for (size_t i = 0; i < g.nodes().size(); ++i)
+    EXPECT_EQ(s.devices()[s.plan().target_of_node[i]]->name(),
+              g.nodes()[i].op == ir::OpKind::Tanh ? "ref" : "npu");
+  Tensor in(DType::F32, {8, 16});
+  for (int64_t i = 0; i < in.numel(); ++i) in.data_as<float>()[i] = float(i % 5) - 2.0f;
+  const Tensor out = s.run({in})[0];
+  // Reference in f32 on the host.
+  std::vector<float> h(8 * 16), o(8 * 16);
+  const float* W = w.data_as<float>();
+  for (int r = 0; r < 8; ++r)
+    for (int n = 0; n < 16; ++n) {
+      float acc = 0;
+      for (int k = 0; k < 16; ++k) acc += in.data_as<float>()[r * 16 + k] * W[k * 16 + n];
+      h[r * 16 + n] = std::tanh(acc);
+    }
+  for (int r = 0; r < 8; ++r)
+    for (int n = 0; n < 16; ++n) {
+      float acc = 0;
+      for (int k = 0; k < 16; ++k) acc += h[r * 16 + k] * W[k * 16 + n];
+      o[r * 16 + n] = acc;
+    }
+  for (int i = 0; i < 8 * 16; ++i)  // bf16 operands, 16-term dot products: |err| < 2^-7 * sum
+    EXPECT_NEAR(out.data_as<float>()[i], o[i], 0.02 + 0.02 * std::abs(o[i])) << i;
+}
+
+TEST(NpuDevice, WeightsBeyondDeviceMemoryNameTheTensor) {
+  auto cfg = sim::npu::preset_config("atom-like");
+  cfg.memory.capacity_bytes = 1 << 20;  // 1 MiB
+  const fs::path path = fs::temp_directory_path() / "nuri_npu_tiny_memory.json";
+  {
+    std::ofstream f(path);
+    f << sim::npu::config_to_json(cfg).dump();
+  }
+  try {
+    rt::Session s(ir::build_gpt2(small_gpt2(false)),
+                  npu_options("config=" + path.string() + ";timing_only=1"), registry());
+    ADD_FAILURE() << "expected an out-of-memory error";
+  } catch (const Error& e) {
+    if (std::getenv("NURI_NPU_TEST_VERBOSE")) std::printf("%s\n", e.what());
+    EXPECT_NE(std::string(e.what()).find("does not fit the device memory"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("tensor '"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
+}  // namespace
+}  // namespace nuri
