@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "compiler/models/bert.h"
+#include "compiler/models/llama.h"
 #include "runtime/model_session.h"
 #include "runtime/session.h"
 #include "tools/nuri/commands.h"
@@ -29,6 +31,10 @@ struct RunOptions {
   bool placement = false;
   bool strict = false;
   std::vector<std::string> device_options;
+  std::string builtin = "demo";
+  bool timing_only = false;
+  std::string npu_config, pim_config;
+  CLI::Option* seq_option = nullptr;
   std::string report, trace;
 };
 
@@ -41,6 +47,16 @@ rt::SessionOptions session_options(const RunOptions& o) {
   s.devices = rt::split_list(o.devices);
   s.strict = o.strict;
   if (o.threads > 0) s.device_options["cpu"] = fmt::format("threads={}", o.threads);
+  const auto add = [&](const std::string& device, const std::string& kv) {
+    std::string& opts = s.device_options[device];
+    opts += (opts.empty() ? "" : ";") + kv;
+  };
+  if (!o.npu_config.empty()) add("npu", "config=" + o.npu_config);
+  if (!o.pim_config.empty()) add("pim", "config=" + o.pim_config);
+  if (o.timing_only) {
+    add("npu", "timing_only=1");
+    add("pim", "timing_only=1");
+  }
   for (const std::string& kv : o.device_options) {  // DEVICE:key=value
     const auto colon = kv.find(':');
     if (colon == std::string::npos)
@@ -92,30 +108,71 @@ std::vector<Tensor> run_timed(rt::Session& session, const std::vector<Tensor>& i
   return outputs;
 }
 
+// The built-in models: "demo" (shaped by the model options), and published shapes for
+// simulation (with --timing-only their weights are shape-only placeholders).
+ir::Graph build_builtin(const RunOptions& o, ir::Gpt2Config& demo) {
+  const bool weights = !o.timing_only;
+  const bool seq_given = o.seq_option && o.seq_option->count() > 0;
+  if (o.builtin == "demo") {
+    demo.with_weights = weights;
+    return ir::build_gpt2(demo);
+  }
+  if (o.builtin == "gpt2-small") {
+    demo = ir::Gpt2Config{12,   768,  12,           50257,  seq_given ? o.model.seq : 128,
+                          3072, 1024, o.model.seed, weights};
+    return ir::build_gpt2(demo);
+  }
+  if (o.builtin == "bert-base") {
+    ir::BertConfig c;
+    c.seq = seq_given ? o.model.seq : c.seq;
+    c.seed = o.model.seed;
+    c.with_weights = weights;
+    demo.seq = c.seq;
+    demo.vocab = c.vocab;
+    return ir::build_bert(c);
+  }
+  if (o.builtin == "llama2-7b") {
+    ir::LlamaConfig c;
+    c.seq = seq_given ? o.model.seq : c.seq;
+    c.seed = o.model.seed;
+    c.with_weights = weights;
+    demo.seq = c.seq;
+    demo.vocab = c.vocab;
+    return ir::build_llama(c);
+  }
+  throw Error(fmt::format("unknown built-in model '{}' (demo, gpt2-small, bert-base, llama2-7b)",
+                          o.builtin));
+}
+
 void run_builtin(const RunOptions& o) {
   const auto t_build = std::chrono::steady_clock::now();
-  ir::Graph graph = ir::build_gpt2(o.model);
+  ir::Gpt2Config c = o.model;
+  ir::Graph graph = build_builtin(o, c);
   const double build_ms = ms_since(t_build);
-  const ir::Gpt2Config& c = o.model;
-  fmt::print(
-      "model: built-in {} ({} layers, d_model {}, {} heads, vocab {}, {} tokens, "
-      "{:.2f} M parameters, {} nodes)\n",
-      graph.name(), c.layers, c.d_model, c.heads, c.vocab, c.seq,
-      static_cast<double>(graph.parameter_count()) / 1e6, graph.nodes().size());
+  fmt::print("model: built-in {} ({}, {} tokens, {:.2f} M parameters{}, {} nodes)\n", graph.name(),
+             o.builtin, c.seq, static_cast<double>(graph.parameter_count()) / 1e6,
+             o.timing_only ? " without weights: timing only" : "", graph.nodes().size());
   const auto t_compile = std::chrono::steady_clock::now();
   rt::Session session(std::move(graph), session_options(o));
   const double compile_ms = ms_since(t_compile);
   print_placement(session, o.placement);
 
-  const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};
+  const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};  // ids i64[1, seq] in [0, vocab)
   const auto* ids = inputs[0].data_as<int64_t>();
   fmt::print("input ids (seed {}): [{}]\n", c.seed, fmt::join(ids, ids + c.seq, ", "));
   const std::vector<Tensor> outputs = run_timed(session, inputs, o, build_ms, compile_ms);
   const Tensor& logits = outputs.front();
-  const std::vector<int64_t> next = argmax_last(logits);
-  fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
-  fmt::print("next token after the sequence: {}\n", next.back());
-  fmt::print("logits {}{}: {}\n", dtype_name(logits.dtype()), shape_str(logits.shape()),
+  if (o.timing_only) {
+    fmt::print("timing only: outputs were not computed\n");
+    return;
+  }
+  if (o.builtin != "bert-base") {
+    const std::vector<int64_t> next = argmax_last(logits);
+    fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
+    fmt::print("next token after the sequence: {}\n", next.back());
+  }
+  fmt::print("{} {}{}: {}\n", o.builtin == "bert-base" ? "hidden states" : "logits",
+             dtype_name(logits.dtype()), shape_str(logits.shape()),
              format_checksum(checksum(logits)));
 }
 
@@ -174,6 +231,15 @@ void register_run(CLI::App& app) {
   cmd->add_option("--output", o->output_dir, "write each output as DIR/<output name>.npy");
   cmd->add_flag("--no-fuse", o->no_fuse, "import without the fusion passes");
   add_builtin_model_options(*cmd, o->model);
+  o->seq_option = cmd->get_option("--seq");
+  cmd->add_option("--builtin", o->builtin,
+                  "built-in model when no file is given: demo, gpt2-small, bert-base, llama2-7b")
+      ->capture_default_str();
+  cmd->add_flag("--timing-only", o->timing_only,
+                "simulators skip the numerics; built-in models get no weights");
+  cmd->add_option("--npu-config", o->npu_config,
+                  "npu preset (tpu-v1, atom-like, rngd-like) or JSON file");
+  cmd->add_option("--pim-config", o->pim_config, "pim preset (HBM-PIM, AiM) or JSON file");
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
