@@ -7,6 +7,8 @@
 
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "compiler/ir/op_params.h"
+#include "compiler/abi/graph_desc.h"
+#include "runtime/registry.h"
 #include "tools/nuri/commands.h"
 #include "tools/nuri/model_loader.h"
 
@@ -69,6 +71,41 @@ struct InspectOptions {
   bool no_fuse = false;
 };
 
+// For every registered device, how many of the graph's nodes of each op it claims.
+void print_device_support(const ir::Graph& g) {
+  rt::DeviceRegistry& reg = rt::DeviceRegistry::global();
+  const ir::GraphDesc desc(g);
+  std::map<std::string, std::map<std::string, std::pair<int, int>>> per_op;  // op -> dev -> (y, n)
+  std::vector<std::string> devices;
+  for (const std::string& name : reg.names()) {
+    std::shared_ptr<rt::Device> dev;
+    try {
+      dev = reg.create(name);
+    } catch (const Error& e) {
+      fmt::print("device {}: unavailable: {}\n", name, e.what());
+      continue;
+    }
+    devices.push_back(name);
+    for (size_t id = 0; id < g.nodes().size(); ++id) {
+      auto& cell = per_op[std::string(ir::op_name(g.nodes()[id].op))][name];
+      (dev->supports(desc.get(), desc.desc_index(static_cast<ir::NodeId>(id))) ? cell.first
+                                                                               : cell.second)++;
+    }
+  }
+  fmt::print("device support (nodes claimed / nodes of that op):\n  {:<18}", "op");
+  for (const std::string& d : devices) fmt::print(" {:>8}", d);
+  fmt::print("\n");
+  for (const auto& [op, by_dev] : per_op) {
+    fmt::print("  {:<18}", op);
+    for (const std::string& d : devices) {
+      const auto it = by_dev.find(d);
+      const auto [yes, no] = it == by_dev.end() ? std::pair<int, int>{0, 0} : it->second;
+      fmt::print(" {:>8}", fmt::format("{}/{}", yes, yes + no));
+    }
+    fmt::print("\n");
+  }
+}
+
 void run_inspect(const InspectOptions& o) {
   const onnx::OnnxModel model = load_model(o.model);
   fmt::print("model {} (graph '{}', opset {}, producer '{}')\n", o.model, model.graph_name(),
@@ -106,6 +143,7 @@ void run_inspect(const InspectOptions& o) {
              human(static_cast<double>(g.constant_bytes())));
   fmt::print("FLOPs per run: {} (matmul-like ops exact, others one per output element)\n",
              human(static_cast<double>(total)));
+  print_device_support(g);
 }
 
 }  // namespace
