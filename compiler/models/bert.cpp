@@ -6,31 +6,10 @@
 
 #include "compiler/ir/builder.h"
 #include "compiler/models/seeded_random.h"
+#include "compiler/models/weight_maker.h"
 #include "nuri/error.hpp"
 
 namespace nuri::ir {
-namespace {
-
-class BertWeights {
- public:
-  BertWeights(GraphBuilder& b, const BertConfig& c) : b_(b), rng_(c.seed), real_(c.with_weights) {}
-  // N(0, stddev^2) entries, or `fill` everywhere when stddev is 0 (norm gains and biases).
-  ValueId make(const std::string& name, Shape shape, double stddev, float fill = 0.0f) {
-    if (!real_) return b_.constant_placeholder(name, DType::F32, std::move(shape));
-    Tensor t(DType::F32, std::move(shape));
-    float* p = t.data_as<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-      p[i] = stddev > 0 ? static_cast<float>(rng_.normal() * stddev) : fill;
-    return b_.constant(name, std::move(t));
-  }
-
- private:
-  GraphBuilder& b_;
-  SeededRandom rng_;
-  bool real_;
-};
-
-}  // namespace
 
 Graph build_bert(const BertConfig& c) {
   if (c.layers < 1 || c.d_model < 1 || c.heads < 1 || c.vocab < 1 || c.seq < 1 || c.mlp < 1)
@@ -42,7 +21,7 @@ Graph build_bert(const BertConfig& c) {
   const double std_w = 0.02;  // BERT's initializer_range
 
   GraphBuilder b(fmt::format("bert_L{}_d{}_h{}_s{}", c.layers, d, h, s));
-  BertWeights w(b, c);
+  WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
   Tensor positions(DType::I64, {1, s}), types(DType::I64, {1, s});
   for (int64_t i = 0; i < s; ++i) {

@@ -6,32 +6,10 @@
 
 #include "compiler/ir/builder.h"
 #include "compiler/models/seeded_random.h"
+#include "compiler/models/weight_maker.h"
 #include "nuri/error.hpp"
 
 namespace nuri::ir {
-namespace {
-
-class WeightMaker {
- public:
-  WeightMaker(GraphBuilder& b, const Gpt2Config& c) : b_(b), rng_(c.seed), real_(c.with_weights) {}
-
-  // N(0, stddev^2) entries, or a fixed value when stddev is 0 (norm gains and biases).
-  ValueId make(const std::string& name, Shape shape, double stddev, float fill = 0.0f) {
-    if (!real_) return b_.constant_placeholder(name, DType::F32, std::move(shape));
-    Tensor t(DType::F32, std::move(shape));
-    float* p = t.data_as<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-      p[i] = stddev > 0 ? static_cast<float>(rng_.normal() * stddev) : fill;
-    return b_.constant(name, std::move(t));
-  }
-
- private:
-  GraphBuilder& b_;
-  SeededRandom rng_;
-  bool real_;
-};
-
-}  // namespace
 
 Graph build_gpt2(const Gpt2Config& c) {
   if (c.layers < 1 || c.d_model < 1 || c.heads < 1 || c.vocab < 1 || c.seq < 1)
@@ -46,7 +24,7 @@ Graph build_gpt2(const Gpt2Config& c) {
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
   GraphBuilder b(fmt::format("gpt2_L{}_d{}_h{}_v{}_s{}", c.layers, d, h, c.vocab, s));
-  WeightMaker w(b, c);
+  WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
   const ValueId wte = w.make("wte", {c.vocab, d}, std_w);
   const ValueId wpe = w.make("wpe", {max_pos, d}, 0.01);

@@ -6,32 +6,10 @@
 
 #include "compiler/ir/builder.h"
 #include "compiler/models/seeded_random.h"
+#include "compiler/models/weight_maker.h"
 #include "nuri/error.hpp"
 
 namespace nuri::ir {
-namespace {
-
-class LlamaWeights {
- public:
-  LlamaWeights(GraphBuilder& b, const LlamaConfig& c)
-      : b_(b), rng_(c.seed), real_(c.with_weights) {}
-  // N(0, stddev^2) entries, or `fill` everywhere when stddev is 0 (norm gains).
-  ValueId make(const std::string& name, Shape shape, double stddev, float fill = 0.0f) {
-    if (!real_) return b_.constant_placeholder(name, DType::F32, std::move(shape));
-    Tensor t(DType::F32, std::move(shape));
-    float* p = t.data_as<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-      p[i] = stddev > 0 ? static_cast<float>(rng_.normal() * stddev) : fill;
-    return b_.constant(name, std::move(t));
-  }
-
- private:
-  GraphBuilder& b_;
-  SeededRandom rng_;
-  bool real_;
-};
-
-}  // namespace
 
 Graph build_llama(const LlamaConfig& c) {
   const int64_t kvh = c.kv_heads > 0 ? c.kv_heads : c.heads;
@@ -46,7 +24,7 @@ Graph build_llama(const LlamaConfig& c) {
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
   GraphBuilder b(fmt::format("llama_L{}_d{}_h{}_kv{}_s{}", c.layers, d, h, kvh, s));
-  LlamaWeights w(b, c);
+  WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
   // Rotary tables (always real: small): angle(p, i) = p * theta^(-2i / dh).
   Tensor cos_t(DType::F32, {s, dh / 2}), sin_t(DType::F32, {s, dh / 2});
