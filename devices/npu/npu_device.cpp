@@ -8,6 +8,7 @@
 
 #include "compiler/abi/graph_desc.h"
 #include "devices/npu/codegen.h"
+#include "simulator/dram/dram_memory_timing.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::npu {
@@ -17,6 +18,9 @@ struct NpuOptions {
   std::string config = "rngd-like";
   bool timing_only = false;
   bool trace = true;
+  // Off-chip memory model: empty = the config's bandwidth/latency model; else a DRAM preset
+  // (HBM2, HBM3, GDDR6, LPDDR5) served by the command-level DRAM model (simulator/dram).
+  std::string dram;
 };
 
 bool parse_flag(const std::string& key, const std::string& v) {
@@ -27,27 +31,23 @@ bool parse_flag(const std::string& key, const std::string& v) {
 
 NpuOptions parse_options(const char* text) {
   NpuOptions o;
-  const std::string s = text ? text : "";
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t end = std::min(s.find(';', pos), s.size());
-    const std::string item = s.substr(pos, end - pos);
-    pos = end + 1;
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      throw Error(fmt::format("npu: option '{}' is not key=value", item));
-    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
-    if (key == "config")
-      o.config = value;
-    else if (key == "timing_only")
-      o.timing_only = parse_flag(key, value);
-    else if (key == "trace")
-      o.trace = parse_flag(key, value);
-    else
-      throw Error(fmt::format("npu: unknown option '{}' (known: config, timing_only, trace)", key));
+  for (const auto& [key, value] :
+       sdk::parse_options(text, "npu", {"config", "timing_only", "trace", "dram"})) {
+    if (key == "config") o.config = value;
+    if (key == "timing_only") o.timing_only = parse_flag(key, value);
+    if (key == "trace") o.trace = parse_flag(key, value);
+    if (key == "dram") o.dram = value;
   }
   return o;
+}
+
+std::shared_ptr<sim::MemoryTiming> memory_model(const NpuOptions& opt) {
+  if (opt.dram.empty()) return nullptr;  // the simulator builds the config's simple model
+  try {
+    return std::make_shared<sim::dram::DramMemoryTiming>(sim::dram::DramConfig::preset(opt.dram));
+  } catch (const Error& e) {
+    throw Error(fmt::format("npu: option dram={}: {}", opt.dram, e.what()), e.status());
+  }
 }
 
 sim::NpuConfig load(const std::string& name) {
@@ -63,7 +63,7 @@ class NpuExecutable : public sdk::HostExecutable {
   NpuExecutable(const sim::NpuConfig& cfg, const NpuOptions& opt, const ir::Graph& g)
       : cfg_(cfg),
         opt_(opt),
-        sim_(cfg, sim::SimOptions{!opt.timing_only, opt.trace}),
+        sim_(cfg, sim::SimOptions{!opt.timing_only, opt.trace}, memory_model(opt)),
         name_(g.name()) {
     program_ = generate_program(g, cfg_, opt.timing_only ? nullptr : &sim_);
   }

@@ -43,9 +43,8 @@ OnnxModel OnnxModel::load(const std::string& path) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   if (!in && !in.eof()) throw Error(fmt::format("{}: reading the file failed", path));
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  return from_bytes(bytes.str(), dir, path);
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  return from_bytes(bytes.str(), parent.empty() ? std::string(".") : parent, path);
 }
 
 namespace {

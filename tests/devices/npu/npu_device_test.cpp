@@ -2,6 +2,8 @@
 // per-op roofline bounds, timing-only == functional cycles, reports, option and memory errors.
 #include <gtest/gtest.h>
 
+#include "simulator/dram/dram_config.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -60,7 +62,9 @@ TEST(NpuDevice, OptionsAndErrors) {
   EXPECT_EQ(create_error("config=atom-like;timing_only=1;trace=0"), "");
   EXPECT_NE(create_error("colour=red").find("unknown option 'colour'"), std::string::npos);
   EXPECT_NE(create_error("timing_only=2").find("timing_only=2"), std::string::npos);
-  EXPECT_NE(create_error("config").find("not key=value"), std::string::npos);
+  EXPECT_NE(create_error("config").find("needs a value"), std::string::npos);
+  EXPECT_EQ(create_error("dram=HBM3"), "");  // the command-level DRAM model under the NPU
+  EXPECT_NE(create_error("dram=DDR9").find("dram=DDR9"), std::string::npos);
   const std::string e = create_error("config=no-such-npu");
   EXPECT_NE(e.find("config=no-such-npu"), std::string::npos) << e;
 }
@@ -283,6 +287,21 @@ TEST(NpuDevice, TimingOnlyGivesTheSameCycles) {
   t.run({ids});
   EXPECT_GT(npu_cycles(f), 0u);
   EXPECT_EQ(npu_cycles(f), npu_cycles(t));
+}
+
+TEST(NpuDevice, CommandLevelDramUnderTheNpu) {
+  const ir::Gpt2Config c = small_gpt2(false);
+  rt::Session s(ir::build_gpt2(c), npu_options("config=atom-like;timing_only=1;dram=HBM2"),
+                registry());
+  s.run({ir::gpt2_demo_ids(c)});
+  for (const auto& ps : s.last_stats()) {
+    if (ps.device != "npu") continue;
+    EXPECT_GT(ps.stats.cycles, 0u);
+    EXPECT_GT(ps.stats.bytes_moved, 0u);
+    // Never faster than the DRAM preset's peak bandwidth allows for the bytes it moved.
+    const double peak = sim::dram::DramConfig::preset("HBM2").peak_bytes_per_ns();
+    EXPECT_GE(ps.stats.elapsed_ns, static_cast<double>(ps.stats.bytes_moved) / peak);
+  }
 }
 
 TEST(NpuDevice, ReportsTraceAndRoofline) {
