@@ -8,8 +8,8 @@
 
 #include "compiler/abi/graph_desc.h"
 #include "devices/npu/codegen.h"
-#include "simulator/dram/dram_memory_timing.h"
 #include "nuri/device_sdk.hpp"
+#include "simulator/dram/dram_memory_timing.h"
 
 namespace nuri::npu {
 namespace {
@@ -41,10 +41,11 @@ NpuOptions parse_options(const char* text) {
   return o;
 }
 
-std::shared_ptr<sim::MemoryTiming> memory_model(const NpuOptions& opt) {
+std::shared_ptr<nuri::sim::MemoryTiming> memory_model(const NpuOptions& opt) {
   if (opt.dram.empty()) return nullptr;  // the simulator builds the config's simple model
   try {
-    return std::make_shared<sim::dram::DramMemoryTiming>(sim::dram::DramConfig::preset(opt.dram));
+    return std::make_shared<nuri::sim::dram::DramMemoryTiming>(
+        nuri::sim::dram::DramConfig::preset(opt.dram));
   } catch (const Error& e) {
     throw Error(fmt::format("npu: option dram={}: {}", opt.dram, e.what()), e.status());
   }
@@ -257,6 +258,7 @@ class NpuDevice : public sdk::HostDevice {
 
 sdk::HostDevice* create_npu(const char* options) {
   const NpuOptions o = parse_options(options);
+  memory_model(o);  // an unknown DRAM preset fails here, at create, not at the first compile
   return new NpuDevice(o, load(o.config));
 }
 

@@ -149,12 +149,13 @@ class Tensor {
     std::byte b[64];
   };
   struct Bytes {
-    std::vector<Block> blocks;
+    // Always at least one block, so data() is never null (also for empty tensors).
+    std::vector<Block> blocks = std::vector<Block>(1);
     size_t size_ = 0;
     Bytes() = default;
-    explicit Bytes(size_t n) : blocks((n + 63) / 64), size_(n) {}
-    std::byte* data() { return blocks.empty() ? nullptr : blocks.front().b; }
-    const std::byte* data() const { return blocks.empty() ? nullptr : blocks.front().b; }
+    explicit Bytes(size_t n) : blocks(n > 64 ? (n + 63) / 64 : 1), size_(n) {}
+    std::byte* data() { return blocks.front().b; }
+    const std::byte* data() const { return blocks.front().b; }
     size_t size() const { return size_; }
   } bytes_;
 };
