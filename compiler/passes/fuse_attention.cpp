@@ -157,6 +157,17 @@ bool fuse_attention(Graph& graph) {
     std::vector<ValueId> in{sc->q, k_use, v_use};
     if (mask != kNoValue) {
       const Tensor* mt = ed.constant(mask);
+      // masked_fill(mask, -inf) with a constant mask: negate it here, so that the "allowed"
+      // pattern is a constant too (and recognized when it is the causal one).
+      Tensor negated;
+      if (mt && negate_mask && mt->dtype() == DType::Bool) {
+        negated = *mt;
+        for (int64_t e = 0; e < negated.numel(); ++e)
+          negated.data_as<uint8_t>()[e] = negated.data_as<uint8_t>()[e] ? 0 : 1;
+        mt = &negated;
+        negate_mask = false;
+        if (!is_causal(negated, scores)) mask = ed.add_constant(base + "/allowed", negated);
+      }
       if (mt && !negate_mask && is_causal(*mt, scores)) {
         attrs.set("causal", int64_t{1});
       } else {

@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
 #include "compiler/ir/shape_inference.h"
@@ -43,6 +46,29 @@ class CpuExecutable : public sdk::HostExecutable {
   }
   nuri_exec_stats stats() const override { return stats_; }
 
+  // With the profile option: seconds per step (summed over all runs) as JSON.
+  void write_report(const char* report_path, const char* /*trace_path*/) override {
+    if (!report_path) return;
+    const std::vector<std::string> steps = program_.describe();
+    const std::vector<double> seconds = program_.profile();
+    if (seconds.empty())
+      throw Error("cpu: no profile to report (create the device with profile=1)",
+                  NURI_ERROR_UNSUPPORTED);
+    nlohmann::json j;
+    j["device"] = "cpu";
+    j["partition"] = program_.graph().name();
+    j["runs"] = stats_.executions;
+    j["threads"] = program_.threads();
+    for (size_t i = 0; i < steps.size(); ++i)
+      j["steps"].push_back(
+          {{"step", steps[i]},
+           {"ms_per_run",
+            i < seconds.size() && stats_.executions ? seconds[i] * 1e3 / stats_.executions : 0.0}});
+    std::ofstream out(report_path);
+    if (!out) throw Error(std::string("cpu: cannot write '") + report_path + "'");
+    out << j.dump(1) << "\n";
+  }
+
  private:
   CpuProgram program_;
   std::vector<Tensor> inputs_, outputs_;
@@ -63,11 +89,13 @@ uint64_t host_memory_bytes() {
 class CpuDevice : public sdk::HostDevice {
  public:
   explicit CpuDevice(const char* options) : HostDevice(host_memory_bytes()) {
-    const auto opts = sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse"});
+    const auto opts =
+        sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse", "profile"});
     options_.threads = static_cast<int>(sdk::option_int(opts, "threads", 0, "cpu"));
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
     options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
     options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
+    options_.profile = sdk::option_int(opts, "profile", 0, "cpu") != 0;
     description_ = std::string("host cpu: oneDNN matmuls, vectorized kernels") +
                    (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "");
   }
