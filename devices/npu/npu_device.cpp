@@ -23,21 +23,13 @@ struct NpuOptions {
   std::string dram;
 };
 
-bool parse_flag(const std::string& key, const std::string& v) {
-  if (v == "1" || v == "true") return true;
-  if (v == "0" || v == "false") return false;
-  throw Error(fmt::format("npu: option {}={}: expected 0 or 1", key, v));
-}
-
 NpuOptions parse_options(const char* text) {
+  const auto opts = sdk::parse_options(text, "npu", {"config", "timing_only", "trace", "dram"});
   NpuOptions o;
-  for (const auto& [key, value] :
-       sdk::parse_options(text, "npu", {"config", "timing_only", "trace", "dram"})) {
-    if (key == "config") o.config = value;
-    if (key == "timing_only") o.timing_only = parse_flag(key, value);
-    if (key == "trace") o.trace = parse_flag(key, value);
-    if (key == "dram") o.dram = value;
-  }
+  if (auto it = opts.find("config"); it != opts.end()) o.config = it->second;
+  if (auto it = opts.find("dram"); it != opts.end()) o.dram = it->second;
+  o.timing_only = sdk::option_flag(opts, "timing_only", o.timing_only, "npu");
+  o.trace = sdk::option_flag(opts, "trace", o.trace, "npu");
   return o;
 }
 

@@ -5,23 +5,11 @@
 #include "compiler/abi/graph_desc.h"
 #include "compiler/ir/shape_inference.h"
 #include "devices/pim/pim_program.h"
+#include "nuri/device_sdk.hpp"
 #include "nuri/error.hpp"
 
 namespace nuri::pim {
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-bool parse_flag(const std::string& key, const std::string& v) {
-  if (v == "1" || v == "true") return true;
-  if (v == "0" || v == "false") return false;
-  throw Error("pim: option '" + key + "' expects 0 or 1, got '" + v + "'",
-              NURI_ERROR_INVALID_ARGUMENT);
-}
 
 const nuri_attr* find_attr(const nuri_node_desc& n, const char* name) {
   for (size_t i = 0; i < n.num_attrs; ++i)
@@ -48,39 +36,14 @@ const nuri_value_desc* input_value(const nuri_graph_desc* g, const nuri_node_des
 }  // namespace
 
 PimDeviceOptions parse_pim_options(const char* options) {
+  const auto opts =
+      sdk::parse_options(options, "pim", {"config", "timing_only", "kv_resident", "max_rows"});
   PimDeviceOptions o;
-  std::string text = options ? options : "";
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    const size_t end = std::min(text.find(';', pos), text.size());
-    const std::string item = trim(text.substr(pos, end - pos));
-    pos = end + 1;
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      throw Error("pim: option '" + item + "' is not key=value", NURI_ERROR_INVALID_ARGUMENT);
-    const std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
-    if (key == "config") {
-      o.config_name = value;
-    } else if (key == "timing_only") {
-      o.timing_only = parse_flag(key, value);
-    } else if (key == "kv_resident") {
-      o.kv_resident = parse_flag(key, value);
-    } else if (key == "max_rows") {
-      try {
-        o.max_rows = std::stoll(value);
-      } catch (const std::exception&) {
-        o.max_rows = 0;
-      }
-      if (o.max_rows < 1)
-        throw Error("pim: option 'max_rows' expects a positive integer, got '" + value + "'",
-                    NURI_ERROR_INVALID_ARGUMENT);
-    } else {
-      throw Error(
-          "pim: unknown option '" + key + "' (known: config, timing_only, kv_resident, max_rows)",
-          NURI_ERROR_INVALID_ARGUMENT);
-    }
-  }
+  if (auto it = opts.find("config"); it != opts.end()) o.config_name = it->second;
+  o.timing_only = sdk::option_flag(opts, "timing_only", o.timing_only, "pim");
+  o.kv_resident = sdk::option_flag(opts, "kv_resident", o.kv_resident, "pim");
+  o.max_rows = sdk::option_int(opts, "max_rows", o.max_rows, "pim");
+  if (o.max_rows < 1) throw Error("pim: option 'max_rows' expects a positive integer");
   bool is_preset = false;
   for (const std::string& p : sim::pim::PimConfig::preset_names()) is_preset |= p == o.config_name;
   if (is_preset) {

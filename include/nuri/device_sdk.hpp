@@ -92,6 +92,16 @@ inline long long option_int(const std::map<std::string, std::string>& opts, cons
               it->second + "'");
 }
 
+// A 0/1 option value (also true/false), with the option named in the error.
+inline bool option_flag(const std::map<std::string, std::string>& opts, const char* key,
+                        bool fallback, const char* device) {
+  auto it = opts.find(key);
+  if (it == opts.end()) return fallback;
+  if (it->second == "1" || it->second == "true") return true;
+  if (it->second == "0" || it->second == "false") return false;
+  throw Error(std::string(device) + ": option " + key + "=" + it->second + ": expected 0 or 1");
+}
+
 // Host-memory buffer, 64-byte aligned.
 class HostBuffer {
  public:
