@@ -66,6 +66,12 @@ int64_t Channel::earliest(Cmd c, int bank) const {
   const DramTiming& t = cfg_.t;
   switch (c) {
     case Cmd::kAct: {
+      if (bank == kAllBanks) {
+        int64_t e = std::max(act_ready_, row_bus_ready_);
+        for (const Bank& b : banks_) e = std::max(e, b.act_ready);
+        for (const Group& g : groups_) e = std::max(e, g.act_ready);
+        return e;
+      }
       const Bank& b = banks_[size_t(bank)];
       int64_t e = std::max({b.act_ready, act_ready_, groups_[size_t(bank_group(bank))].act_ready,
                             faw_[size_t(faw_idx_)], row_bus_ready_});
@@ -125,20 +131,29 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
   };
   switch (c) {
     case Cmd::kAct: {
-      Bank& b = banks_[size_t(bank)];
-      if (b.open_row != kClosed) {
-        throw Error("dram channel: ACT to open bank " + std::to_string(bank));
+      auto open = [&](int i) {
+        Bank& b = banks_[size_t(i)];
+        if (b.open_row != kClosed) {
+          throw Error("dram channel: ACT to open bank " + std::to_string(i));
+        }
+        b.open_row = row;
+        b.col_ready = when + t.tRCD;
+        b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
+        b.act_ready = when + t.tRC;
+        ++cnt_.bank_acts;
+      };
+      if (bank == kAllBanks) {
+        for (size_t i = 0; i < banks_.size(); ++i) open(int(i));
+        act_ready_ = when + t.tRRD_L;
+        for (Group& g : groups_) g.act_ready = when + t.tRRD_L;
+      } else {
+        open(bank);
+        act_ready_ = when + t.tRRD_S;
+        groups_[size_t(bank_group(bank))].act_ready = when + t.tRRD_L;
+        faw_[size_t(faw_idx_)] = when + t.tFAW;
+        faw_idx_ = (faw_idx_ + 1) % 4;
       }
-      b.open_row = row;
-      b.col_ready = when + t.tRCD;
-      b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
-      b.act_ready = when + t.tRC;
-      act_ready_ = when + t.tRRD_S;
-      groups_[size_t(bank_group(bank))].act_ready = when + t.tRRD_L;
-      faw_[size_t(faw_idx_)] = when + t.tFAW;
-      faw_idx_ = (faw_idx_ + 1) % 4;
       row_bus_ready_ = when + 1;
-      ++cnt_.bank_acts;
       break;
     }
     case Cmd::kPre: {

@@ -15,7 +15,10 @@ enum class Cmd : int { kAct = 0, kPre, kRd, kWr, kRef, kMac, kCount };
 const char* cmd_name(Cmd c);
 
 // bank = -1 addresses all banks (PREA, all-bank MAC) or, for RD/WR, the unit's registers
-// (PIM buffers): those use the data bus and column timing but no bank.
+// (PIM buffers): those use the data bus and column timing but no bank. ACT to all banks is a PIM
+// device's single all-bank activation (GDDR6-AiM's ACT16): it opens `row` in every bank at once,
+// needs every bank ready (tRP/tRC), and holds off the next ACT by tRRD_L; it is not counted in the
+// tFAW window (the PIM die's power delivery is built for it; see simulator/pim/README.md).
 constexpr int kAllBanks = -1;
 constexpr int64_t kClosed = -1;
 

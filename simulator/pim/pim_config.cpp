@@ -92,6 +92,7 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
                                              "acc_rows",
                                              "crf_bytes",
                                              "mode_switch_by_act",
+                                             "all_bank_act",
                                              "grf_entries",
                                              "srf_entries",
                                              "mac_pj"};
@@ -127,6 +128,14 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
   c.acc_rows = get_i(j, ctx, "acc_rows", 1);
   c.crf_bytes = get_i(j, ctx, "crf_bytes", 0);
   c.mode_switch_by_act = get_b(j, ctx, "mode_switch_by_act");
+  const std::string act = get_s(j, ctx, "all_bank_act");
+  if (act == "per_bank") {
+    c.single_all_bank_act = false;
+  } else if (act == "single") {
+    c.single_all_bank_act = true;
+  } else {
+    throw Error(ctx + ".all_bank_act: unknown '" + act + "' (per_bank, single)");
+  }
   c.grf_entries = get_i(j, ctx, "grf_entries", 0);
   c.srf_entries = get_i(j, ctx, "srf_entries", 0);
   const json& e = field(j, ctx, "mac_pj");
@@ -169,6 +178,7 @@ json PimConfig::to_json() const {
               {"acc_rows", acc_rows},
               {"crf_bytes", crf_bytes},
               {"mode_switch_by_act", mode_switch_by_act},
+              {"all_bank_act", single_all_bank_act ? "single" : "per_bank"},
               {"grf_entries", grf_entries},
               {"srf_entries", srf_entries},
               {"mac_pj", mac_pj}};

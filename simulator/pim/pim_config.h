@@ -31,11 +31,15 @@ struct PimConfig {
   NumType result = NumType::kF32;  // what a readout returns per partial
   bool lane_reduce = false;        // true: adder tree sums the lanes in the unit (AiM)
   PimSchedule schedule = PimSchedule::kRowsOuter;
-  int mac_interval_tck = 0;              // between two all-bank MAC commands
-  int vector_elems = 0;                  // x elements one unit holds (GRF_A or global buffer)
-  int acc_rows = 0;                      // output rows a unit accumulates at once
-  int crf_bytes = 0;                     // instruction buffer written once per kernel (0: none)
-  bool mode_switch_by_act = false;       // HBM-PIM enters/leaves AB mode with ACT+PRE sequences
+  int mac_interval_tck = 0;         // between two all-bank MAC commands
+  int vector_elems = 0;             // x elements one unit holds (GRF_A or global buffer)
+  int acc_rows = 0;                 // output rows a unit accumulates at once
+  int crf_bytes = 0;                // instruction buffer written once per kernel (0: none)
+  bool mode_switch_by_act = false;  // HBM-PIM enters/leaves AB mode with ACT+PRE sequences
+  // How an all-bank activation is timed. false ("per_bank"): as one ACT per bank, each under
+  // tRRD_S/L and tFAW (the conservative reading). true ("single"): one command opening every bank
+  // (AiM ACT16), next ACT after tRRD_L, no tFAW window.
+  bool single_all_bank_act = false;
   int grf_entries = 0, srf_entries = 0;  // register files (documentation/reporting only)
   double mac_pj = 0;                     // energy of one lane MAC (estimate)
 

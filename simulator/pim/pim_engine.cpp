@@ -161,6 +161,15 @@ class Engine {
   }
   void activate_all(int64_t row) {
     const int64_t start = now_;
+    if (cfg_.single_all_bank_act) {
+      issue(Cmd::kAct, kAllBanks, row);  // one command; a due refresh goes first
+      run_.counts.bank_acts += uint64_t(cfg_.dram.org.banks());
+      ++run_.counts.ab_act;
+      open_ = true;
+      reopen_ = false;
+      span("all-bank activate", start);
+      return;
+    }
     const dram::DramOrg& o = cfg_.dram.org;
     // Interleave bank groups so consecutive activations need only tRRD_S; tFAW still caps
     // them at four per window.

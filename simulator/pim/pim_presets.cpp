@@ -27,6 +27,7 @@ constexpr const char* kHbmPim = R"json({
   "banks_per_unit": 2, "lanes": 16, "input": "f16", "accum": "f16", "result": "f16",
   "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
   "vector_elems": 128, "acc_rows": 8, "crf_bytes": 128, "mode_switch_by_act": true,
+  "all_bank_act": "per_bank",
   "grf_entries": 16, "srf_entries": 16, "mac_pj": 1.5
 })json";
 
@@ -45,6 +46,7 @@ constexpr const char* kAim = R"json({
   "banks_per_unit": 1, "lanes": 16, "input": "bf16", "accum": "f32", "result": "bf16",
   "lane_reduce": true, "schedule": "tile_outer", "mac_interval_tck": 2,
   "vector_elems": 1024, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
+  "all_bank_act": "single",
   "grf_entries": 0, "srf_entries": 0, "mac_pj": 1.5
 })json";
 

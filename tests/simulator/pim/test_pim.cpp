@@ -43,21 +43,34 @@ TEST(PimConfig, ErrorsNameTheField) {
 }
 
 TEST(PimEngine, SingleMacKernelCyclesByHand) {
-  // AiM on GDDR6 (tCK 0.5 ns): CL 24, CWL 6, tRCD 26, tRAS 54, tRRD_S 8, tRRD_L 10, tFAW 32,
-  // tCCD_S 2, tWTR_S 10, tRTW 2, burst 2. One output row per unit, K = 16 (one MAC):
-  //   mode WR 0, mode WR 2, x WR 4; ACTs of the 16 banks at 4 + 8k (tRRD_S; tFAW gives the
-  //   same 4 + 8(k-4) + 32), last at 124; MAC at 124 + tRCD = 150; result RD at 150 (WR->RD
-  //   needs 4 + 6 + 2 + 10 = 22), last beat 176; PREA at last ACT + tRAS = 178; mode WR at
-  //   178 (RD->WR needs 150 + 24 + 2 + 2 - 6 = 172); its last beat 178 + 6 + 2 = 186.
+  // AiM on GDDR6 (tCK 0.5 ns): CL 24, CWL 6, tRCD 26, tRAS 54, tRRD_L 10, tCCD_S 2, tWTR_S 10,
+  // tRTW 2, burst 2. One output row per unit, K = 16 (one MAC):
+  //   mode WR 0, mode WR 2, x WR 4; one all-bank ACT (ACT16) at 4; MAC at 4 + tRCD = 30; result
+  //   RD at 30 (WR->RD needs 4 + 6 + 2 + 10 = 22), last beat 56; PREA at ACT + tRAS = 58; mode WR
+  //   at 58 (RD->WR needs 30 + 24 + 2 + 2 - 6 = 52); its last beat 58 + 6 + 2 = 66.
   const PimConfig c = PimConfig::preset("AiM");
+  ASSERT_TRUE(c.single_all_bank_act);
   ChannelRun r = run_pim_channel(c, {1, 16, 1}, 100);
-  EXPECT_EQ(r.end_tck, 186);
+  EXPECT_EQ(r.end_tck, 66);
   EXPECT_EQ(r.counts.mac, 1u);
   EXPECT_EQ(r.counts.ab_act, 1u);
   EXPECT_EQ(r.counts.bank_acts, 16u);
   EXPECT_EQ(r.counts.vector_write_bursts, 1u);
   EXPECT_EQ(r.counts.result_read_bursts, 1u);
   EXPECT_EQ(r.counts.mode_switches, 3u);
+}
+
+TEST(PimEngine, PerBankActivationCyclesByHand) {
+  // The same kernel with all_bank_act = per_bank (tRRD_S 8, tFAW 32): the 16 bank ACTs at
+  //   4 + 8k (tFAW gives the same 4 + 8(k-4) + 32), last at 124; MAC at 124 + tRCD = 150; result
+  //   RD at 150, last beat 176; PREA at last ACT + tRAS = 178; mode WR at 178 (RD->WR needs
+  //   150 + 24 + 2 + 2 - 6 = 172); its last beat 178 + 6 + 2 = 186.
+  PimConfig c = PimConfig::preset("AiM");
+  c.single_all_bank_act = false;
+  ChannelRun r = run_pim_channel(c, {1, 16, 1}, 100);
+  EXPECT_EQ(r.end_tck, 186);
+  EXPECT_EQ(r.counts.ab_act, 1u);
+  EXPECT_EQ(r.counts.bank_acts, 16u);
 }
 
 namespace {
@@ -160,9 +173,14 @@ TEST(PimGemv, Aim4096SpeedupAndRoofline) {
   EXPECT_LE(r.gflops, r.peak_gflops);
   EXPECT_GE(r.baseline.ns, 4096.0 * 4096 * 2 / g.config().dram.peak_bytes_per_ns());
   // Hard ceiling: internal/bus bandwidth = 16 banks x 32 B per 1 ns / 32 B per 1 ns = 16.
-  // KNOWN GAP: this model gives ~6.8x, below the paper's 7.5-10.5x, because every all-bank
-  // activation here pays tRRD_S/tFAW for 16 banks (~120 tCK per 128 tCK of MACs); the real
-  // part's all-bank ACT evidently is not limited that way. Not tuned away; see README.
+  // Floor: the low end of the paper's measured 7.5-10.5x (FPGA system, GEMV and MNIST). The
+  // model gives ~11.3x, above the paper's top: its command issue is ideal, the paper's FPGA
+  // host is not (README, "Results vs the papers").
   EXPECT_LE(r.speedup, 16.0) << r.to_json().dump();
-  EXPECT_GE(r.speedup, 5.0) << r.to_json().dump();
+  EXPECT_GE(r.speedup, 7.5) << r.to_json().dump();
+  // Where the time goes, derived by hand per channel (128 rows per unit, 4 x-tiles of 1024):
+  // each DRAM row feeds 64 MACs (128 tCK) and costs one ACT16 + PREA: tRCD 26 + tRP 26 plus the
+  // MAC->PREA tRTP 4 -> at most 128 / (128 + 56) = 69.6% of the MAC slots can be used.
+  EXPECT_LE(r.unit_utilization, 128.0 / (128 + 56));
+  EXPECT_GE(r.unit_utilization, 0.55);
 }
