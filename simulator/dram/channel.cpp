@@ -230,7 +230,7 @@ int64_t Channel::refresh(int64_t t) {
   return issue(Cmd::kRef, 0, 0, start);
 }
 
-int64_t Channel::issue_mac_run(int64_t t, int64_t n, int interval) {
+int64_t Channel::issue_mac_run(int64_t t, int64_t n, int interval, bool writes_array) {
   if (n <= 0) return 0;
   const int64_t t0 = std::max(t, earliest(Cmd::kMac, kAllBanks));
   int64_t k = n;
@@ -242,7 +242,9 @@ int64_t Channel::issue_mac_run(int64_t t, int64_t n, int interval) {
     if (banks_[i].open_row == kClosed) throw Error("dram channel: MAC to closed bank");
   }
   const int64_t last = t0 + (k - 1) * interval;
-  for (Bank& b : banks_) b.pre_ready = std::max(b.pre_ready, last + cfg_.t.tRTP);
+  const int64_t recovery =
+      writes_array ? int64_t(cfg_.t.CWL) + cfg_.org.burst_tck() + cfg_.t.tWR : int64_t(cfg_.t.tRTP);
+  for (Bank& b : banks_) b.pre_ready = std::max(b.pre_ready, last + recovery);
   cnt_.cmds[size_t(Cmd::kMac)] += uint64_t(k);
   last_cmd_ = std::max(last_cmd_, last);
   return k;

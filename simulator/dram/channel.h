@@ -48,7 +48,10 @@ class Channel {
   // A run of up to n all-bank MACs, the first no earlier than t, `interval` tCK apart, in closed
   // form (only the bank's column readiness, the interval and refresh constrain them). Stops
   // before a MAC that would fall at or after a due refresh. Returns how many issued.
-  int64_t issue_mac_run(int64_t t, int64_t n, int interval);
+  // writes_array: the column operations store unit registers into the open rows (a PIM
+  // elementwise kernel's result), so the banks may precharge only after CWL + burst + tWR;
+  // otherwise they read the array and precharge after tRTP. No data crosses the bus either way.
+  int64_t issue_mac_run(int64_t t, int64_t n, int interval, bool writes_array = false);
 
   int64_t open_row(int bank) const { return banks_[size_t(bank)].open_row; }
   bool any_open() const;

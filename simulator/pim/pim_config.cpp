@@ -95,6 +95,7 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
                                              "all_bank_act",
                                              "grf_entries",
                                              "srf_entries",
+                                             "eltwise_cols",
                                              "mac_pj"};
   for (const auto& [k, v] : j.items()) {
     if (!keys.count(k)) throw Error(ctx + "." + k + ": unknown key");
@@ -138,6 +139,10 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
   }
   c.grf_entries = get_i(j, ctx, "grf_entries", 0);
   c.srf_entries = get_i(j, ctx, "srf_entries", 0);
+  c.eltwise_cols = get_i(j, ctx, "eltwise_cols", 0);
+  if (c.eltwise_cols % c.banks_per_unit != 0)
+    throw Error(ctx + ".eltwise_cols: must be a multiple of banks_per_unit (" +
+                std::to_string(c.banks_per_unit) + "), a step covers every bank of a unit");
   const json& e = field(j, ctx, "mac_pj");
   if (!e.is_number() || e.get<double>() < 0) throw Error(ctx + ".mac_pj: must be a number >= 0");
   c.mac_pj = e.get<double>();
@@ -181,6 +186,7 @@ json PimConfig::to_json() const {
               {"all_bank_act", single_all_bank_act ? "single" : "per_bank"},
               {"grf_entries", grf_entries},
               {"srf_entries", srf_entries},
+              {"eltwise_cols", eltwise_cols},
               {"mac_pj", mac_pj}};
 }
 

@@ -41,7 +41,10 @@ struct PimConfig {
   // (AiM ACT16), next ACT after tRRD_L, no tFAW window.
   bool single_all_bank_act = false;
   int grf_entries = 0, srf_entries = 0;  // register files (documentation/reporting only)
-  double mac_pj = 0;                     // energy of one lane MAC (estimate)
+  // Columns one unit buffers per elementwise step (its vector registers); 0: no elementwise
+  // kernel (c = a + b, a * b) on this device.
+  int eltwise_cols = 0;
+  double mac_pj = 0;  // energy of one lane MAC (estimate)
 
   int units_per_channel() const { return dram.org.banks() / banks_per_unit; }
   int units_total() const { return units_per_channel() * dram.org.units(); }

@@ -14,6 +14,7 @@ PimCounts& PimCounts::operator+=(const PimCounts& o) {
   ab_act += o.ab_act;
   ab_pre += o.ab_pre;
   mac += o.mac;
+  bank_writes += o.bank_writes;
   vector_write_bursts += o.vector_write_bursts;
   result_read_bursts += o.result_read_bursts;
   crf_write_bursts += o.crf_write_bursts;
@@ -33,6 +34,7 @@ nlohmann::json PimCounts::to_json() const {
   return {{"all_bank_act", ab_act},
           {"all_bank_pre", ab_pre},
           {"mac", mac},
+          {"bank_writes", bank_writes},
           {"vector_write_bursts", vector_write_bursts},
           {"result_read_bursts", result_read_bursts},
           {"crf_write_bursts", crf_write_bursts},
@@ -59,12 +61,7 @@ class Engine {
         block_cols_(int64_t(cfg.banks_per_unit) * cfg.dram.org.columns()) {}
 
   ChannelRun run(const ChannelWork& w) {
-    mode_switch();  // single-bank -> all-bank
-    mode_switch();  // all-bank -> all-bank-PIM
-    if (cfg_.crf_bytes > 0) {
-      bus(Cmd::kWr, ceil_div(cfg_.crf_bytes, cfg_.dram.org.burst_bytes()),
-          run_.counts.crf_write_bursts, "crf write");
-    }
+    start_kernel();
     const int64_t tiles = ceil_div(w.cols, cfg_.vector_elems);
     const int64_t groups = ceil_div(w.rows, cfg_.acc_rows);
     for (int64_t b = 0; b < w.batch; ++b) {
@@ -88,6 +85,33 @@ class Engine {
         }
       }
     }
+    return finish();
+  }
+
+  ChannelRun run_eltwise(int64_t cols) {
+    start_kernel();
+    // Row regions: a, b and c each take ceil(cols / block) rows after the reserved mode row.
+    const int64_t rows = (cols + block_cols_ - 1) / block_cols_;
+    for (int64_t done = 0; done < cols; done += cfg_.eltwise_cols) {
+      const int64_t n = std::min<int64_t>(cfg_.eltwise_cols, cols - done);
+      const int64_t r = 1 + done / block_cols_;
+      column_ops(r, n, false, "fill (a)");
+      column_ops(r + rows, n, false, "add/mul (b)");
+      column_ops(r + 2 * rows, n, true, "store (c)");
+    }
+    return finish();
+  }
+
+ private:
+  void start_kernel() {
+    mode_switch();  // single-bank -> all-bank
+    mode_switch();  // all-bank -> all-bank-PIM
+    if (cfg_.crf_bytes > 0) {
+      bus(Cmd::kWr, ceil_div(cfg_.crf_bytes, cfg_.dram.org.burst_bytes()),
+          run_.counts.crf_write_bursts, "crf write");
+    }
+  }
+  ChannelRun finish() {
     if (open_) precharge_all();
     mode_switch();  // back to single-bank mode
     run_.end_tck = std::max(ch_.last_data_end(), now_);
@@ -95,7 +119,6 @@ class Engine {
     return std::move(run_);
   }
 
- private:
   static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
   int64_t tile_elems(int64_t cols, int64_t t) const {
     return std::min<int64_t>(cfg_.vector_elems, cols - t * cfg_.vector_elems);
@@ -161,6 +184,7 @@ class Engine {
   }
   void activate_all(int64_t row) {
     const int64_t start = now_;
+    open_row_ = row;
     if (cfg_.single_all_bank_act) {
       issue(Cmd::kAct, kAllBanks, row);  // one command; a due refresh goes first
       run_.counts.bank_acts += uint64_t(cfg_.dram.org.banks());
@@ -226,6 +250,29 @@ class Engine {
     }
   }
 
+  // n all-bank column operations on `row` (reads, or in-bank writes), re-opening it after a
+  // refresh; the rows stay open for the next call.
+  void column_ops(int64_t row, int64_t n, bool write, const char* name) {
+    while (n > 0) {
+      if (!open_ || open_row_ != row) {
+        if (open_) precharge_all();
+        activate_all(row);
+      }
+      const int64_t start = now_;
+      const int64_t t = std::max(now_, last_mac_ + cfg_.mac_interval_tck);
+      const int64_t done = ch_.issue_mac_run(t, n, cfg_.mac_interval_tck, write);
+      if (done == 0) {
+        maybe_refresh(std::max(t, ch_.earliest(Cmd::kMac, kAllBanks)));
+        continue;
+      }
+      last_mac_ = std::max(std::max(t, start), ch_.last_cmd());
+      now_ = last_mac_;
+      (write ? run_.counts.bank_writes : run_.counts.mac) += uint64_t(done);
+      n -= done;
+      span(name, start);
+    }
+  }
+
   const PimConfig& cfg_;
   Channel ch_;
   size_t max_spans_;
@@ -234,10 +281,36 @@ class Engine {
   int64_t now_ = 0, last_mac_ = -(int64_t(1) << 40);
   bool open_ = false, reopen_ = false;
   int64_t block_ = 1;  // DRAM row index of the weights (row 0 is the reserved mode row)
+  int64_t open_row_ = -1;
   int64_t col_ = 0;
 };
 
 }  // namespace
+
+ChannelRun run_pim_eltwise_channel(const PimConfig& cfg, int64_t cols, size_t max_spans) {
+  if (cfg.eltwise_cols <= 0) throw Error("pim: " + cfg.name + " has no elementwise kernel");
+  if (cols <= 0) throw Error("pim eltwise channel: cols must be > 0");
+  Engine e(cfg, max_spans);
+  return e.run_eltwise(cols);
+}
+
+double channel_energy_pj(const PimConfig& cfg, const ChannelRun& run) {
+  const dram::DramEnergy& e = cfg.dram.energy;
+  const double units = cfg.units_per_channel();
+  const double bursts =
+      double(run.dram.bytes_read + run.dram.bytes_written) / cfg.dram.org.burst_bytes();
+  return double(run.counts.bank_acts) * e.act_pj +
+         double(run.counts.mac) * units * (e.array_rd_pj + cfg.lanes * cfg.mac_pj) +
+         double(run.counts.bank_writes) * units * e.array_wr_pj + bursts * e.io_pj +
+         double(run.counts.refreshes) * e.ref_pj;
+}
+
+void trace_channel(ChromeTrace& trace, const PimConfig& cfg, int channel, const ChannelRun& run) {
+  trace.name_track(0, channel, "channel " + std::to_string(channel));
+  const double us = cfg.dram.t.tck_ns * 1e-3;
+  for (const PhaseSpan& s : run.spans)
+    trace.span(0, channel, s.name, "pim", double(s.start) * us, double(s.end - s.start) * us);
+}
 
 ChannelRun run_pim_channel(const PimConfig& cfg, const ChannelWork& work, size_t max_spans) {
   if (work.rows < 0 || work.cols <= 0 || work.batch <= 0) {

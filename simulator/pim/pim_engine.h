@@ -9,13 +9,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "simulator/common/chrome_trace.h"
 #include "simulator/dram/channel.h"
 #include "simulator/pim/pim_config.h"
 
 namespace nuri::sim::pim {
 
 struct PimCounts {
-  uint64_t ab_act = 0, ab_pre = 0, mac = 0;  // host commands (all-bank)
+  // Host commands (all-bank). mac: column operations that read the array into the units (MACs;
+  // FILL/ADD/MUL of elementwise kernels); bank_writes: column operations storing unit registers
+  // into the array (elementwise results).
+  uint64_t ab_act = 0, ab_pre = 0, mac = 0, bank_writes = 0;
   uint64_t vector_write_bursts = 0, result_read_bursts = 0, crf_write_bursts = 0;
   uint64_t mode_switches = 0, refreshes = 0;
   uint64_t bank_acts = 0;  // bank activations (ACT counts per bank)
@@ -43,6 +47,21 @@ struct ChannelRun {
 };
 
 ChannelRun run_pim_channel(const PimConfig& cfg, const ChannelWork& work, size_t max_spans);
+
+// An elementwise kernel (c = a + b or a * b) on one channel: every unit handles `cols` columns
+// of each operand (lanes elements per column), a, b and c held in three separate row regions.
+// Per step of cfg.eltwise_cols columns (what the unit's registers hold): open a's rows and FILL
+// the registers, open b's rows and ADD/MUL into them, open c's rows and store them (in-bank
+// writes, tWR before the precharge). Every step switches rows three times: the operands share
+// banks. cfg.eltwise_cols must be > 0.
+ChannelRun run_pim_eltwise_channel(const PimConfig& cfg, int64_t cols, size_t max_spans);
+
+// Energy of a channel run (pJ): bank activations, array reads and lane MACs of every unit,
+// array writes, bursts over the bus, refreshes (per-command energies of the DRAM config).
+double channel_energy_pj(const PimConfig& cfg, const ChannelRun& run);
+
+// The run's phase spans as track `channel` of process 0 (times converted to microseconds).
+void trace_channel(ChromeTrace& trace, const PimConfig& cfg, int channel, const ChannelRun& run);
 
 // MAC columns one unit consumes for `rows` x `cols`: per x tile, ceil(tile / lanes) columns per
 // row (the layout pads each tile to whole columns).

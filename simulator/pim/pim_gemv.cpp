@@ -19,12 +19,6 @@ nlohmann::json WeightLayout::to_json() const {
           {"units_used", units_used}};
 }
 
-nlohmann::json BaselineResult::to_json() const {
-  return {{"cycles_tck", cycles},   {"ns", ns},
-          {"bus_bytes", bus_bytes}, {"row_hit_rate", row_hit_rate},
-          {"energy_pj", energy_pj}, {"achieved_GBps", achieved_GBps}};
-}
-
 nlohmann::json PimGemvResult::to_json() const {
   nlohmann::json j = {{"cycles_tck", cycles},         {"ns", ns},
                       {"commands", counts.to_json()}, {"gflops", gflops},
@@ -64,38 +58,9 @@ WeightLayout PimGemv::layout(const std::string& tensor, int64_t rows, int64_t co
 }
 
 BaselineResult PimGemv::baseline(const WeightLayout& l, int64_t batch) const {
-  // The host streams W over the bus once per x vector (no PIM, identical DRAM); x and y stay on
-  // the host. Units with the same burst count start from the same state and so take the same
-  // time: each distinct count is simulated once.
-  const dram::DramConfig& dc = cfg_.dram;
-  const dram::AddressMap map(dc.org);
-  const uint64_t bb = uint64_t(dc.org.burst_bytes()), units = uint64_t(dc.org.units());
+  // The host streams W over the bus once per x vector; x and y stay on the host.
   const uint64_t bytes = uint64_t(l.rows) * uint64_t(l.cols) * uint64_t(num_type_bytes(cfg_.input));
-  const uint64_t bursts = (bytes + bb - 1) / bb;
-  std::map<uint64_t, std::pair<int64_t, dram::UnitCounters>> memo;
-  BaselineResult r;
-  dram::UnitCounters total;
-  for (uint64_t u = 0; u < units; ++u) {
-    const uint64_t n = bursts > u ? (bursts - u + units - 1) / units : 0;
-    if (n == 0) continue;
-    auto it = memo.find(n);
-    if (it == memo.end()) {
-      dram::Channel ch(dc);
-      dram::UnitScheduler s(ch);
-      int64_t end = 0;
-      for (int64_t b = 0; b < batch; ++b) end = s.run_stream(map, int(u), 0, n, false, end);
-      it = memo.emplace(n, std::make_pair(end, ch.counters())).first;
-    }
-    r.cycles = std::max(r.cycles, it->second.first);
-    total += it->second.second;
-  }
-  r.ns = double(r.cycles) * dc.t.tck_ns;
-  r.bus_bytes = total.bytes_read + total.bytes_written;
-  const uint64_t acc = total.row_hits + total.row_misses + total.row_conflicts;
-  r.row_hit_rate = acc ? double(total.row_hits) / double(acc) : 0.0;
-  r.energy_pj = dram::dram_energy_pj(dc, total);
-  r.achieved_GBps = r.ns > 0 ? double(r.bus_bytes) / r.ns : 0.0;
-  return r;
+  return stream_baseline(cfg_, bytes, 0, batch);
 }
 
 PimGemvResult PimGemv::run(const WeightLayout& l, const float* w, const float* x, int64_t batch,
@@ -135,20 +100,8 @@ PimGemvResult PimGemv::run(const WeightLayout& l, const float* w, const float* x
     r.cycles = std::max(r.cycles, cr.end_tck);
     r.counts += cr.counts;
     r.bus_bytes += cr.dram.bytes_read + cr.dram.bytes_written;
-    const dram::DramEnergy& e = cfg_.dram.energy;
-    const double bursts =
-        double(cr.dram.bytes_read + cr.dram.bytes_written) / cfg_.dram.org.burst_bytes();
-    r.energy_pj +=
-        double(cr.counts.bank_acts) * e.act_pj +
-        double(cr.counts.mac) * double(upc) * (e.array_rd_pj + cfg_.lanes * cfg_.mac_pj) +
-        bursts * e.io_pj + double(cr.counts.refreshes) * e.ref_pj;
-    if (tracing) {
-      opt.trace->name_track(0, c, "channel " + std::to_string(c));
-      const double us = cfg_.dram.t.tck_ns * 1e-3;
-      for (const PhaseSpan& s : cr.spans) {
-        opt.trace->span(0, c, s.name, "pim", double(s.start) * us, double(s.end - s.start) * us);
-      }
-    }
+    r.energy_pj += channel_energy_pj(cfg_, cr);
+    if (tracing) trace_channel(*opt.trace, cfg_, c, cr);
   }
   r.ns = double(r.cycles) * cfg_.dram.t.tck_ns;
   r.peak_gflops = cfg_.peak_gflops();

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "simulator/common/chrome_trace.h"
+#include "simulator/pim/pim_baseline.h"
 #include "simulator/pim/pim_config.h"
 #include "simulator/pim/pim_engine.h"
 
@@ -34,16 +35,6 @@ struct PimRunOptions {
   bool baseline = true;          // also time the no-PIM GEMV on the same DRAM
   ChromeTrace* trace = nullptr;  // per-channel tracks when set
   size_t max_trace_spans_per_channel = 2000;
-};
-
-struct BaselineResult {
-  int64_t cycles = 0;
-  double ns = 0;
-  uint64_t bus_bytes = 0;
-  double row_hit_rate = 0;
-  double energy_pj = 0;
-  double achieved_GBps = 0;
-  nlohmann::json to_json() const;
 };
 
 struct PimGemvResult {

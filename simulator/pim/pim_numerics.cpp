@@ -67,4 +67,16 @@ void pim_gemv_numerics(const PimConfig& cfg, const float* w, const float* x, int
   }
 }
 
+const char* eltwise_op_name(EltwiseOp op) {
+  return op == EltwiseOp::kAdd ? "Add" : "Mul";
+}
+
+void pim_eltwise_numerics(const PimConfig& cfg, EltwiseOp op, const float* a, const float* b,
+                          int64_t n, float* y) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = round_to(cfg.input, a[i]), z = round_to(cfg.input, b[i]);
+    y[i] = round_to(cfg.input, round_to(cfg.accum, op == EltwiseOp::kAdd ? x + z : x * z));
+  }
+}
+
 }  // namespace nuri::sim::pim

@@ -16,4 +16,12 @@ void pim_gemv_numerics(const PimConfig& cfg, const float* w, const float* x, int
 
 float round_to(NumType t, float v);
 
+enum class EltwiseOp { kAdd, kMul };
+const char* eltwise_op_name(EltwiseOp op);
+
+// y[i] = a[i] op b[i] in the units: inputs rounded to the input dtype, the result rounded to the
+// accumulate dtype (the SIMD lanes' arithmetic) and stored back in the input dtype.
+void pim_eltwise_numerics(const PimConfig& cfg, EltwiseOp op, const float* a, const float* b,
+                          int64_t n, float* y);
+
 }  // namespace nuri::sim::pim

@@ -20,6 +20,9 @@ namespace {
 // 1.229 TFLOPS, the paper's 1.2 TFLOPS. We give every pseudo-channel PCUs (the paper's stack
 // mixes PIM and plain dies); accumulation is FP16 in GRF_B (the PCU is an FP16 unit).
 // mac_pj 1.5: estimate, ~Horowitz ISSCC 2014 45 nm FP16 mul (1.1 pJ) + add (0.4 pJ).
+// eltwise_cols 16: the ADD/MUL kernel fills GRF_A (8 x 256-bit) from the even bank and GRF_B
+// (8 x 256-bit) from the odd bank, 16 columns per step (the register split of Lee et al. ISCA
+// 2021; Samsung's public PIMSimulator runs the two banks in separate steps).
 constexpr const char* kHbmPim = R"json({
   "name": "HBM-PIM",
   "source": "Kwon et al. ISSCC 2021 (25.4); Lee et al. ISCA 2021; base DRAM = HBM2 preset",
@@ -28,7 +31,7 @@ constexpr const char* kHbmPim = R"json({
   "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
   "vector_elems": 128, "acc_rows": 8, "crf_bytes": 128, "mode_switch_by_act": true,
   "all_bank_act": "per_bank",
-  "grf_entries": 16, "srf_entries": 16, "mac_pj": 1.5
+  "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
 })json";
 
 // GDDR6-AiM (SK hynix): Kwon et al., ISSCC 2022 "A 1ynm 1.25V 8Gb 16Gb/s/pin GDDR6-based
@@ -38,7 +41,9 @@ constexpr const char* kHbmPim = R"json({
 // = 32), 16 bf16 multipliers + adder tree, MAC at 1 GHz (every 2 tCK of the 2 GHz CK), 2 KB
 // global buffer per channel holding the broadcast vector (1024 bf16). Peak 32 x 16 x 2 x 1 GHz
 // = 1.024 TFLOPS. Accumulator precision is our assumption (f32), result read out as bf16 (one
-// 32 B burst returns 16 banks' results). Base DRAM: our GDDR6 preset.
+// 32 B burst returns 16 banks' results). Base DRAM: our GDDR6 preset. eltwise_cols 0: AiM's
+// command set has an element-wise multiply (EWMUL) but its addition runs in the controller's
+// registers, not in the banks; we model neither, so elementwise ops stay on the host.
 constexpr const char* kAim = R"json({
   "name": "AiM",
   "source": "Kwon et al. ISSCC 2022 / JSSC 2023 (GDDR6-AiM); Lee et al. Hot Chips 2022; base DRAM = GDDR6 preset",
@@ -47,7 +52,7 @@ constexpr const char* kAim = R"json({
   "lane_reduce": true, "schedule": "tile_outer", "mac_interval_tck": 2,
   "vector_elems": 1024, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
   "all_bank_act": "single",
-  "grf_entries": 0, "srf_entries": 0, "mac_pj": 1.5
+  "grf_entries": 0, "srf_entries": 0, "eltwise_cols": 0, "mac_pj": 1.5
 })json";
 
 const std::map<std::string, const char*>& presets() {
