@@ -62,6 +62,12 @@ class PimDevice : public sdk::HostDevice {
     p->peak_ops_per_s[dt] = c.peak_gflops() * 1e9;
     p->memory_bandwidth_bytes_per_s = c.dram.peak_bytes_per_ns() * 1e9;  // the external bus
     p->dtype_mask = 1u << dt;
+    p->f32_compute_dtype = NURI_DTYPE_F32;
+    if (opt_.accept_f32) {  // f32 nodes run on the units' datapath
+      p->peak_ops_per_s[NURI_DTYPE_F32] = p->peak_ops_per_s[dt];
+      p->dtype_mask |= 1u << NURI_DTYPE_F32;
+      p->f32_compute_dtype = dt;
+    }
     p->simulated = 1;
   }
   bool supports(const nuri_graph_desc* graph, size_t node) override {

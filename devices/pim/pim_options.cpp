@@ -36,13 +36,14 @@ const nuri_value_desc* input_value(const nuri_graph_desc* g, const nuri_node_des
 }  // namespace
 
 PimDeviceOptions parse_pim_options(const char* options) {
-  const auto opts =
-      sdk::parse_options(options, "pim", {"config", "timing_only", "kv_resident", "max_rows"});
+  const auto opts = sdk::parse_options(options, "pim",
+                                       {"config", "timing_only", "kv_resident", "max_rows", "f32"});
   PimDeviceOptions o;
   if (auto it = opts.find("config"); it != opts.end()) o.config_name = it->second;
   o.timing_only = sdk::option_flag(opts, "timing_only", o.timing_only, "pim");
   o.kv_resident = sdk::option_flag(opts, "kv_resident", o.kv_resident, "pim");
   o.max_rows = sdk::option_int(opts, "max_rows", o.max_rows, "pim");
+  o.accept_f32 = sdk::option_flag(opts, "f32", o.accept_f32, "pim");
   if (o.max_rows < 1) throw Error("pim: option 'max_rows' expects a positive integer");
   bool is_preset = false;
   for (const std::string& p : sim::pim::PimConfig::preset_names()) is_preset |= p == o.config_name;
@@ -84,11 +85,15 @@ std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph
   }
   const nuri_node_desc& n = g->nodes[index];
   const std::string op = n.op ? n.op : "";
+  const bool eltwise = op == "Add" || op == "Mul";
+  if (eltwise && opt.config.eltwise_cols == 0)
+    return "config " + opt.config.name + " has no elementwise kernel";
   const auto want = static_cast<nuri_dtype>(pim_dtype(opt.config));
   const nuri_value_desc* a = input_value(g, n, 0);
   if (!a) return "no first input";
-  if (a->dtype != want)
-    return std::string("dtype is not the units' ") + dtype_name(pim_dtype(opt.config));
+  if (a->dtype != want && !(opt.accept_f32 && a->dtype == NURI_DTYPE_F32))
+    return std::string("dtype is neither the units' ") + dtype_name(pim_dtype(opt.config)) +
+           (opt.accept_f32 ? " nor f32" : " (f32=0)");
   if (op == "MatMul" || op == "Gemm") {
     const nuri_value_desc* w = input_value(g, n, 1);
     if (!w || w->kind != NURI_VALUE_CONSTANT || w->rank != 2)
@@ -110,7 +115,18 @@ std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph
     if (n.num_outputs != 1 && n.num_outputs != 3) return "unexpected outputs";
     return "";
   }
-  return "op " + op + " is not mapped to PIM (GEMV, skinny GEMM and decode attention only)";
+  if (eltwise) {
+    const nuri_value_desc* b = input_value(g, n, 1);
+    if (!b || n.num_outputs != 1 || n.outputs[0] < 0) return "needs two inputs and one output";
+    const nuri_value_desc& out = g->values[n.outputs[0]];
+    if (b->dtype != a->dtype) return "operands differ in dtype";
+    if (numel(*a) != numel(out) || numel(*b) != numel(out))
+      return "operands broadcast (PIM maps same-size operands only)";
+    if (numel(out) == 0) return "empty tensor";
+    return "";
+  }
+  return "op " + op +
+         " is not mapped to PIM (GEMV, skinny GEMM, decode attention and same-size Add/Mul only)";
 }
 
 }  // namespace nuri::pim

@@ -14,8 +14,19 @@ namespace nuri::pim {
 
 namespace sp = sim::pim;
 
+// Data moved over the external bus by the device itself (KV cache, elementwise operands and
+// results), at the bus's peak bandwidth.
+struct BusMove {
+  uint64_t bytes = 0;
+  int64_t cycles = 0;
+  double energy_pj = 0;
+  nlohmann::json to_json() const {
+    return {{"bytes", bytes}, {"cycles_tck", cycles}, {"energy_pj", energy_pj}};
+  }
+};
+
 struct PimProgram::Step {
-  enum class Kind { Gemm, Attention } kind = Kind::Gemm;
+  enum class Kind { Gemm, Attention, Eltwise } kind = Kind::Gemm;
   std::string node, op;
   ir::ValueId out = ir::kNoValue;
   // Gemm / MatMul: y[m x n] = alpha * (A[m x k] W[k x n]) + beta * C.
@@ -34,9 +45,14 @@ struct PimProgram::Step {
   sp::WeightLayout layout, v_layout;
   int64_t batch = 1, reps = 1;
   sp::PimGemvResult timing, v_timing;
-  uint64_t kv_bytes = 0;
-  int64_t kv_cycles = 0;
-  double kv_energy_pj = 0;
+  BusMove kv_write;
+  // Eltwise: out = a op b over `n` elements; constant operands kept here (laid out at compile).
+  sp::EltwiseOp eop = sp::EltwiseOp::kAdd;
+  ir::ValueId eb = ir::kNoValue;
+  std::vector<float> a_const, b_const;
+  sp::EltwiseLayout elt_layout;
+  sp::PimEltwiseResult elt_timing;
+  BusMove operands_in, result_out;
   // Step totals.
   int64_t cycles = 0;
   double flops = 0, energy_pj = 0;
@@ -109,17 +125,35 @@ void gemv_numerics(const sp::PimConfig& cfg, const float* w, const float* x, int
   for (auto& t : pool) t.join();
 }
 
+// Moving `bytes` between the host and PIM memory at the bus's peak: each burst pays the array
+// access and the I/O, each DRAM row one activation (rows filled or drained sequentially).
+BusMove bus_move(const sp::PimConfig& cfg, uint64_t bytes, bool write) {
+  const sim::dram::DramEnergy& e = cfg.dram.energy;
+  BusMove m;
+  m.bytes = bytes;
+  const double bus_bytes_per_tck = cfg.dram.peak_bytes_per_ns() * cfg.dram.t.tck_ns;
+  m.cycles = static_cast<int64_t>(std::ceil(double(bytes) / bus_bytes_per_tck));
+  m.energy_pj = std::ceil(double(bytes) / cfg.dram.org.burst_bytes()) *
+                    (e.io_pj + (write ? e.array_wr_pj : e.array_rd_pj)) +
+                std::ceil(double(bytes) / cfg.dram.org.row_bytes) * e.act_pj;
+  return m;
+}
+
 // Rows of the PIM memory's banks in use (every weight spans all banks).
 class BankRows {
  public:
   explicit BankRows(const sp::PimConfig& cfg) : cfg_(cfg) {}
   void take(const sp::WeightLayout& l, int64_t copies) {
-    const int64_t need = (l.dram_rows_per_bank - 1) * copies;  // the mode row is shared
+    take_rows(l.tensor,
+              std::to_string(l.rows) + " x " + std::to_string(l.cols) +
+                  (copies > 1 ? " x " + std::to_string(copies) : ""),
+              (l.dram_rows_per_bank - 1) * copies);  // the mode row is shared
+  }
+  void take_rows(const std::string& tensor, const std::string& shape, int64_t need) {
     if (used_ + need > cfg_.dram.org.rows)
-      throw Error("pim: tensor '" + l.tensor + "' (" + std::to_string(l.rows) + " x " +
-                      std::to_string(l.cols) + (copies > 1 ? " x " + std::to_string(copies) : "") +
-                      ") does not fit in " + cfg_.name + " memory: needs " + std::to_string(need) +
-                      " rows per bank, " + std::to_string(cfg_.dram.org.rows - used_) + " of " +
+      throw Error("pim: tensor '" + tensor + "' (" + shape + ") does not fit in " + cfg_.name +
+                      " memory: needs " + std::to_string(need) + " rows per bank, " +
+                      std::to_string(cfg_.dram.org.rows - used_) + " of " +
                       std::to_string(cfg_.dram.org.rows) + " free",
                   NURI_ERROR_OUT_OF_MEMORY);
     used_ += need;
@@ -133,12 +167,19 @@ class BankRows {
 }  // namespace
 
 PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
-    : graph_(std::move(graph)), opt_(opt), gemv_(opt.config) {
+    : graph_(std::move(graph)), opt_(opt), gemv_(opt.config), eltwise_(opt.config) {
   const sp::PimConfig& cfg = opt_.config;
   const DType dt = pim_dtype(cfg);
   BankRows bank_rows(cfg);
-  const double bus_bytes_per_tck = cfg.dram.peak_bytes_per_ns() * cfg.dram.t.tck_ns;
-  const double burst = cfg.dram.org.burst_bytes();
+  const auto is_eltwise = [](ir::OpKind k) { return k == ir::OpKind::Add || k == ir::OpKind::Mul; };
+  // Values held in PIM memory after their step: elementwise results. One leaves it (a readout)
+  // when it is a partition output or feeds a non-elementwise step.
+  std::vector<char> in_pim(graph_.values().size(), 0), leaves(graph_.values().size(), 0);
+  for (ir::ValueId v : graph_.outputs()) leaves[size_t(v)] = 1;
+  for (const ir::Node& n : graph_.nodes())
+    if (!is_eltwise(n.op))
+      for (ir::ValueId v : n.inputs)
+        if (v != ir::kNoValue) leaves[size_t(v)] = 1;
   for (ir::NodeId id : graph_.topo_order()) {
     const ir::Node& node = graph_.node(id);
     auto s = std::make_unique<Step>();
@@ -147,9 +188,11 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
     s->out = node.outputs.at(0);
     const auto type = [&](ir::ValueId v) -> const ir::TensorType& { return graph_.value(v).type; };
     const auto check_dtype = [&](ir::ValueId v) {
-      if (type(v).dtype != dt)
+      const DType vt = type(v).dtype;
+      if (vt != dt && !(opt_.accept_f32 && vt == DType::F32))
         throw Error("pim: node '" + node.name + "': value '" + graph_.value(v).name + "' is " +
-                        dtype_name(type(v).dtype) + ", the units compute in " + dtype_name(dt),
+                        dtype_name(vt) + ", the units compute in " + dtype_name(dt) +
+                        (opt_.accept_f32 ? " (or take f32)" : " (f32=0)"),
                     NURI_ERROR_UNSUPPORTED);
     };
     if (node.op == ir::OpKind::MatMul || node.op == ir::OpKind::Gemm) {
@@ -258,21 +301,62 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       // new tokens' rows; at the bus's peak bandwidth, each burst paying array write + I/O and
       // each DRAM row written one activation (rows filled sequentially).
       const int64_t rows_moved = opt_.kv_resident ? s->t : len;
-      s->kv_bytes = uint64_t(s->reps * rows_moved * (s->d + s->dv)) * uint64_t(dtype_size(dt));
-      s->kv_cycles = static_cast<int64_t>(std::ceil(double(s->kv_bytes) / bus_bytes_per_tck));
-      s->kv_energy_pj =
-          std::ceil(double(s->kv_bytes) / burst) *
-              (cfg.dram.energy.io_pj + cfg.dram.energy.array_wr_pj) +
-          std::ceil(double(s->kv_bytes) / cfg.dram.org.row_bytes) * cfg.dram.energy.act_pj;
-      s->cycles = s->reps * (s->timing.cycles + s->v_timing.cycles) + s->kv_cycles;
+      s->kv_write = bus_move(
+          cfg, uint64_t(s->reps * rows_moved * (s->d + s->dv)) * uint64_t(dtype_size(dt)), true);
+      s->cycles = s->reps * (s->timing.cycles + s->v_timing.cycles) + s->kv_write.cycles;
       s->flops = 2.0 * double(s->b * s->hq) * double(len) * double(s->d + s->dv);
       s->bus_bytes =
-          uint64_t(s->reps) * (s->timing.bus_bytes + s->v_timing.bus_bytes) + s->kv_bytes;
+          uint64_t(s->reps) * (s->timing.bus_bytes + s->v_timing.bus_bytes) + s->kv_write.bytes;
       s->energy_pj =
-          double(s->reps) * (s->timing.energy_pj + s->v_timing.energy_pj) + s->kv_energy_pj;
+          double(s->reps) * (s->timing.energy_pj + s->v_timing.energy_pj) + s->kv_write.energy_pj;
+    } else if (is_eltwise(node.op) && node.inputs.size() == 2) {
+      s->kind = Step::Kind::Eltwise;
+      s->eop = node.op == ir::OpKind::Add ? sp::EltwiseOp::kAdd : sp::EltwiseOp::kMul;
+      s->a = node.inputs[0];
+      s->eb = node.inputs[1];
+      if (!eltwise_.available())
+        throw Error(
+            "pim: node '" + node.name + "': config " + cfg.name + " has no elementwise kernel",
+            NURI_ERROR_UNSUPPORTED);
+      check_dtype(s->a);
+      check_dtype(s->eb);
+      const int64_t n = type(s->out).numel();
+      if (type(s->a).numel() != n || type(s->eb).numel() != n)
+        throw Error("pim: node '" + node.name + "': operands broadcast (" +
+                        shape_str(type(s->a).shape) + " and " + shape_str(type(s->eb).shape) +
+                        "); PIM maps same-size operands only",
+                    NURI_ERROR_UNSUPPORTED);
+      s->elt_layout = eltwise_.layout(graph_.value(s->out).name, n);  // errors name the tensor
+      bank_rows.take_rows(s->elt_layout.tensor, std::to_string(n) + " elements, with its operands",
+                          s->elt_layout.dram_rows_per_bank);
+      uint64_t bytes_in = 0;
+      for (const auto& [v, store] : {std::pair{s->a, &s->a_const}, std::pair{s->eb, &s->b_const}}) {
+        const ir::Value& val = graph_.value(v);
+        if (val.kind == ir::ValueKind::Constant) {
+          if (val.data)
+            *store = to_floats(val.data->data(), val.type.dtype, n);
+          else if (!opt_.timing_only)
+            throw Error("pim: constant '" + val.name + "' has no data (use timing_only=1)");
+        } else if (!in_pim[size_t(v)]) {
+          bytes_in += uint64_t(n) * uint64_t(dtype_size(dt));
+        }
+      }
+      s->operands_in = bus_move(cfg, bytes_in, true);
+      if (leaves[size_t(s->out)])
+        s->result_out = bus_move(cfg, uint64_t(n) * uint64_t(dtype_size(dt)), false);
+      in_pim[size_t(s->out)] = 1;
+      sp::PimEltwiseOptions eo;
+      eo.functional = false;
+      eo.baseline = false;
+      s->elt_timing = eltwise_.run(s->elt_layout, s->eop, nullptr, nullptr, eo);
+      s->cycles = s->operands_in.cycles + s->elt_timing.cycles + s->result_out.cycles;
+      s->flops = double(n);
+      s->bus_bytes = s->operands_in.bytes + s->elt_timing.bus_bytes + s->result_out.bytes;
+      s->energy_pj = s->operands_in.energy_pj + s->elt_timing.energy_pj + s->result_out.energy_pj;
     } else {
       throw Error("pim: node '" + node.name + "': op " + std::string(op_name(node.op)) +
-                      " is not mapped to PIM (GEMV, skinny GEMM and decode attention only)",
+                      " is not mapped to PIM (GEMV, skinny GEMM, decode attention and same-size "
+                      "Add/Mul only)",
                   NURI_ERROR_UNSUPPORTED);
     }
     total_cycles_ += s->cycles;
@@ -306,7 +390,15 @@ void PimProgram::run_gemm(const Step& s, std::vector<std::vector<float>>& vals) 
         if (c) v += s.beta * (*c)[size_t((cr == 1 ? 0 : r) * cc + (cc == 1 ? 0 : j))];
       }
   }
-  round_to(y, pim_dtype(opt_.config));
+  round_to(y, graph_.value(s.out).type.dtype);
+  vals.at(size_t(s.out)) = std::move(y);
+}
+
+void PimProgram::run_eltwise(const Step& s, std::vector<std::vector<float>>& vals) const {
+  const std::vector<float>& a = s.a_const.empty() ? vals.at(size_t(s.a)) : s.a_const;
+  const std::vector<float>& b = s.b_const.empty() ? vals.at(size_t(s.eb)) : s.b_const;
+  std::vector<float> y(size_t(s.elt_layout.elems));
+  sp::pim_eltwise_numerics(opt_.config, s.eop, a.data(), b.data(), s.elt_layout.elems, y.data());
   vals.at(size_t(s.out)) = std::move(y);
 }
 
@@ -341,8 +433,7 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
                             y.data() + (b * s.hq + h) * s.dv);
     }
   }
-  const DType dt = pim_dtype(opt_.config);
-  round_to(y, dt);
+  round_to(y, graph_.value(s.out).type.dtype);
   vals.at(size_t(s.out)) = std::move(y);
   if (s.present_k != ir::kNoValue) {
     vals.at(size_t(s.present_k)) = std::move(kall);
@@ -369,10 +460,17 @@ void PimProgram::run(std::span<const void* const> inputs, std::span<void* const>
     vals[size_t(gin[i])] = to_floats(inputs[i], t.dtype, t.numel());
   }
   for (const auto& s : steps_) {
-    if (s->kind == Step::Kind::Gemm)
-      run_gemm(*s, vals);
-    else
-      run_attention(*s, vals);
+    switch (s->kind) {
+      case Step::Kind::Gemm:
+        run_gemm(*s, vals);
+        break;
+      case Step::Kind::Attention:
+        run_attention(*s, vals);
+        break;
+      case Step::Kind::Eltwise:
+        run_eltwise(*s, vals);
+        break;
+    }
   }
   for (size_t i = 0; i < gout.size(); ++i) {
     const ir::Value& v = graph_.value(gout[i]);
@@ -428,17 +526,26 @@ nlohmann::json PimProgram::report() const {
     if (s->kind == Step::Kind::Gemm) {
       j["shape"] = {{"m", s->m}, {"k", s->k}, {"n", s->n}};
       add_gemv("gemv", s->layout, s->timing, 1);
+    } else if (s->kind == Step::Kind::Eltwise) {
+      sp::PimEltwiseResult with = s->elt_timing;
+      with.baseline = eltwise_.baseline(s->elt_layout);
+      with.has_baseline = true;
+      with.speedup = with.ns > 0 ? with.baseline.ns / with.ns : 0;
+      j["eltwise"] = {{"op", sp::eltwise_op_name(s->eop)},
+                      {"layout", s->elt_layout.to_json()},
+                      {"pim", with.to_json()},
+                      {"operands_written_in", s->operands_in.to_json()},
+                      {"result_read_out", s->result_out.to_json()}};
+      counts += s->elt_timing.counts;
     } else {
       j["shape"] = {{"batch", s->b},         {"q_heads", s->hq}, {"kv_heads", s->hkv},
                     {"kv_len", s->p + s->t}, {"head_dim", s->d}, {"v_head_dim", s->dv}};
       j["softmax"] = "host side of the device (not timed)";
       add_gemv("qk_gemv", s->layout, s->timing, s->reps);
       add_gemv("pv_gemv", s->v_layout, s->v_timing, s->reps);
-      j["kv_cache_write"] = {
-          {"policy", opt_.kv_resident ? "resident: new tokens only" : "whole cache every execute"},
-          {"bytes", s->kv_bytes},
-          {"cycles_tck", s->kv_cycles},
-          {"energy_pj", s->kv_energy_pj}};
+      j["kv_cache_write"] = s->kv_write.to_json();
+      j["kv_cache_write"]["policy"] =
+          opt_.kv_resident ? "resident: new tokens only" : "whole cache every execute";
     }
     steps.push_back(std::move(j));
   }
@@ -483,17 +590,20 @@ void PimProgram::write_report(const char* report_path, const char* trace_path) c
   nlohmann::json events = nlohmann::json::array();
   const double us_per_tck = opt_.config.dram.t.tck_ns * 1e-3;
   double t0 = 0;
+  const auto append = [&](const sim::ChromeTrace& tr, double offset_us) {
+    const nlohmann::json run_trace = tr.to_json();
+    for (nlohmann::json e : run_trace.at("traceEvents")) {
+      if (e.contains("ts") && e.value("ph", "") != "M") e["ts"] = e["ts"].get<double>() + offset_us;
+      events.push_back(std::move(e));
+    }
+  };
   const auto add = [&](const sp::WeightLayout& l, int64_t batch, double offset_us) {
     sim::ChromeTrace tr;
     sp::PimRunOptions o = timing_only_run();
     o.trace = &tr;
     o.max_trace_spans_per_channel = 200;
     gemv_.run(l, nullptr, nullptr, batch, o);
-    const nlohmann::json run_trace = tr.to_json();
-    for (nlohmann::json e : run_trace.at("traceEvents")) {
-      if (e.contains("ts") && e.value("ph", "") != "M") e["ts"] = e["ts"].get<double>() + offset_us;
-      events.push_back(std::move(e));
-    }
+    append(tr, offset_us);
   };
   sim::ChromeTrace steps;
   steps.name_process(100, "pim program");
@@ -502,6 +612,26 @@ void PimProgram::write_report(const char* report_path, const char* trace_path) c
     steps.span(100, 0, s->node + " (" + s->op + ")", "step", t0, double(s->cycles) * us_per_tck,
                {{"cycles_tck", s->cycles}});
     double t = t0;
+    if (s->kind == Step::Kind::Eltwise) {
+      if (s->operands_in.cycles > 0)
+        steps.span(100, 1, "operands written in", "bus", t,
+                   double(s->operands_in.cycles) * us_per_tck, {{"bytes", s->operands_in.bytes}});
+      t += double(s->operands_in.cycles) * us_per_tck;
+      sim::ChromeTrace tr;
+      sp::PimEltwiseOptions o;
+      o.functional = false;
+      o.baseline = false;
+      o.trace = &tr;
+      o.max_trace_spans_per_channel = 200;
+      eltwise_.run(s->elt_layout, s->eop, nullptr, nullptr, o);
+      append(tr, t);
+      t += double(s->elt_timing.cycles) * us_per_tck;
+      if (s->result_out.cycles > 0)
+        steps.span(100, 1, "result read out", "bus", t, double(s->result_out.cycles) * us_per_tck,
+                   {{"bytes", s->result_out.bytes}});
+      t0 += double(s->cycles) * us_per_tck;
+      continue;
+    }
     add(s->layout, s->batch, t);
     t += double(s->timing.cycles) * us_per_tck;
     if (s->kind == Step::Kind::Attention) {
@@ -513,12 +643,12 @@ void PimProgram::write_report(const char* report_path, const char* trace_path) c
         steps.span(100, 1, std::to_string(s->reps - 1) + " more heads (same GEMVs)", "pim", t, dur);
         t += dur;
       }
-      steps.span(100, 1, "KV cache write", "bus", t, double(s->kv_cycles) * us_per_tck,
-                 {{"bytes", s->kv_bytes}});
+      steps.span(100, 1, "KV cache write", "bus", t, double(s->kv_write.cycles) * us_per_tck,
+                 {{"bytes", s->kv_write.bytes}});
     }
     t0 += double(s->cycles) * us_per_tck;
   }
-  steps.name_track(100, 1, "repeated heads / KV writes");
+  steps.name_track(100, 1, "repeated heads / bus moves");
   const nlohmann::json step_trace = steps.to_json();
   for (const auto& e : step_trace.at("traceEvents")) events.push_back(e);
   std::ofstream out(trace_path);

@@ -15,7 +15,16 @@
 //    writing it into PIM memory over the bus at the DRAM's peak bus bandwidth, the whole cache
 //    by default or only the new token's K/V row with kv_resident=1 (the cache assumed resident
 //    across steps, the runtime's copy being a mirror).
-// Everything else (Add/Mul included) is declined so the runtime falls back.
+//  - Add / Mul of two same-size operands (no broadcasting) on configs with an elementwise kernel
+//    (HBM-PIM): c = a op b in the banks (simulator/pim/pim_eltwise). Operands that live in PIM
+//    memory cost no bus traffic: constants (laid out at compile) and results of earlier
+//    elementwise steps. Any other operand (a partition input, a GEMV/attention result, which
+//    the host holds after the readout) is written into PIM memory over the bus first, and a
+//    result that leaves the elementwise steps (partition output, or input of a GEMV) is read
+//    out over the bus, both at the bus's peak bandwidth.
+// f32 nodes (f32=1, the default) run on the units' datapath: inputs and weights are rounded to
+// its dtype (the device reports it as f32_compute_dtype); outputs stay f32.
+// Everything else is declined so the runtime falls back.
 //
 // Timing is data-independent, so every step's PIM timing is simulated once at compile; an
 // execute is its numerics (skipped with timing_only=1: outputs are then zero-filled) plus the
@@ -32,6 +41,7 @@
 
 #include "compiler/ir/graph.h"
 #include "nuri/device.h"
+#include "simulator/pim/pim_eltwise.h"
 #include "simulator/pim/pim_gemv.h"
 
 namespace nuri::pim {
@@ -41,10 +51,11 @@ struct PimDeviceOptions {
   sim::pim::PimConfig config;
   bool timing_only = false;
   bool kv_resident = false;
-  int64_t max_rows = 8;  // skinny-GEMM limit on activation rows
+  int64_t max_rows = 8;    // skinny-GEMM limit on activation rows
+  bool accept_f32 = true;  // f32 nodes run on the units' f16/bf16 datapath
 };
 
-// "config=HBM-PIM|AiM|<file.json>;timing_only=0|1;kv_resident=0|1;max_rows=N". Throws
+// "config=HBM-PIM|AiM|<file.json>;timing_only=0|1;kv_resident=0|1;max_rows=N;f32=0|1". Throws
 // nuri::Error naming an unknown key, config or bad value.
 PimDeviceOptions parse_pim_options(const char* options);
 
@@ -89,10 +100,12 @@ class PimProgram {
  private:
   void run_gemm(const Step& s, std::vector<std::vector<float>>& vals) const;
   void run_attention(const Step& s, std::vector<std::vector<float>>& vals) const;
+  void run_eltwise(const Step& s, std::vector<std::vector<float>>& vals) const;
 
   ir::Graph graph_;
   PimDeviceOptions opt_;
   sim::pim::PimGemv gemv_;
+  sim::pim::PimEltwise eltwise_;
   std::vector<std::unique_ptr<Step>> steps_;
   int64_t total_cycles_ = 0;
   double useful_flops_ = 0;

@@ -123,7 +123,7 @@ TEST_F(PimDeviceTest, DecodeGraphMatchesRefWithinF16BoundsAndPlacesMatMulsOnPim)
   EXPECT_EQ(device_of(pim, "fc1"), "pim");
   EXPECT_EQ(device_of(pim, "fc2"), "pim");
   EXPECT_EQ(device_of(pim, "gelu"), "ref");
-  EXPECT_EQ(device_of(pim, "bias1"), "ref");  // elementwise Add is declined
+  EXPECT_EQ(device_of(pim, "bias1"), "pim");  // same-size Add with a resident constant bias
   const std::vector<float> got = floats(pim.run({xt})[0]);
   const std::vector<float> want = floats(ref.run({xt})[0]);
 
@@ -197,14 +197,28 @@ TEST_F(PimDeviceTest, TimingOnlyGivesTheSameCyclesAsFunctional) {
     if (s.device == "pim") b.push_back(s.stats.cycles);
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a, b);
-  // The device's cycles are the simulator's, whether it computes y or not: a functional run of
-  // the same GEMV (W^T: 4096 x 4096, one vector) takes the cycles the device reports.
-  const sim::pim::PimGemv gemv(sim::pim::PimConfig::preset("HBM-PIM"));
+  // The device's cycles are the simulator's, whether it computes y or not. The first partition
+  // is fc1 + bias1: a functional run of the same GEMV (W^T: 4096 x 4096, one vector), then the
+  // elementwise Add, whose GEMV operand (held by the host after the readout) is written in over
+  // the bus and whose result (consumed by Gelu on ref) is read out, both at the bus's peak.
+  const sim::pim::PimConfig cfg = sim::pim::PimConfig::preset("HBM-PIM");
+  const sim::pim::PimGemv gemv(cfg);
   const auto layout = gemv.layout("w1", kDim, kDim);
   std::vector<float> wt(size_t(kDim * kDim), 0.25f), xv(size_t(kDim), 0.5f);
   sim::pim::PimRunOptions run;
   run.baseline = false;
-  EXPECT_EQ(uint64_t(gemv.run(layout, wt.data(), xv.data(), 1, run).cycles), a[0]);
+  const sim::pim::PimEltwise elt(cfg);
+  std::vector<float> ones(size_t(kDim), 1.0f);
+  sim::pim::PimEltwiseOptions erun;
+  erun.baseline = false;
+  const double bus_bytes_per_tck = cfg.dram.peak_bytes_per_ns() * cfg.dram.t.tck_ns;
+  const int64_t move = static_cast<int64_t>(std::ceil(kDim * 2 / bus_bytes_per_tck));
+  EXPECT_EQ(uint64_t(gemv.run(layout, wt.data(), xv.data(), 1, run).cycles +
+                     elt.run(elt.layout("h", kDim), sim::pim::EltwiseOp::kAdd, ones.data(),
+                             ones.data(), erun)
+                         .cycles +
+                     2 * move),
+            a[0]);
 }
 
 TEST_F(PimDeviceTest, MatrixLargerThanPimMemoryIsAnErrorNamingTheTensor) {
@@ -421,14 +435,18 @@ TEST_F(PimDeviceTest, OptionsAndPropertiesAndCapabilities) {
   EXPECT_EQ(p.simulated, 1);
   EXPECT_EQ(p.memory_bytes, uint64_t{4} << 30);
   EXPECT_NEAR(p.peak_ops_per_s[NURI_DTYPE_F16], 1228.8e9, 1e6);
-  EXPECT_EQ(p.peak_ops_per_s[NURI_DTYPE_F32], 0.0);
-  EXPECT_EQ(p.dtype_mask, 1u << NURI_DTYPE_F16);
+  // f32 nodes are taken (f32=1, the default) and run on the f16 units.
+  EXPECT_NEAR(p.peak_ops_per_s[NURI_DTYPE_F32], 1228.8e9, 1e6);
+  EXPECT_EQ(p.dtype_mask, (1u << NURI_DTYPE_F16) | (1u << NURI_DTYPE_F32));
+  EXPECT_EQ(p.f32_compute_dtype, NURI_DTYPE_F16);
   // A bad option crosses the ABI as a status and message.
   nuri_device_impl* bad = nullptr;
   EXPECT_EQ(api.device_create("config=Nope", &bad, &err), NURI_ERROR_INVALID_ARGUMENT);
   EXPECT_THAT(err.message, HasSubstr("Nope"));
 
-  // Capability: a big-M MatMul and f32 graphs are declined; cost estimate exists for GEMV.
+  // Capability: a big-M MatMul is declined, an f32 GEMV taken unless f32=0, a broadcasting Add
+  // declined, a same-size Mul taken on HBM-PIM but not on AiM (no elementwise kernel); a cost
+  // estimate exists for GEMV.
   ir::GraphBuilder b("caps");
   const auto x = b.input("x", DType::F16, {1, 64});
   const auto y = b.matmul(x, b.constant_placeholder("w", DType::F16, {64, 64}));
@@ -436,14 +454,39 @@ TEST_F(PimDeviceTest, OptionsAndPropertiesAndCapabilities) {
   const auto z = b.matmul(big, b.constant_placeholder("w2", DType::F16, {64, 64}));
   const auto xf = b.input("xf", DType::F32, {1, 64});
   const auto f = b.matmul(xf, b.constant_placeholder("wf", DType::F32, {64, 64}));
+  const auto bc = b.add1(OpKind::Add, {y, b.input("row", DType::F16, {64})}, {}, "bc");
+  const auto wide = b.add1(
+      OpKind::Add, {b.input("m", DType::F16, {4, 64}), b.input("r", DType::F16, {64})}, {}, "wide");
+  const auto mul = b.add1(OpKind::Mul, {y, b.input("s", DType::F16, {1, 64})}, {}, "mul");
   b.output(y);
   b.output(z);
   b.output(f);
+  b.output(bc);
+  b.output(wide);
+  b.output(mul);
   const ir::Graph g = b.build();
   ir::GraphDesc desc(g);
+  const auto index = [&](const std::string& node) {
+    for (size_t i = 0; i < desc.get()->num_nodes; ++i)
+      if (desc.get()->nodes[i].name == node) return i;
+    ADD_FAILURE() << "no node " << node;
+    return size_t(0);
+  };
   EXPECT_EQ(api.device_supports_op(impl, desc.get(), 0), 1);
   EXPECT_EQ(api.device_supports_op(impl, desc.get(), 1), 0);
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), 2), 0);
+  EXPECT_EQ(api.device_supports_op(impl, desc.get(), 2), 1);
+  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("bc")), 1);
+  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("wide")), 0);  // [64] over 4 rows
+  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("mul")), 1);
+  {
+    const PimDeviceOptions no_f32 = parse_pim_options("config=HBM-PIM;f32=0");
+    EXPECT_THAT(pim_unsupported_reason(no_f32, desc.get(), 2), HasSubstr("f32=0"));
+    const PimDeviceOptions aim = parse_pim_options("config=AiM");
+    EXPECT_THAT(pim_unsupported_reason(aim, desc.get(), index("mul")),
+                HasSubstr("AiM has no elementwise kernel"));
+    EXPECT_THAT(pim_unsupported_reason(parse_pim_options(""), desc.get(), index("wide")),
+                HasSubstr("broadcast"));
+  }
   double seconds = 0;
   ASSERT_EQ(api.estimate_cost(impl, desc.get(), 0, &seconds, &err), NURI_OK);
   EXPECT_GT(seconds, 0.0);
