@@ -66,12 +66,7 @@ int64_t Channel::earliest(Cmd c, int bank) const {
   const DramTiming& t = cfg_.t;
   switch (c) {
     case Cmd::kAct: {
-      if (bank == kAllBanks) {
-        int64_t e = std::max(act_ready_, row_bus_ready_);
-        for (const Bank& b : banks_) e = std::max(e, b.act_ready);
-        for (const Group& g : groups_) e = std::max(e, g.act_ready);
-        return e;
-      }
+      if (bank == kAllBanks) return earliest_broadcast_act(0, 1);
       const Bank& b = banks_[size_t(bank)];
       int64_t e = std::max({b.act_ready, act_ready_, groups_[size_t(bank_group(bank))].act_ready,
                             faw_[size_t(faw_idx_)], row_bus_ready_});
@@ -131,28 +126,12 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
   };
   switch (c) {
     case Cmd::kAct: {
-      auto open = [&](int i) {
-        Bank& b = banks_[size_t(i)];
-        if (b.open_row != kClosed) {
-          throw Error("dram channel: ACT to open bank " + std::to_string(i));
-        }
-        b.open_row = row;
-        b.col_ready = when + t.tRCD;
-        b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
-        b.act_ready = when + t.tRC;
-        ++cnt_.bank_acts;
-      };
-      if (bank == kAllBanks) {
-        for (size_t i = 0; i < banks_.size(); ++i) open(int(i));
-        act_ready_ = when + t.tRRD_L;
-        for (Group& g : groups_) g.act_ready = when + t.tRRD_L;
-      } else {
-        open(bank);
-        act_ready_ = when + t.tRRD_S;
-        groups_[size_t(bank_group(bank))].act_ready = when + t.tRRD_L;
-        faw_[size_t(faw_idx_)] = when + t.tFAW;
-        faw_idx_ = (faw_idx_ + 1) % 4;
-      }
+      if (bank == kAllBanks) return issue_broadcast_act(row, at, 0, 1);
+      open_bank(bank, row, when);
+      act_ready_ = when + t.tRRD_S;
+      groups_[size_t(bank_group(bank))].act_ready = when + t.tRRD_L;
+      faw_[size_t(faw_idx_)] = when + t.tFAW;
+      faw_idx_ = (faw_idx_ + 1) % 4;
       row_bus_ready_ = when + 1;
       break;
     }
@@ -220,6 +199,43 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
       break;
   }
   ++cnt_.cmds[size_t(c)];
+  last_cmd_ = std::max(last_cmd_, when);
+  return when;
+}
+
+void Channel::open_bank(int bank, int64_t row, int64_t when) {
+  const DramTiming& t = cfg_.t;
+  Bank& b = banks_[size_t(bank)];
+  if (b.open_row != kClosed) throw Error("dram channel: ACT to open bank " + std::to_string(bank));
+  b.open_row = row;
+  b.col_ready = when + t.tRCD;
+  b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
+  b.act_ready = when + t.tRC;
+  ++cnt_.bank_acts;
+}
+
+int64_t Channel::earliest_broadcast_act(int first, int stride) const {
+  int64_t e = std::max({act_ready_, row_bus_ready_, faw_[size_t(faw_idx_)]});
+  for (size_t i = size_t(first); i < banks_.size(); i += size_t(stride)) {
+    e = std::max(e, banks_[i].act_ready);
+    e = std::max(e, groups_[size_t(bank_group(int(i)))].act_ready);
+  }
+  return e;
+}
+
+int64_t Channel::issue_broadcast_act(int64_t row, int64_t at, int first, int stride) {
+  if (first < 0 || stride < 1 || first >= stride)
+    throw Error("dram channel: bad broadcast ACT bank set");
+  const DramTiming& t = cfg_.t;
+  const int64_t when = std::max(at, earliest_broadcast_act(first, stride));
+  for (size_t i = size_t(first); i < banks_.size(); i += size_t(stride))
+    open_bank(int(i), row, when);
+  act_ready_ = when + t.tRRD_L;
+  for (Group& g : groups_) g.act_ready = std::max(g.act_ready, when + t.tRRD_L);
+  faw_[size_t(faw_idx_)] = when + t.tFAW;
+  faw_idx_ = (faw_idx_ + 1) % 4;
+  row_bus_ready_ = when + 1;
+  ++cnt_.cmds[size_t(Cmd::kAct)];
   last_cmd_ = std::max(last_cmd_, when);
   return when;
 }

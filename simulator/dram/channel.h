@@ -16,9 +16,7 @@ const char* cmd_name(Cmd c);
 
 // bank = -1 addresses all banks (PREA, all-bank MAC) or, for RD/WR, the unit's registers
 // (PIM buffers): those use the data bus and column timing but no bank. ACT to all banks is a PIM
-// device's single all-bank activation (GDDR6-AiM's ACT16): it opens `row` in every bank at once,
-// needs every bank ready (tRP/tRC), and holds off the next ACT by tRRD_L; it is not counted in the
-// tFAW window (the PIM die's power delivery is built for it; see simulator/pim/README.md).
+// broadcast activation (see issue_broadcast_act) of every bank.
 constexpr int kAllBanks = -1;
 constexpr int64_t kClosed = -1;
 
@@ -40,6 +38,13 @@ class Channel {
   // Issues `c` at cycle t (raised to earliest() if earlier); returns the issue cycle.
   // ACT opens `row`; RD/WR/MAC require the bank open (nuri::Error otherwise: a scheduler bug).
   int64_t issue(Cmd c, int bank, int64_t row, int64_t t);
+  // A PIM broadcast activation: one ACT command opening `row` in every bank b with
+  // b % stride == first (stride 1: all banks, GDDR6-AiM's ACT16; stride 2: HBM-PIM's all-bank
+  // mode, where an ACT to the even or odd bank opens that bank of every bank pair). Every bank
+  // opened must be ready (tRP, tRC); the command counts once in the tFAW window and holds off the
+  // next ACT by tRRD_L.
+  int64_t earliest_broadcast_act(int first, int stride) const;
+  int64_t issue_broadcast_act(int64_t row, int64_t t, int first, int stride);
   // Refresh: due every tREFI. refresh() precharges open banks (one PREA) no earlier than
   // max(t, due) and issues REF once every bank's tRP/tRC allows; returns the REF cycle.
   bool refresh_due(int64_t t) const { return refresh_ && t >= ref_due_; }
@@ -76,6 +81,8 @@ class Channel {
   struct Group {
     int64_t col_ready = 0, act_ready = 0, rd_ready = 0;
   };
+  void open_bank(int bank, int64_t row, int64_t when);
+
   const DramConfig& cfg_;
   bool refresh_;
   std::vector<Bank> banks_;

@@ -131,11 +131,11 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
   c.mode_switch_by_act = get_b(j, ctx, "mode_switch_by_act");
   const std::string act = get_s(j, ctx, "all_bank_act");
   if (act == "per_bank") {
-    c.single_all_bank_act = false;
-  } else if (act == "single") {
-    c.single_all_bank_act = true;
+    c.broadcast_act = false;
+  } else if (act == "broadcast") {
+    c.broadcast_act = true;
   } else {
-    throw Error(ctx + ".all_bank_act: unknown '" + act + "' (per_bank, single)");
+    throw Error(ctx + ".all_bank_act: unknown '" + act + "' (per_bank, broadcast)");
   }
   c.grf_entries = get_i(j, ctx, "grf_entries", 0);
   c.srf_entries = get_i(j, ctx, "srf_entries", 0);
@@ -183,7 +183,7 @@ json PimConfig::to_json() const {
               {"acc_rows", acc_rows},
               {"crf_bytes", crf_bytes},
               {"mode_switch_by_act", mode_switch_by_act},
-              {"all_bank_act", single_all_bank_act ? "single" : "per_bank"},
+              {"all_bank_act", broadcast_act ? "broadcast" : "per_bank"},
               {"grf_entries", grf_entries},
               {"srf_entries", srf_entries},
               {"eltwise_cols", eltwise_cols},

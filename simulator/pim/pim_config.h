@@ -36,10 +36,11 @@ struct PimConfig {
   int acc_rows = 0;                 // output rows a unit accumulates at once
   int crf_bytes = 0;                // instruction buffer written once per kernel (0: none)
   bool mode_switch_by_act = false;  // HBM-PIM enters/leaves AB mode with ACT+PRE sequences
-  // How an all-bank activation is timed. false ("per_bank"): as one ACT per bank, each under
-  // tRRD_S/L and tFAW (the conservative reading). true ("single"): one command opening every bank
-  // (AiM ACT16), next ACT after tRRD_L, no tFAW window.
-  bool single_all_bank_act = false;
+  // How an all-bank activation is timed. "per_bank": one ACT per bank, each under tRRD_S/L and
+  // tFAW (the conservative reading). "broadcast": one ACT command per bank of a unit, opening that
+  // bank in every unit at once (AiM: 1 command, ACT16; HBM-PIM: 2, even and odd banks), each
+  // one tFAW entry, the next ACT after tRRD_L.
+  bool broadcast_act = false;
   int grf_entries = 0, srf_entries = 0;  // register files (documentation/reporting only)
   // Columns one unit buffers per elementwise step (its vector registers); 0: no elementwise
   // kernel (c = a + b, a * b) on this device.

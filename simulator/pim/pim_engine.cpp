@@ -185,8 +185,17 @@ class Engine {
   void activate_all(int64_t row) {
     const int64_t start = now_;
     open_row_ = row;
-    if (cfg_.single_all_bank_act) {
-      issue(Cmd::kAct, kAllBanks, row);  // one command; a due refresh goes first
+    if (cfg_.broadcast_act) {
+      // One command per bank of a unit; a refresh falling due in between closes the banks
+      // already opened, so the whole activation starts over.
+      for (int p = 0; p < cfg_.banks_per_unit; ++p) {
+        const int64_t t = std::max(now_, ch_.earliest_broadcast_act(p, cfg_.banks_per_unit));
+        if (maybe_refresh(t)) {
+          p = -1;
+          continue;
+        }
+        now_ = ch_.issue_broadcast_act(row, t, p, cfg_.banks_per_unit);
+      }
       run_.counts.bank_acts += uint64_t(cfg_.dram.org.banks());
       ++run_.counts.ab_act;
       open_ = true;

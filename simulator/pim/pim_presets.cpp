@@ -20,6 +20,9 @@ namespace {
 // 1.229 TFLOPS, the paper's 1.2 TFLOPS. We give every pseudo-channel PCUs (the paper's stack
 // mixes PIM and plain dies); accumulation is FP16 in GRF_B (the PCU is an FP16 unit).
 // mac_pj 1.5: estimate, ~Horowitz ISSCC 2014 45 nm FP16 mul (1.1 pJ) + add (0.4 pJ).
+// all_bank_act broadcast: in all-bank mode one ACT to the even (odd) bank opens the even (odd)
+// bank of every pair (Samsung's public PIMSimulator, src/Rank.cpp: AB-mode commands apply to
+// every bank of the addressed parity), so a row switch is two ACT commands.
 // eltwise_cols 16: the ADD/MUL kernel fills GRF_A (8 x 256-bit) from the even bank and GRF_B
 // (8 x 256-bit) from the odd bank, 16 columns per step (the register split of Lee et al. ISCA
 // 2021; Samsung's public PIMSimulator runs the two banks in separate steps).
@@ -30,7 +33,7 @@ constexpr const char* kHbmPim = R"json({
   "banks_per_unit": 2, "lanes": 16, "input": "f16", "accum": "f16", "result": "f16",
   "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
   "vector_elems": 128, "acc_rows": 8, "crf_bytes": 128, "mode_switch_by_act": true,
-  "all_bank_act": "per_bank",
+  "all_bank_act": "broadcast",
   "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
 })json";
 
@@ -41,7 +44,10 @@ constexpr const char* kHbmPim = R"json({
 // = 32), 16 bf16 multipliers + adder tree, MAC at 1 GHz (every 2 tCK of the 2 GHz CK), 2 KB
 // global buffer per channel holding the broadcast vector (1024 bf16). Peak 32 x 16 x 2 x 1 GHz
 // = 1.024 TFLOPS. Accumulator precision is our assumption (f32), result read out as bf16 (one
-// 32 B burst returns 16 banks' results). Base DRAM: our GDDR6 preset. eltwise_cols 0: AiM's
+// 32 B burst returns 16 banks' results). all_bank_act broadcast: ACT16 opens all 16 banks in one
+// command (ISSCC 2022 command set; timed as in the public AiM simulator on Ramulator 2.0,
+// github.com/arkhadem/aim_simulator: ACT16->MAC16 tRCD, ACT16->ACT16 tRRD_L). Base DRAM: our
+// GDDR6 preset. eltwise_cols 0: AiM's
 // command set has an element-wise multiply (EWMUL) but its addition runs in the controller's
 // registers, not in the banks; we model neither, so elementwise ops stay on the host.
 constexpr const char* kAim = R"json({
@@ -51,7 +57,7 @@ constexpr const char* kAim = R"json({
   "banks_per_unit": 1, "lanes": 16, "input": "bf16", "accum": "f32", "result": "bf16",
   "lane_reduce": true, "schedule": "tile_outer", "mac_interval_tck": 2,
   "vector_elems": 1024, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
-  "all_bank_act": "single",
+  "all_bank_act": "broadcast",
   "grf_entries": 0, "srf_entries": 0, "eltwise_cols": 0, "mac_pj": 1.5
 })json";
 

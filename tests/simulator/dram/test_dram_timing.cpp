@@ -72,24 +72,28 @@ TEST(DramTiming, ActToActSameGroupIsTrrdL) {
   EXPECT_EQ(ch.issue(Cmd::kAct, 4, 0, 0), 10);  // other group: 6 + tRRD_S
 }
 
-TEST(DramTiming, AllBankActivateIsOneCommandOutsideTfaw) {
+TEST(DramTiming, BroadcastActivateIsOneCommand) {
   Channel ch(hbm2(), false);
-  // Four single-bank ACTs fill the tFAW window (0, 4, 8, 12 across groups) and close again.
+  // Four single-bank ACTs (0, 4, 8, 12 across groups), then PREA at the last one's tRAS: 52.
   for (int i = 0; i < 4; ++i) ch.issue(Cmd::kAct, 4 * i, 0, 0);
-  ch.issue(Cmd::kPre, kAllBanks, 0, 0);  // at the last ACT's tRAS: 12 + 40 = 52
-  // All-bank ACT: every bank's tRC (12 + 57 = 69) and tRP (52 + 17 = 69) must have passed; the
-  // tFAW window (0 + 20) does not apply to it.
+  ch.issue(Cmd::kPre, kAllBanks, 0, 0);
+  // All-bank ACT: every bank's tRC (12 + 57 = 69) and tRP (52 + 17 = 69) must have passed.
   const int64_t t = ch.issue(Cmd::kAct, kAllBanks, 3, 0);
   EXPECT_EQ(t, 69);
   for (int b = 0; b < 16; ++b) EXPECT_EQ(ch.open_row(b), 3);
   EXPECT_EQ(ch.counters().bank_acts, 4u + 16u);
-  // Every bank's column commands wait tRCD; the next ACT anywhere waits tRRD_L; PREA waits tRAS.
+  EXPECT_EQ(ch.counters().cmds[size_t(Cmd::kAct)], 5u);  // one command
+  // Every bank's column commands wait tRCD; PREA waits tRAS.
   EXPECT_EQ(ch.earliest(Cmd::kMac, kAllBanks), 69 + 17);
   EXPECT_EQ(ch.earliest(Cmd::kPre, kAllBanks), 69 + 40);
   ch.issue(Cmd::kPre, kAllBanks, 0, 0);
-  // Next all-bank ACT: max(PREA 109 + tRP 17, 69 + tRC 57) = 126.
-  EXPECT_EQ(ch.issue(Cmd::kAct, kAllBanks, 4, 0), 126);
-  // A single-bank ACT right after it must wait tRRD_L (and finds its bank open: an error).
+  // HBM-PIM style: even banks, then odd banks: max(PREA 109 + tRP, 69 + tRC) = 126, then tRRD_L.
+  EXPECT_EQ(ch.issue_broadcast_act(4, 0, 0, 2), 126);
+  EXPECT_EQ(ch.open_row(0), 4);
+  EXPECT_EQ(ch.open_row(1), kClosed);
+  EXPECT_EQ(ch.issue_broadcast_act(4, 0, 1, 2), 126 + 6);
+  EXPECT_EQ(ch.open_row(1), 4);
+  // A single-bank ACT to an open bank is a scheduler bug: an error, not a silent reopen.
   EXPECT_THROW(ch.issue(Cmd::kAct, 5, 0, 0), nuri::Error);
 }
 

@@ -49,7 +49,7 @@ TEST(PimEngine, SingleMacKernelCyclesByHand) {
   //   RD at 30 (WR->RD needs 4 + 6 + 2 + 10 = 22), last beat 56; PREA at ACT + tRAS = 58; mode WR
   //   at 58 (RD->WR needs 30 + 24 + 2 + 2 - 6 = 52); its last beat 58 + 6 + 2 = 66.
   const PimConfig c = PimConfig::preset("AiM");
-  ASSERT_TRUE(c.single_all_bank_act);
+  ASSERT_TRUE(c.broadcast_act);
   ChannelRun r = run_pim_channel(c, {1, 16, 1}, 100);
   EXPECT_EQ(r.end_tck, 66);
   EXPECT_EQ(r.counts.mac, 1u);
@@ -66,7 +66,7 @@ TEST(PimEngine, PerBankActivationCyclesByHand) {
   //   RD at 150, last beat 176; PREA at last ACT + tRAS = 178; mode WR at 178 (RD->WR needs
   //   150 + 24 + 2 + 2 - 6 = 172); its last beat 178 + 6 + 2 = 186.
   PimConfig c = PimConfig::preset("AiM");
-  c.single_all_bank_act = false;
+  c.broadcast_act = false;
   ChannelRun r = run_pim_channel(c, {1, 16, 1}, 100);
   EXPECT_EQ(r.end_tck, 186);
   EXPECT_EQ(r.counts.ab_act, 1u);
