@@ -1,0 +1,95 @@
+// Exported f32 decode steps (torch -> ONNX, scripts/generate_onnx_models.py) on `pim` with cpu
+// fallback: the GEMVs and same-size Add/Mul run on the f16 units (f32=1), the rest on cpu, and
+// the outputs stay within f16-level tolerance of torch's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "compiler/frontend/onnx/onnx_model.h"
+#include "runtime/session.h"
+#include "tools/nuri/npy.h"
+
+namespace nuri {
+namespace {
+
+std::string data(const std::string& rel) {
+  return std::string(NURI_ONNX_TEST_DATA) + "/" + rel;
+}
+
+struct Case {
+  std::string model;
+  std::vector<std::pair<std::string, Tensor>> inputs, outputs;
+};
+
+// tests/data/onnx/cases/<name>: model.txt, in_<k>_<input>.npy, out_<k>_<output>.npy.
+Case load_case(const std::string& name) {
+  Case c;
+  const std::string dir = data("cases/" + name);
+  std::ifstream(dir + "/model.txt") >> c.model;
+  std::map<int, std::pair<std::string, std::string>> ins, outs;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (e.path().extension() != ".npy") continue;
+    const bool is_in = f.rfind("in_", 0) == 0;
+    const std::string rest = f.substr(is_in ? 3 : 4);
+    const size_t us = rest.find('_');
+    (is_in ? ins : outs)[std::stoi(rest.substr(0, us))] = {
+        rest.substr(us + 1, rest.size() - us - 5), e.path().string()};
+  }
+  for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, cli::read_npy(p.second));
+  for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, cli::read_npy(p.second));
+  return c;
+}
+
+class PimOnnxDecode : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PimOnnxDecode, GemvsOnPimOutputsWithinF16ToleranceOfTorch) {
+  const Case c = load_case(GetParam());
+  const auto model = onnx::OnnxModel::load(data(c.model));
+  onnx::InputShapes shapes;
+  std::vector<Tensor> inputs;
+  for (const auto& [n, t] : c.inputs) {
+    shapes[n] = t.shape();
+    inputs.push_back(t);
+  }
+  const ir::Graph g = model.specialize(shapes);
+  rt::SessionOptions o;
+  o.devices = {"pim", "cpu"};
+  o.fallback_device = "cpu";
+  o.device_options["cpu"] = "threads=1";
+  rt::Session s(g, o);
+  int on_pim = 0, matmuls_on_pim = 0;  // MatMul, or Gemm (MatMul + bias fused at import)
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    if (s.devices().at(size_t(s.plan().target_of_node.at(i)))->name() != "pim") continue;
+    ++on_pim;
+    matmuls_on_pim += g.nodes()[i].op == ir::OpKind::MatMul || g.nodes()[i].op == ir::OpKind::Gemm;
+  }
+  EXPECT_GE(matmuls_on_pim, 4) << s.placement_report();
+  const std::vector<Tensor> got = s.run(inputs);
+  ASSERT_EQ(got.size(), c.outputs.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    const Tensor& want = c.outputs[k].second;
+    ASSERT_EQ(got[k].shape(), want.shape()) << c.outputs[k].first;
+    // The conformance rule for a device computing f32 in f16: |err| <= 4e-3 (|want| + max|want|)
+    // (the max term: a dot product's rounding scales with its large terms, not its result).
+    double scale = 1, worst = 0;
+    for (int64_t i = 0; i < want.numel(); ++i)
+      scale = std::max(scale, double(std::fabs(want.data_as<float>()[i])));
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      const double w = want.data_as<float>()[i], e = std::fabs(got[k].data_as<float>()[i] - w);
+      worst = std::max(worst, e);
+      ASSERT_LE(e, 4e-3 * (std::fabs(w) + scale)) << c.outputs[k].first << " element " << i;
+    }
+    RecordProperty(c.outputs[k].first + "_max_abs_err", std::to_string(worst));
+  }
+  RecordProperty("nodes_on_pim", on_pim);
+}
+
+INSTANTIATE_TEST_SUITE_P(Decode, PimOnnxDecode, ::testing::Values("llama_decode", "gpt2_decode"));
+
+}  // namespace
+}  // namespace nuri
