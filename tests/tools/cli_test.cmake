@@ -55,3 +55,19 @@ foreach(d cpu npu pim ref)
     message(FATAL_ERROR "device ${d} missing from `nuri devices`:\n${devs}")
   endif()
 endforeach()
+
+# A Llama-2-7B decode token simulated across PIM and an NPU without weights: the partitioner's
+# estimates put the GEMVs on pim and the cheap elementwise ops on npu.
+nuri_run(hetero 0 run --builtin llama2-7b --seq 1 --device pim,npu --npu-config atom-like
+         --timing-only --placement)
+foreach(needle "simulated on pim" "simulated on npu" "cheapest estimate (pim"
+        "timing only: outputs were not computed")
+  string(FIND "${hetero}" "${needle}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "'${needle}' missing from the pim+npu run:\n${hetero}")
+  endif()
+endforeach()
+string(REGEX MATCH "MatMul_2 +MatMul +pim" gemv_on_pim "${hetero}")
+if(NOT gemv_on_pim)
+  message(FATAL_ERROR "the first q projection did not go to pim:\n${hetero}")
+endif()
