@@ -1,7 +1,6 @@
 #include "simulator/pim/pim_eltwise.h"
 
 #include <algorithm>
-#include <map>
 
 #include "nuri/error.hpp"
 
@@ -68,33 +67,25 @@ PimEltwiseResult PimEltwise::run(const EltwiseLayout& l, EltwiseOp op, const flo
   // Columns of unit u: j = u, u + U, ...; channel c runs in lockstep for its busiest unit c*U'.
   const int64_t upc = cfg_.units_per_channel(), ut = cfg_.units_total();
   const int64_t cols = (l.elems + cfg_.lanes - 1) / cfg_.lanes;
-  const bool tracing = opt.trace != nullptr;
-  if (tracing) opt.trace->name_process(0, cfg_.name + " (PIM channels)");
-  std::map<int64_t, ChannelRun> memo;
-  for (int c = 0; c < cfg_.dram.org.units(); ++c) {
-    const int64_t u0 = int64_t(c) * upc;
-    const int64_t cols_c = cols > u0 ? (cols - u0 + ut - 1) / ut : 0;
-    if (cols_c == 0) continue;
-    auto it = memo.find(cols_c);
-    if (it == memo.end()) {
-      it = memo.emplace(cols_c, run_pim_eltwise_channel(
-                                    cfg_, cols_c, tracing ? opt.max_trace_spans_per_channel : 0))
-               .first;
-    }
-    const ChannelRun& cr = it->second;
-    r.cycles = std::max(r.cycles, cr.end_tck);
-    r.counts += cr.counts;
-    r.bus_bytes += cr.dram.bytes_read + cr.dram.bytes_written;
-    r.energy_pj += channel_energy_pj(cfg_, cr);
-    if (tracing) trace_channel(*opt.trace, cfg_, c, cr);
-  }
+  const size_t spans = opt.trace ? opt.max_trace_spans_per_channel : 0;
+  const DeviceRun d = run_on_channels(
+      cfg_,
+      [&](int c) {
+        const int64_t u0 = int64_t(c) * upc;
+        return cols > u0 ? (cols - u0 + ut - 1) / ut : 0;
+      },
+      [&](int64_t n) { return run_pim_eltwise_channel(cfg_, n, spans); }, opt.trace);
+  r.cycles = d.cycles;
+  r.counts = d.counts;
+  r.bus_bytes = d.bus_bytes;
+  r.energy_pj = d.energy_pj;
   r.ns = double(r.cycles) * cfg_.dram.t.tck_ns;
   r.elems_per_ns = r.ns > 0 ? double(l.elems) / r.ns : 0.0;
   if (opt.baseline) {
     r.baseline = baseline(l);
     r.has_baseline = true;
     r.speedup = r.ns > 0 ? r.baseline.ns / r.ns : 0.0;
-    if (tracing) {
+    if (opt.trace) {
       opt.trace->name_process(1, cfg_.dram.name + " baseline (no PIM)");
       opt.trace->name_track(1, 0, "a, b read and c written over the bus");
       opt.trace->span(1, 0, std::string(eltwise_op_name(op)) + " " + l.tensor, "baseline", 0.0,

@@ -1,6 +1,7 @@
 #include "simulator/pim/pim_engine.h"
 
 #include <algorithm>
+#include <map>
 
 #include "nuri/error.hpp"
 
@@ -314,11 +315,28 @@ double channel_energy_pj(const PimConfig& cfg, const ChannelRun& run) {
          double(run.counts.refreshes) * e.ref_pj;
 }
 
-void trace_channel(ChromeTrace& trace, const PimConfig& cfg, int channel, const ChannelRun& run) {
-  trace.name_track(0, channel, "channel " + std::to_string(channel));
-  const double us = cfg.dram.t.tck_ns * 1e-3;
-  for (const PhaseSpan& s : run.spans)
-    trace.span(0, channel, s.name, "pim", double(s.start) * us, double(s.end - s.start) * us);
+DeviceRun run_on_channels(const PimConfig& cfg, const std::function<int64_t(int)>& work_of,
+                          const std::function<ChannelRun(int64_t)>& simulate, ChromeTrace* trace) {
+  if (trace) trace->name_process(0, cfg.name + " (PIM channels)");
+  std::map<int64_t, ChannelRun> memo;
+  DeviceRun r;
+  for (int c = 0; c < cfg.dram.org.units(); ++c) {
+    const int64_t work = work_of(c);
+    if (work == 0) continue;
+    auto it = memo.find(work);
+    if (it == memo.end()) it = memo.emplace(work, simulate(work)).first;
+    const ChannelRun& cr = it->second;
+    r.cycles = std::max(r.cycles, cr.end_tck);
+    r.counts += cr.counts;
+    r.bus_bytes += cr.dram.bytes_read + cr.dram.bytes_written;
+    r.energy_pj += channel_energy_pj(cfg, cr);
+    if (!trace) continue;
+    trace->name_track(0, c, "channel " + std::to_string(c));
+    const double us = cfg.dram.t.tck_ns * 1e-3;
+    for (const PhaseSpan& s : cr.spans)
+      trace->span(0, c, s.name, "pim", double(s.start) * us, double(s.end - s.start) * us);
+  }
+  return r;
 }
 
 ChannelRun run_pim_channel(const PimConfig& cfg, const ChannelWork& work, size_t max_spans) {

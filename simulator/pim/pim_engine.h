@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "simulator/common/chrome_trace.h"
@@ -60,8 +61,19 @@ ChannelRun run_pim_eltwise_channel(const PimConfig& cfg, int64_t cols, size_t ma
 // array writes, bursts over the bus, refreshes (per-command energies of the DRAM config).
 double channel_energy_pj(const PimConfig& cfg, const ChannelRun& run);
 
-// The run's phase spans as track `channel` of process 0 (times converted to microseconds).
-void trace_channel(ChromeTrace& trace, const PimConfig& cfg, int channel, const ChannelRun& run);
+// A kernel over every channel of the device: channels run in parallel, each in lockstep for its
+// busiest unit. `work_of(c)` is channel c's work (0: idle); `simulate(work)` times it, once per
+// distinct amount (channels with the same work start from the same state). The time is the
+// slowest channel's; counts, bus bytes and energy are summed. With `trace`, each channel's
+// phases become track c of process 0.
+struct DeviceRun {
+  int64_t cycles = 0;  // tCK
+  PimCounts counts;
+  uint64_t bus_bytes = 0;
+  double energy_pj = 0;
+};
+DeviceRun run_on_channels(const PimConfig& cfg, const std::function<int64_t(int)>& work_of,
+                          const std::function<ChannelRun(int64_t)>& simulate, ChromeTrace* trace);
 
 // MAC columns one unit consumes for `rows` x `cols`: per x tile, ceil(tile / lanes) columns per
 // row (the layout pads each tile to whole columns).

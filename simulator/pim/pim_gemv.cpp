@@ -1,7 +1,6 @@
 #include "simulator/pim/pim_gemv.h"
 
 #include <algorithm>
-#include <map>
 
 #include "nuri/error.hpp"
 #include "simulator/dram/dram.h"
@@ -77,32 +76,21 @@ PimGemvResult PimGemv::run(const WeightLayout& l, const float* w, const float* x
   // Rows of channel c: its units are c*U .. c*U+U-1; unit u holds ceil((M - u) / Ut) rows and
   // the channel runs in lockstep for its busiest unit (unit c*U).
   const int64_t upc = cfg_.units_per_channel(), ut = cfg_.units_total();
-  const int channels = cfg_.dram.org.units();
-  std::map<int64_t, ChannelRun> memo;
-  const bool tracing = opt.trace != nullptr;
-  if (tracing) opt.trace->name_process(0, cfg_.name + " (PIM channels)");
+  const auto rows_of_unit = [&](int64_t u) { return l.rows > u ? (l.rows - u + ut - 1) / ut : 0; };
+  const size_t spans = opt.trace ? opt.max_trace_spans_per_channel : 0;
+  const DeviceRun d = run_on_channels(
+      cfg_, [&](int c) { return rows_of_unit(int64_t(c) * upc); },
+      [&](int64_t rows) {
+        return run_pim_channel(cfg_, {rows, l.cols, batch}, spans);
+      },
+      opt.trace);
+  r.cycles = d.cycles;
+  r.counts = d.counts;
+  r.bus_bytes = d.bus_bytes;
+  r.energy_pj = d.energy_pj;
   uint64_t useful_unit_macs = 0;
-  for (int c = 0; c < channels; ++c) {
-    const int64_t u0 = int64_t(c) * upc;
-    const int64_t rows_c = l.rows > u0 ? (l.rows - u0 + ut - 1) / ut : 0;
-    for (int64_t u = u0; u < u0 + upc; ++u) {
-      const int64_t ru = l.rows > u ? (l.rows - u + ut - 1) / ut : 0;
-      useful_unit_macs += uint64_t(unit_mac_columns(cfg_, ru, l.cols) * batch);
-    }
-    if (rows_c == 0) continue;
-    auto it = memo.find(rows_c);
-    if (it == memo.end()) {
-      it = memo.emplace(rows_c, run_pim_channel(cfg_, {rows_c, l.cols, batch},
-                                                tracing ? opt.max_trace_spans_per_channel : 0))
-               .first;
-    }
-    const ChannelRun& cr = it->second;
-    r.cycles = std::max(r.cycles, cr.end_tck);
-    r.counts += cr.counts;
-    r.bus_bytes += cr.dram.bytes_read + cr.dram.bytes_written;
-    r.energy_pj += channel_energy_pj(cfg_, cr);
-    if (tracing) trace_channel(*opt.trace, cfg_, c, cr);
-  }
+  for (int64_t u = 0; u < ut; ++u)
+    useful_unit_macs += uint64_t(unit_mac_columns(cfg_, rows_of_unit(u), l.cols) * batch);
   r.ns = double(r.cycles) * cfg_.dram.t.tck_ns;
   r.peak_gflops = cfg_.peak_gflops();
   r.gflops = r.ns > 0 ? 2.0 * double(l.rows) * double(l.cols) * double(batch) / r.ns : 0.0;
@@ -115,7 +103,7 @@ PimGemvResult PimGemv::run(const WeightLayout& l, const float* w, const float* x
     r.baseline = baseline(l, batch);
     r.has_baseline = true;
     r.speedup = r.ns > 0 ? r.baseline.ns / r.ns : 0.0;
-    if (tracing) {
+    if (opt.trace) {
       opt.trace->name_process(1, cfg_.dram.name + " baseline (no PIM)");
       opt.trace->name_track(1, 0, "W streamed over the bus");
       opt.trace->span(1, 0, "GEMV " + l.tensor, "baseline", 0.0, r.baseline.ns * 1e-3);

@@ -2,54 +2,26 @@
 // reference executor and match torch's outputs, with and without fusion.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <map>
-
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "devices/ref/ref_program.h"
+#include "tests/compiler/frontend/onnx_cases.h"
 #include "tests/compiler/frontend/onnx_test_util.h"
-#include "tools/nuri/npy.h"
 
 namespace nuri {
 namespace {
 
 using ir::OpKind;
 using testing::count_op;
+using testing::load_case;
 using testing::onnx_data;
-
-struct Case {
-  std::string model;
-  std::vector<std::pair<std::string, Tensor>> inputs, outputs;
-};
-
-// Reads tests/data/onnx/cases/<name>: model.txt, in_<k>_<input>.npy, out_<k>_<output>.npy.
-Case load_case(const std::string& name) {
-  Case c;
-  const std::string dir = onnx_data("cases/" + name);
-  std::ifstream(dir + "/model.txt") >> c.model;
-  std::map<int, std::pair<std::string, std::string>> ins, outs;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const std::string f = e.path().filename().string();
-    if (e.path().extension() != ".npy") continue;
-    const bool is_in = f.rfind("in_", 0) == 0;
-    const std::string rest = f.substr(is_in ? 3 : 4);
-    const size_t us = rest.find('_');
-    const int k = std::stoi(rest.substr(0, us));
-    const std::string io_name = rest.substr(us + 1, rest.size() - us - 1 - 4);
-    (is_in ? ins : outs)[k] = {io_name, e.path().string()};
-  }
-  for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, cli::read_npy(p.second));
-  for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, cli::read_npy(p.second));
-  return c;
-}
+using testing::OnnxCase;
 
 // f32 tolerance against torch (both compute in f32; differences are summation order and
 // transcendental implementations): |got - want| <= 2e-5 + 1e-4 |want|.
 constexpr double kAtol = 2e-5, kRtol = 1e-4;
 
 ir::Graph run_case(const std::string& name, bool fuse) {
-  const Case c = load_case(name);
+  const OnnxCase c = load_case(name);
   const auto model = onnx::OnnxModel::load(onnx_data(c.model));
   onnx::InputShapes shapes;
   std::vector<Tensor> inputs;

@@ -5,51 +5,19 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <map>
 
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "runtime/session.h"
-#include "tools/nuri/npy.h"
+#include "tests/compiler/frontend/onnx_cases.h"
 
 namespace nuri {
 namespace {
 
-std::string data(const std::string& rel) {
-  return std::string(NURI_ONNX_TEST_DATA) + "/" + rel;
-}
-
-struct Case {
-  std::string model;
-  std::vector<std::pair<std::string, Tensor>> inputs, outputs;
-};
-
-// tests/data/onnx/cases/<name>: model.txt, in_<k>_<input>.npy, out_<k>_<output>.npy.
-Case load_case(const std::string& name) {
-  Case c;
-  const std::string dir = data("cases/" + name);
-  std::ifstream(dir + "/model.txt") >> c.model;
-  std::map<int, std::pair<std::string, std::string>> ins, outs;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const std::string f = e.path().filename().string();
-    if (e.path().extension() != ".npy") continue;
-    const bool is_in = f.rfind("in_", 0) == 0;
-    const std::string rest = f.substr(is_in ? 3 : 4);
-    const size_t us = rest.find('_');
-    (is_in ? ins : outs)[std::stoi(rest.substr(0, us))] = {
-        rest.substr(us + 1, rest.size() - us - 5), e.path().string()};
-  }
-  for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, cli::read_npy(p.second));
-  for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, cli::read_npy(p.second));
-  return c;
-}
-
 class PimOnnxDecode : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PimOnnxDecode, GemvsOnPimOutputsWithinF16ToleranceOfTorch) {
-  const Case c = load_case(GetParam());
-  const auto model = onnx::OnnxModel::load(data(c.model));
+  const testing::OnnxCase c = testing::load_case(GetParam());
+  const auto model = onnx::OnnxModel::load(testing::onnx_data(c.model));
   onnx::InputShapes shapes;
   std::vector<Tensor> inputs;
   for (const auto& [n, t] : c.inputs) {
