@@ -339,6 +339,7 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
             throw Error("pim: constant '" + val.name + "' has no data (use timing_only=1)");
         } else if (!in_pim[size_t(v)]) {
           bytes_in += uint64_t(n) * uint64_t(dtype_size(dt));
+          in_pim[size_t(v)] = 1;  // written in once (x + x, or a later step reading it again)
         }
       }
       s->operands_in = bus_move(cfg, bytes_in, true);

@@ -40,6 +40,23 @@ TEST(PimConfig, ErrorsNameTheField) {
   } catch (const nuri::Error& e) {
     EXPECT_NE(std::string(e.what()).find("p.dram.timing.tFAW: missing"), std::string::npos);
   }
+  j = PimConfig::preset("AiM").to_json();
+  j["all_bank_act"] = "single";
+  try {
+    PimConfig::from_json(j, "p");
+    FAIL();
+  } catch (const nuri::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("p.all_bank_act: unknown 'single' (per_bank, broadcast)"),
+              std::string::npos)
+        << e.what();
+  }
+  j = PimConfig::preset("HBM-PIM").to_json();
+  j.erase("eltwise_cols");
+  EXPECT_THROW(PimConfig::from_json(j, "p"), nuri::Error);
+  // Round trip: to_json then from_json gives the same config.
+  for (const std::string& name : PimConfig::preset_names())
+    EXPECT_EQ(PimConfig::from_json(PimConfig::preset(name).to_json()).to_json(),
+              PimConfig::preset(name).to_json());
 }
 
 TEST(PimEngine, SingleMacKernelCyclesByHand) {
