@@ -83,7 +83,7 @@ class Channel {
   };
   void open_bank(int bank, int64_t row, int64_t when);
 
-  const DramConfig& cfg_;
+  DramConfig cfg_;  // a copy: callers may pass a temporary
   bool refresh_;
   std::vector<Bank> banks_;
   std::vector<Group> groups_;
