@@ -117,6 +117,7 @@ class Engine {
     mode_switch();  // back to single-bank mode
     run_.end_tck = std::max(ch_.last_data_end(), now_);
     run_.dram = ch_.counters();
+    run_.counts.bank_acts = run_.dram.bank_acts;
     return std::move(run_);
   }
 
@@ -133,10 +134,7 @@ class Engine {
     const int64_t start = now_;
     now_ = ch_.refresh(now_);
     ++run_.counts.refreshes;
-    if (open_) {
-      open_ = false;
-      reopen_ = true;
-    }
+    open_ = false;
     span("refresh", start);
     return true;
   }
@@ -161,7 +159,6 @@ class Engine {
       if (open_) precharge_all();
       issue(Cmd::kAct, 0, 0);
       issue(Cmd::kPre, 0, 0);
-      ++run_.counts.bank_acts;
     } else {
       issue(Cmd::kWr, kAllBanks, 0);  // a mode-register style command on the bus
     }
@@ -197,10 +194,8 @@ class Engine {
         }
         now_ = ch_.issue_broadcast_act(row, t, p, cfg_.banks_per_unit);
       }
-      run_.counts.bank_acts += uint64_t(cfg_.dram.org.banks());
       ++run_.counts.ab_act;
       open_ = true;
-      reopen_ = false;
       span("all-bank activate", start);
       return;
     }
@@ -220,43 +215,26 @@ class Engine {
             break;
           }
           now_ = ch_.issue(Cmd::kAct, bank, row, t);
-          ++run_.counts.bank_acts;
           break;
         }
       }
     }
     ++run_.counts.ab_act;
     open_ = true;
-    reopen_ = false;
     span("all-bank activate", start);
   }
+  // n MACs over the weight blocks in consumption order: each block (one DRAM row in every bank)
+  // feeds block_cols_ MACs, then the next row is opened.
   void macs(int64_t n) {
     while (n > 0) {
-      if (reopen_) {
-        activate_all(block_);
-      } else if (!open_ || col_ == block_cols_) {
-        if (open_) {
-          precharge_all();
-          ++block_;
-        }
+      if (col_ == block_cols_) {
+        ++block_;
         col_ = 0;
-        activate_all(block_);
       }
-      const int64_t start = now_;
-      const int64_t want = std::min(n, block_cols_ - col_);
-      const int64_t t = std::max(now_, last_mac_ + cfg_.mac_interval_tck);
-      const int64_t done = ch_.issue_mac_run(t, want, cfg_.mac_interval_tck);
-      if (done == 0) {
-        maybe_refresh(std::max(t, ch_.earliest(Cmd::kMac, kAllBanks)));
-        continue;
-      }
-      const int64_t first = std::max(t, start);
-      last_mac_ = std::max(first, ch_.last_cmd());
-      now_ = last_mac_;
-      run_.counts.mac += uint64_t(done);
-      col_ += done;
-      n -= done;
-      span("MAC", start);
+      const int64_t k = std::min(n, block_cols_ - col_);
+      column_ops(block_, k, false, "MAC");
+      col_ += k;
+      n -= k;
     }
   }
 
@@ -289,7 +267,7 @@ class Engine {
   int64_t block_cols_;
   ChannelRun run_;
   int64_t now_ = 0, last_mac_ = -(int64_t(1) << 40);
-  bool open_ = false, reopen_ = false;
+  bool open_ = false;
   int64_t block_ = 1;  // DRAM row index of the weights (row 0 is the reserved mode row)
   int64_t open_row_ = -1;
   int64_t col_ = 0;
