@@ -11,7 +11,6 @@
 #include "compiler/models/bert.h"
 #include "compiler/models/gpt2.h"
 #include "compiler/models/llama.h"
-#include "devices/npu/npu_device.h"
 #include "runtime/registry.h"
 #include "runtime/session.h"
 
@@ -23,7 +22,6 @@ rt::DeviceRegistry& registry() {
   static rt::DeviceRegistry* reg = [] {
     auto* r = new rt::DeviceRegistry();
     rt::register_builtin_devices(*r);
-    if (!r->has("npu")) r->add(npu::npu_device_api(), "built-in");
     return r;
   }();
   return *reg;

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "compiler/ir/shape_inference.h"
 #include "compiler/ir/verifier.h"
 #include "nuri/error.hpp"
 
@@ -205,6 +206,11 @@ Graph node_graph_from_desc(const nuri_graph_desc* d, size_t index) {
   g.add_node({n.name ? n.name : "node", *op, ins, outs, attrs_from(n)});
   g.set_outputs(outs);
   return g;
+}
+
+void check_node_desc(const nuri_graph_desc* desc, size_t index) {
+  Graph g = node_graph_from_desc(desc, index);
+  infer_node_types(g, g.nodes().front());
 }
 
 }  // namespace nuri::ir

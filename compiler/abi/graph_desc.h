@@ -42,4 +42,9 @@ Graph graph_from_desc(const nuri_graph_desc* desc);
 // capability and cost queries that need only the node and its operand types.
 Graph node_graph_from_desc(const nuri_graph_desc* desc, size_t index);
 
+// Rebuilds node `index` and checks its operand and result types against shape inference: the
+// part of a device's capability query every device shares. Throws nuri::Error naming the node
+// when the node is malformed.
+void check_node_desc(const nuri_graph_desc* desc, size_t index);
+
 }  // namespace nuri::ir

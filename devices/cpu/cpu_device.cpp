@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
-#include "compiler/ir/shape_inference.h"
 #include "devices/cpu/cpu_program.h"
 #include "nuri/device_sdk.hpp"
 
@@ -110,8 +109,7 @@ class CpuDevice : public sdk::HostDevice {
   }
   // Every IR op: what the fast kernels do not cover runs on the reference kernels.
   bool supports(const nuri_graph_desc* graph, size_t node) override {
-    ir::Graph g = ir::node_graph_from_desc(graph, node);
-    ir::infer_node_types(g, g.nodes().front());
+    ir::check_node_desc(graph, node);
     return true;
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {

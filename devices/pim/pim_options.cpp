@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include "compiler/abi/graph_desc.h"
-#include "compiler/ir/shape_inference.h"
 #include "devices/pim/pim_program.h"
 #include "nuri/device_sdk.hpp"
 #include "nuri/error.hpp"
@@ -79,10 +78,7 @@ DType pim_dtype(const sim::pim::PimConfig& cfg) {
 std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph_desc* g,
                                    size_t index) {
   if (!g || index >= g->num_nodes) return "no such node";
-  {
-    ir::Graph one = ir::node_graph_from_desc(g, index);  // validates the node and its types
-    ir::infer_node_types(one, one.nodes().front());
-  }
+  ir::check_node_desc(g, index);
   const nuri_node_desc& n = g->nodes[index];
   const std::string op = n.op ? n.op : "";
   const bool eltwise = op == "Add" || op == "Mul";

@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "compiler/abi/graph_desc.h"
-#include "compiler/ir/shape_inference.h"
 #include "devices/ref/ref_program.h"
 #include "nuri/device_sdk.hpp"
 
@@ -57,8 +56,7 @@ class RefDevice : public sdk::HostDevice {
   }
   // Every op the IR has, on every dtype shape inference accepts.
   bool supports(const nuri_graph_desc* graph, size_t node) override {
-    ir::Graph g = ir::node_graph_from_desc(graph, node);
-    ir::infer_node_types(g, g.nodes().front());
+    ir::check_node_desc(graph, node);
     return true;
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {

@@ -26,8 +26,11 @@ PimCounts& PimCounts::operator+=(const PimCounts& o) {
 }
 
 PimCounts PimCounts::times(uint64_t n) const {
-  PimCounts c;
-  for (uint64_t i = 0; i < n; ++i) c += *this;
+  PimCounts c = *this;
+  for (uint64_t* f :
+       {&c.ab_act, &c.ab_pre, &c.mac, &c.bank_writes, &c.vector_write_bursts, &c.result_read_bursts,
+        &c.crf_write_bursts, &c.mode_switches, &c.refreshes, &c.bank_acts})
+    *f *= n;
   return c;
 }
 

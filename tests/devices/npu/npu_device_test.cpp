@@ -30,7 +30,6 @@ rt::DeviceRegistry& registry() {
   static rt::DeviceRegistry* reg = [] {
     auto* r = new rt::DeviceRegistry();
     rt::register_builtin_devices(*r);
-    if (!r->has("npu")) r->add(npu::npu_device_api(), "built-in");
     return r;
   }();
   return *reg;

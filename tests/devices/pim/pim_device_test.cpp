@@ -54,10 +54,7 @@ std::vector<float> floats(const Tensor& t) {
 
 class PimDeviceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    rt::register_builtin_devices(reg_);
-    if (!reg_.has("pim")) reg_.add(pim_device_api(), "built-in");
-  }
+  void SetUp() override { rt::register_builtin_devices(reg_); }
   rt::SessionOptions pim_opts(const std::string& options = "config=HBM-PIM") {
     rt::SessionOptions o;
     o.devices = {"pim"};
