@@ -115,6 +115,7 @@ int64_t Channel::earliest(Cmd c, int bank) const {
 }
 
 int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
+  if (c == Cmd::kAct && bank == kAllBanks) return issue_broadcast_act(row, at, 0, 1);
   const DramTiming& t = cfg_.t;
   const int burst = cfg_.org.burst_tck();
   const int64_t when = std::max(at, earliest(c, bank));
@@ -126,7 +127,6 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
   };
   switch (c) {
     case Cmd::kAct: {
-      if (bank == kAllBanks) return issue_broadcast_act(row, at, 0, 1);
       open_bank(bank, row, when);
       act_ready_ = when + t.tRRD_S;
       groups_[size_t(bank_group(bank))].act_ready = when + t.tRRD_L;

@@ -16,6 +16,7 @@
 #include "devices/pim/pim_program.h"
 #include "kernels/cpu/half.h"
 #include "runtime/session.h"
+#include "tests/devices/pim/pim_test_util.h"
 
 namespace nuri::pim {
 namespace {
@@ -24,24 +25,6 @@ using ir::OpKind;
 using ::testing::HasSubstr;
 
 constexpr double kU16 = 0x1.0p-11, kUbf16 = 0x1.0p-8, kU32 = 0x1.0p-24;
-
-// Values uniform in [-scale, scale), rounded to dt; `ref` gets the rounded values as floats.
-Tensor random_tensor(DType dt, Shape shape, uint64_t seed, double scale,
-                     std::vector<float>* ref = nullptr) {
-  Tensor t(dt, std::move(shape));
-  ir::SeededRandom rng(seed);
-  std::vector<float> f(size_t(t.numel()));
-  for (float& v : f) v = static_cast<float>(rng.uniform(-scale, scale));
-  if (dt == DType::F16) {
-    kernels::f32_to_f16(f.data(), t.data_as<uint16_t>(), f.size());
-    kernels::f16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
-  } else {
-    kernels::f32_to_bf16(f.data(), t.data_as<uint16_t>(), f.size());
-    kernels::bf16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
-  }
-  if (ref) *ref = std::move(f);
-  return t;
-}
 
 std::vector<float> floats(const Tensor& t) {
   std::vector<float> f(size_t(t.numel()));
@@ -67,13 +50,6 @@ class PimDeviceTest : public ::testing::Test {
     o.devices = {"ref"};
     o.fallback_device = "ref";
     return o;
-  }
-  std::string device_of(const rt::Session& s, const std::string& node) {
-    const ir::Graph& g = s.graph();
-    for (size_t i = 0; i < g.nodes().size(); ++i)
-      if (g.nodes()[i].name == node)
-        return s.devices().at(size_t(s.plan().target_of_node.at(i)))->name();
-    return "?";
   }
   rt::DeviceRegistry reg_;
 };

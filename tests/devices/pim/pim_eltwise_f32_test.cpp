@@ -7,46 +7,16 @@
 #include <cstring>
 
 #include "compiler/ir/builder.h"
-#include "compiler/models/seeded_random.h"
 #include "devices/pim/pim_device.h"
 #include "devices/pim/pim_program.h"
 #include "kernels/cpu/half.h"
 #include "runtime/session.h"
+#include "tests/devices/pim/pim_test_util.h"
 
 namespace nuri::pim {
 namespace {
 
 using ir::OpKind;
-
-Tensor random_f16(Shape shape, uint64_t seed, double scale) {
-  Tensor t(DType::F16, std::move(shape));
-  ir::SeededRandom rng(seed);
-  std::vector<float> f(size_t(t.numel()));
-  for (float& v : f) v = static_cast<float>(rng.uniform(-scale, scale));
-  kernels::f32_to_f16(f.data(), t.data_as<uint16_t>(), f.size());
-  return t;
-}
-
-Tensor random_f32(Shape shape, uint64_t seed, double scale) {
-  Tensor t(DType::F32, std::move(shape));
-  ir::SeededRandom rng(seed);
-  for (int64_t i = 0; i < t.numel(); ++i)
-    t.data_as<float>()[i] = static_cast<float>(rng.uniform(-scale, scale));
-  return t;
-}
-
-struct Placed {
-  std::string node, device, reason;
-};
-std::vector<Placed> placement(const rt::Session& s) {
-  std::vector<Placed> out;
-  const auto& plan = s.plan();
-  for (size_t i = 0; i < s.graph().nodes().size(); ++i)
-    out.push_back({s.graph().nodes()[i].name,
-                   s.devices().at(size_t(plan.target_of_node.at(i)))->name(),
-                   plan.reason_of_node.at(i)});
-  return out;
-}
 
 class PimEltwiseDeviceTest : public ::testing::Test {
  protected:
@@ -68,7 +38,7 @@ ir::Graph chain() {
   ir::GraphBuilder b("eltwise_chain");
   const auto x = b.input("x", DType::F16, {1, kN});
   const auto y = b.input("y", DType::F16, {kN});
-  const auto c = b.constant("c", random_f16({1, kN}, 1, 4.0));
+  const auto c = b.constant("c", random_tensor(DType::F16, {1, kN}, 1, 4.0));
   const auto s = b.add1(OpKind::Add, {x, c}, {}, "add");
   b.output(b.add1(OpKind::Mul, {s, y}, {}, "mul"));
   return b.build();
@@ -76,7 +46,8 @@ ir::Graph chain() {
 
 TEST_F(PimEltwiseDeviceTest, ChainIsBitExactWithRefAndChargesOnlyTheBusMovesItNeeds) {
   const ir::Graph g = chain();
-  const std::vector<Tensor> in = {random_f16({1, kN}, 2, 4.0), random_f16({kN}, 3, 2.0)};
+  const std::vector<Tensor> in = {random_tensor(DType::F16, {1, kN}, 2, 4.0),
+                                  random_tensor(DType::F16, {kN}, 3, 2.0)};
   rt::Session pim(g, opts("pim"), reg_), ref(g, opts("ref"), reg_);
   const Tensor got = pim.run(in)[0], want = ref.run(in)[0];
   // One f16 rounding of an exact f32 sum/product on both sides: identical bits.
@@ -104,10 +75,11 @@ TEST_F(PimEltwiseDeviceTest, ChainIsBitExactWithRefAndChargesOnlyTheBusMovesItNe
 
 TEST_F(PimEltwiseDeviceTest, ElementwiseIsDeclinedWhereItCannotRun) {
   const ir::Graph g = chain();
-  const std::vector<Tensor> in = {random_f16({1, kN}, 2, 4.0), random_f16({kN}, 3, 2.0)};
+  const std::vector<Tensor> in = {random_tensor(DType::F16, {1, kN}, 2, 4.0),
+                                  random_tensor(DType::F16, {kN}, 3, 2.0)};
   // AiM has no elementwise kernel and computes in bf16: both steps fall back to ref.
   rt::Session aim(g, opts("pim", "config=AiM"), reg_);
-  for (const auto& e : placement(aim)) EXPECT_EQ(e.device, "ref") << e.node << ": " << e.reason;
+  for (const ir::Node& node : g.nodes()) EXPECT_EQ(device_of(aim, node.name), "ref") << node.name;
   EXPECT_THAT([&] { PimProgram p(g, parse_pim_options("config=AiM")); },
               ::testing::ThrowsMessage<Error>(::testing::HasSubstr("no elementwise kernel")));
 }
@@ -118,13 +90,15 @@ TEST_F(PimEltwiseDeviceTest, F32GraphRunsOnTheF16UnitsWithinTheF16Bound) {
   ir::GraphBuilder b("f32_decode");
   const auto x = b.input("x", DType::F32, {1, k});
   const double ws = 1.0 / std::sqrt(double(k));
-  const auto h = b.add1(OpKind::MatMul, {x, b.constant("w", random_f32({k, n}, 5, ws))}, {}, "fc");
-  b.output(b.add1(OpKind::Add, {h, b.constant("b", random_f32({n}, 6, 0.5))}, {}, "bias"));
+  const auto h = b.add1(OpKind::MatMul,
+                        {x, b.constant("w", random_tensor(DType::F32, {k, n}, 5, ws))}, {}, "fc");
+  b.output(b.add1(OpKind::Add, {h, b.constant("b", random_tensor(DType::F32, {n}, 6, 0.5))}, {},
+                  "bias"));
   const ir::Graph g = b.build();
-  const std::vector<Tensor> in = {random_f32({1, k}, 7, 1.0)};
+  const std::vector<Tensor> in = {random_tensor(DType::F32, {1, k}, 7, 1.0)};
 
   rt::Session pim(g, opts("pim"), reg_), ref(g, opts("ref"), reg_);
-  for (const auto& e : placement(pim)) EXPECT_EQ(e.device, "pim") << e.node;
+  for (const ir::Node& node : g.nodes()) EXPECT_EQ(device_of(pim, node.name), "pim") << node.name;
   const Tensor got = pim.run(in)[0], want = ref.run(in)[0];
   ASSERT_EQ(got.dtype(), DType::F32);
   // f16 inputs (x, w rounded: 2 u16 relative per product), 16 lanes accumulating 64 products
@@ -141,7 +115,7 @@ TEST_F(PimEltwiseDeviceTest, F32GraphRunsOnTheF16UnitsWithinTheF16Bound) {
   RecordProperty("f32_on_f16_max_abs_err", std::to_string(max_err));
 
   rt::Session off(g, opts("pim", "f32=0"), reg_);
-  for (const auto& e : placement(off)) EXPECT_EQ(e.device, "ref") << e.node;
+  for (const ir::Node& node : g.nodes()) EXPECT_EQ(device_of(off, node.name), "ref") << node.name;
 }
 
 }  // namespace
