@@ -11,7 +11,7 @@
 #include "devices/npu/tiling/attention.h"
 #include "devices/npu/tiling/gemm_tiler.h"
 #include "devices/npu/tiling/row_ops.h"
-#include "kernels/cpu/half.h"
+#include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
 
 namespace nuri::npu {
@@ -69,20 +69,10 @@ std::optional<std::vector<int64_t>> reshape_strides(const Shape& old,
 
 std::vector<float> to_floats(const ir::Value& v) {
   const Tensor& t = *v.data;
+  if (!is_float(t.dtype()))
+    throw Error(fmt::format("npu: constant '{}' is not a float tensor", v.name));
   std::vector<float> f(static_cast<size_t>(t.numel()));
-  switch (t.dtype()) {
-    case nuri::DType::F32:
-      std::copy_n(t.data_as<float>(), f.size(), f.begin());
-      break;
-    case nuri::DType::BF16:
-      kernels::bf16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
-      break;
-    case nuri::DType::F16:
-      kernels::f16_to_f32(t.data_as<uint16_t>(), f.data(), f.size());
-      break;
-    default:
-      throw Error(fmt::format("npu: constant '{}' is not a float tensor", v.name));
-  }
+  kernels::cast(t.data(), static_cast<nuri_dtype>(t.dtype()), f.data(), NURI_DTYPE_F32, t.numel());
   return f;
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kernels/cpu/half.h"
+#include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
 #include "simulator/pim/pim_numerics.h"
 
@@ -68,38 +69,16 @@ sp::PimRunOptions timing_only_run() {
   return o;
 }
 
+// Values of the units' dtypes (or f32) as floats and back: kernels::cast, which rounds to
+// nearest even. Every value the program touches is float-typed (the capability check).
 std::vector<float> to_floats(const void* src, DType dt, int64_t n) {
   std::vector<float> v(static_cast<size_t>(n));
-  switch (dt) {
-    case DType::F32:
-      std::memcpy(v.data(), src, v.size() * sizeof(float));
-      break;
-    case DType::F16:
-      kernels::f16_to_f32(static_cast<const uint16_t*>(src), v.data(), v.size());
-      break;
-    case DType::BF16:
-      kernels::bf16_to_f32(static_cast<const uint16_t*>(src), v.data(), v.size());
-      break;
-    default:
-      throw Error(std::string("pim: unexpected dtype ") + dtype_name(dt));
-  }
+  kernels::cast(src, static_cast<nuri_dtype>(dt), v.data(), NURI_DTYPE_F32, n);
   return v;
 }
 
 void from_floats(const std::vector<float>& v, DType dt, void* dst) {
-  switch (dt) {
-    case DType::F32:
-      std::memcpy(dst, v.data(), v.size() * sizeof(float));
-      break;
-    case DType::F16:
-      kernels::f32_to_f16(v.data(), static_cast<uint16_t*>(dst), v.size());
-      break;
-    case DType::BF16:
-      kernels::f32_to_bf16(v.data(), static_cast<uint16_t*>(dst), v.size());
-      break;
-    default:
-      throw Error(std::string("pim: unexpected dtype ") + dtype_name(dt));
-  }
+  kernels::cast(v.data(), NURI_DTYPE_F32, dst, static_cast<nuri_dtype>(dt), int64_t(v.size()));
 }
 
 void round_to(std::vector<float>& v, DType dt) {
