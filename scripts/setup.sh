@@ -13,9 +13,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev      # tests and benchmarks
   libfmt-dev nlohmann-json3-dev libcli11-dev      # formatting, JSON, CLI
   libdnnl-dev libhwloc-dev                        # cpu device: oneDNN, thread pinning
+  ocl-icd-opencl-dev opencl-c-headers             # oneDNN's CMake package needs OpenCL (a Recommends)
   libonnx-dev libprotobuf-dev protobuf-compiler   # ONNX import
-  clang-format
+  clang-format ccache                             # style; ccache makes rebuilds quick
 )
+
+# `setup.sh packages` prints the list, so CI checks the build against exactly this list.
+if [ "${1:-}" = packages ]; then echo "${PACKAGES[*]}"; exit 0; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,7 +34,8 @@ fi
 
 BUILD_DIR=${BUILD_DIR:-build}
 WERROR=OFF; [ "${CI:-}" = "true" ] && WERROR=ON
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNURI_WERROR=$WERROR >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNURI_WERROR=$WERROR \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 
 case "${1:-}" in
