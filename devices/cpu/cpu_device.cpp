@@ -6,10 +6,12 @@
 #include <cstring>
 #include <fstream>
 
+#include <oneapi/dnnl/dnnl.h>
 #include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
 #include "devices/cpu/cpu_program.h"
+#include "devices/cpu/thread_pool.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::cpu {
@@ -90,7 +92,12 @@ class CpuDevice : public sdk::HostDevice {
   explicit CpuDevice(const char* options) : HostDevice(host_memory_bytes()) {
     const auto opts =
         sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse", "profile"});
-    options_.threads = static_cast<int>(sdk::option_int(opts, "threads", 0, "cpu"));
+    const long long threads = sdk::option_int(opts, "threads", 0, "cpu");
+    if (threads < 0 || threads > cpu::ThreadPool::max_threads())
+      throw Error("cpu: option 'threads' must be 0 (one per physical core) to " +
+                  std::to_string(cpu::ThreadPool::max_threads()) + ", got " +
+                  std::to_string(threads));
+    options_.threads = static_cast<int>(threads);
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
     options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
     options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
@@ -129,6 +136,13 @@ sdk::HostDevice* create_cpu(const char* options) {
 
 const nuri_device_api* cpu_device_api() {
   return sdk::host_device_api<create_cpu>("cpu");
+}
+
+std::string onednn_version() {
+  const dnnl_version_t* v = dnnl_version();
+  const std::string hash = v->hash ? v->hash : "";
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->patch) + (hash.empty() || hash == "N/A" ? "" : " (" + hash + ")");
 }
 
 }  // namespace nuri::cpu

@@ -33,6 +33,10 @@ int ThreadPool::physical_cores() {
   return cores > 0 ? cores : std::max(1, omp_get_num_procs());
 }
 
+int ThreadPool::max_threads() {
+  return 4 * std::max(1, omp_get_num_procs());
+}
+
 ThreadPool::ThreadPool(int threads, bool pin)
     : threads_(threads > 0 ? threads : physical_cores()), pin_(pin) {
   enter();

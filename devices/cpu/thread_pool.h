@@ -29,6 +29,9 @@ class ThreadPool {
   void parallel_tasks(int64_t n, const std::function<void(int64_t, int)>& fn);
 
   static int physical_cores();
+  // The most threads a pool accepts: four per logical CPU (more only thrashes, and thousands
+  // exhaust the OpenMP runtime).
+  static int max_threads();
 
  private:
   void pin_team();

@@ -15,6 +15,7 @@ extern "C" {
 
 #define NURI_VERSION_MAJOR 0
 #define NURI_VERSION_MINOR 1
+#define NURI_VERSION_STRING "0.1.0" /* matches project(Nuri VERSION) in CMakeLists.txt */
 
 typedef struct nuri_model nuri_model;
 typedef struct nuri_session nuri_session;

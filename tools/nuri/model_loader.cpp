@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "kernels/cpu/half.h"
 #include "nuri/error.hpp"
@@ -117,6 +118,17 @@ ModelInputs build_inputs(const onnx::OnnxModel& model,
                               fmt::join(names, ", ")));
     }
   }
+  std::set<std::string> symbolic;  // the model's dynamic dim names, for --dim
+  for (const auto& in : model.inputs())
+    for (const onnx::OnnxDim& d : in.dims)
+      if (!d.param.empty()) symbolic.insert(d.param);
+  for (const auto& [name, size] : dims)
+    if (!symbolic.count(name))
+      throw Error(fmt::format(
+          "--dim {}={}: {} has no dynamic dimension named '{}' ({})", name, size, model.label(),
+          name,
+          symbolic.empty() ? std::string("all its input dims are fixed")
+                           : fmt::format("its dynamic dims: {}", fmt::join(symbolic, ", "))));
   ModelInputs out;
   std::map<std::string, int64_t> params(dims.begin(), dims.end());
   std::map<std::string, Tensor> given;

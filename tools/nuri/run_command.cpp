@@ -9,6 +9,7 @@
 
 #include "compiler/models/bert.h"
 #include "compiler/models/llama.h"
+#include "devices/cpu/thread_pool.h"
 #include "runtime/model_session.h"
 #include "runtime/session.h"
 #include "tools/nuri/commands.h"
@@ -38,6 +39,13 @@ struct RunOptions {
   std::string report, trace;
 };
 
+// Writes DIR/<name>.npy (check_flags made DIR).
+void write_output(const std::string& dir, const std::string& name, const Tensor& t) {
+  const std::string path = (std::filesystem::path(dir) / (name + ".npy")).string();
+  write_npy(path, t);
+  fmt::print("  wrote {}\n", path);
+}
+
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -57,11 +65,23 @@ rt::SessionOptions session_options(const RunOptions& o) {
     add("npu", "timing_only=1");
     add("pim", "timing_only=1");
   }
+  const std::vector<std::string> registered = rt::DeviceRegistry::global().names();
   for (const std::string& kv : o.device_options) {  // DEVICE:key=value
     const auto colon = kv.find(':');
-    if (colon == std::string::npos)
+    if (colon == std::string::npos || kv.find('=', colon) == std::string::npos)
       throw Error(fmt::format("--device-option '{}' must look like DEVICE:key=value", kv));
-    std::string& opts = s.device_options[kv.substr(0, colon)];
+    const std::string device = kv.substr(0, colon);
+    if (std::find(registered.begin(), registered.end(), device) == registered.end())
+      throw Error(fmt::format("--device-option '{}': no device named '{}' (devices: {})", kv,
+                              device, fmt::join(registered, ", ")));
+    const bool used = std::find(s.devices.begin(), s.devices.end(), device) != s.devices.end() ||
+                      (!s.strict && device == s.fallback_device);
+    if (!used)
+      throw Error(
+          fmt::format("--device-option '{}': '{}' is not among the devices used (--device "
+                      "{}{})",
+                      kv, device, o.devices, s.strict ? ", --strict" : ""));
+    std::string& opts = s.device_options[device];
     opts += (opts.empty() ? "" : ";") + kv.substr(colon + 1);
   }
   return s;
@@ -174,6 +194,10 @@ void run_builtin(const RunOptions& o) {
   fmt::print("{} {}{}: {}\n", o.builtin == "bert-base" ? "hidden states" : "logits",
              dtype_name(logits.dtype()), shape_str(logits.shape()),
              format_checksum(checksum(logits)));
+  if (!o.output_dir.empty())
+    for (size_t i = 0; i < outputs.size(); ++i)
+      write_output(o.output_dir, session.graph().value(session.graph().outputs()[i]).name,
+                   outputs[i]);
 }
 
 void run_onnx(const RunOptions& o) {
@@ -181,7 +205,7 @@ void run_onnx(const RunOptions& o) {
   onnx::OnnxModel model = load_model(o.model_path);
   ModelInputs in =
       build_inputs(model, parse_input_args(o.inputs), parse_dim_args(o.dims), o.model.seed);
-  for (const std::string& note : in.notes) fmt::print("note: {}\n", note);
+  for (const std::string& note : in.notes) fmt::print(stderr, "note: {}\n", note);
   const double build_ms = ms_since(t_build);
   fmt::print("model: {} (opset {}, producer {})\n", o.model_path, model.opset(),
              model.producer().empty() ? "?" : model.producer());
@@ -201,16 +225,38 @@ void run_onnx(const RunOptions& o) {
     if (is_float(t.dtype()) && t.rank() == 3 && names[i].find("logits") != std::string::npos)
       fmt::print("  next-token ids (argmax at each position): [{}]\n",
                  fmt::join(argmax_last(t), ", "));
-    if (!o.output_dir.empty()) {
-      std::filesystem::create_directories(o.output_dir);
-      const std::string path = (std::filesystem::path(o.output_dir) / (names[i] + ".npy")).string();
-      write_npy(path, t);
-      fmt::print("  wrote {}\n", path);
-    }
+    if (!o.output_dir.empty()) write_output(o.output_dir, names[i], t);
   }
 }
 
+// Flags that only mean something for one kind of model are refused for the other; the output
+// folder is made before any work, so a bad path fails at once.
+void check_flags(const RunOptions& o) {
+  if (!o.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.output_dir, ec);
+    if (ec)
+      throw Error(
+          fmt::format("--output {}: cannot create the folder: {}", o.output_dir, ec.message()));
+  }
+  if (!o.model_path.empty()) return;
+  if (!o.inputs.empty())
+    throw Error(
+        fmt::format("--input {}: inputs are given to ONNX models only; the built-in "
+                    "model's token ids come from --seed and --seq",
+                    o.inputs.front()));
+  if (!o.dims.empty())
+    throw Error(
+        fmt::format("--dim {}: dims are given to ONNX models only; size the built-in "
+                    "model with --seq, --layers, --d-model, --heads, --vocab",
+                    o.dims.front()));
+  if (!o.output_dir.empty() && o.timing_only)
+    throw Error(
+        fmt::format("--output {}: with --timing-only no outputs are computed", o.output_dir));
+}
+
 void run(const RunOptions& o) {
+  check_flags(o);
   if (o.model_path.empty())
     run_builtin(o);
   else
@@ -242,10 +288,11 @@ void register_run(CLI::App& app) {
   cmd->add_option("--pim-config", o->pim_config, "pim preset (HBM-PIM, AiM) or JSON file");
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--device", o->devices, "devices in priority order, e.g. npu,cpu")
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "cpu device threads (0 = physical cores)");
+  cmd->add_option("--threads", o->threads, "cpu device threads (0 = physical cores)")
+      ->check(CLI::Range(0, cpu::ThreadPool::max_threads()));
   cmd->add_flag("--placement", o->placement, "print which node ran where, and why");
   cmd->add_flag("--strict", o->strict, "fail instead of falling back to another device");
   cmd->add_option("--device-option", o->device_options, "DEVICE:key=value passed to a device");
