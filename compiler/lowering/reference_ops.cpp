@@ -111,6 +111,7 @@ void run_equal(const NodeOperands& io) {
 std::vector<int64_t> indices_as_i64(const NodeOperands& io, size_t i) {
   const int64_t n = num_elements(in_shape(io, i));
   std::vector<int64_t> idx(n);
+  if (n == 0) return idx;  // an empty index tensor may come with no buffer at all
   if (io.in_types[i]->dtype == DType::I64) {
     std::memcpy(idx.data(), io.in[i], n * sizeof(int64_t));
   } else {

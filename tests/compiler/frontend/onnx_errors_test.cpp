@@ -112,8 +112,9 @@ TEST(OnnxErrors, UnsupportedOpNamesOpDomainNodeOpset) {
 TEST(OnnxErrors, OpsetOutsideRange) {
   for (int64_t opset : {11, 12, 19}) {
     auto m = one_node_model("Relu", opset);
+    const std::string opset_text = std::to_string(opset);  // outlives the macro's checks
     EXPECT_ERROR_HAS(onnx::OnnxModel::from_bytes(m.SerializeAsString(), "", "old.onnx"), "old.onnx",
-                     "opset", std::to_string(opset).c_str(), "13 to 18");
+                     "opset", opset_text.c_str(), "13 to 18");
   }
 }
 
