@@ -4,6 +4,7 @@
 #include "devices/npu/npu_device.h"
 #include "devices/pim/pim_device.h"
 #include "devices/ref/ref_device.h"
+#include "devices/vulkan/vulkan_device.h"
 #include "runtime/registry.h"
 
 namespace nuri::rt {
@@ -13,6 +14,7 @@ void register_builtin_devices(DeviceRegistry& registry) {
   registry.add(npu::npu_device_api(), "built-in");
   registry.add(pim::pim_device_api(), "built-in");
   registry.add(ref::ref_device_api(), "built-in");
+  registry.add(vulkan::vulkan_device_api(), "built-in");
 }
 
 }  // namespace nuri::rt

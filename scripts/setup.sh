@@ -15,6 +15,8 @@ PACKAGES=(
   libdnnl-dev libhwloc-dev                        # cpu device: oneDNN, thread pinning
   ocl-icd-opencl-dev opencl-c-headers             # oneDNN's CMake package needs OpenCL (a Recommends)
   libonnx-dev libprotobuf-dev protobuf-compiler   # ONNX import
+  libvulkan-dev glslc                             # vulkan device: loader + headers, GLSL -> SPIR-V
+  mesa-vulkan-drivers vulkan-validationlayers     # lavapipe (Vulkan on the CPU); validation test
   clang-format ccache                             # style; ccache makes rebuilds quick
 )
 

@@ -1,0 +1,516 @@
+#include "devices/vulkan/vulkan_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <tuple>
+
+#include "compiler/ir/op_params.h"
+#include "kernels/cpu/broadcast.h"
+#include "nuri/error.hpp"
+
+namespace nuri::vulkan {
+namespace {
+
+using ir::OpKind;
+using kernels::vk::Dispatch;
+using kernels::vk::Kernel;
+
+constexpr int kMaxRank = 6;                  // binary and copy kernels index up to 6 dims
+constexpr int64_t kMaxAttentionKeys = 2048;  // attention.comp's shared score row
+constexpr int64_t kMaxHeadDim = 256;         // attention.comp's shared query row
+constexpr uint64_t kAlignWords = 16;         // 64-byte regions
+
+uint32_t u32(int64_t v) {
+  return static_cast<uint32_t>(v);
+}
+uint32_t f32_bits(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, 4);
+  return u;
+}
+
+std::vector<int64_t> contiguous_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * s[i + 1];
+  return st;
+}
+
+class Planner {
+ public:
+  explicit Planner(const ir::Graph& g) : g_(g) {}
+
+  Plan run() {
+    plan_.value_word.assign(g_.values().size(), 0);
+    std::vector<bool> placed(g_.values().size(), false);
+    // Reshape-like outputs alias their input: decide those first, in topological order.
+    next_ = kAlignWords;  // word 0..15: reserved, faults go after the values
+    for (ir::NodeId id : g_.topo_order()) {
+      const ir::Node& n = g_.node(id);
+      for (ir::ValueId v : n.inputs)
+        if (v != ir::kNoValue && !placed[v]) place(v, placed);
+      if (n.op == OpKind::Reshape || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) {
+        plan_.value_word[n.outputs[0]] = plan_.value_word[n.inputs[0]];
+        placed[n.outputs[0]] = true;
+        continue;
+      }
+      for (ir::ValueId v : n.outputs)
+        if (!placed[v]) place(v, placed);
+      lower(n);
+    }
+    for (size_t v = 0; v < g_.values().size(); ++v)
+      if (!placed[v]) place(static_cast<ir::ValueId>(v), placed);
+    for (FaultWord& f : plan_.faults) f.word = next_++;
+    plan_.arena_words = next_;
+    return std::move(plan_);
+  }
+
+ private:
+  void place(ir::ValueId v, std::vector<bool>& placed) {
+    plan_.value_word[v] = next_;
+    next_ += words_of(g_.value(v).type);
+    next_ = (next_ + kAlignWords - 1) / kAlignWords * kAlignWords;
+    placed[v] = true;
+  }
+  uint64_t scratch(uint64_t words) {
+    const uint64_t at = next_;
+    next_ = (next_ + words + kAlignWords - 1) / kAlignWords * kAlignWords;
+    return at;
+  }
+  static uint64_t words_of(const ir::TensorType& t) { return (t.nbytes() + 3) / 4; }
+
+  [[noreturn]] void unsupported(const ir::Node& n, const std::string& why) const {
+    throw Error(fmt::format("vulkan: node '{}' ({}): {}", n.name, ir::op_name(n.op), why),
+                NURI_ERROR_UNSUPPORTED);
+  }
+  const ir::TensorType& in(const ir::Node& n, size_t i) const { return g_.value(n.inputs[i]).type; }
+  const ir::TensorType& out(const ir::Node& n, size_t i) const {
+    return g_.value(n.outputs[i]).type;
+  }
+  bool has(const ir::Node& n, size_t i) const {
+    return i < n.inputs.size() && n.inputs[i] != ir::kNoValue;
+  }
+  uint32_t at(ir::ValueId v) const { return u32(plan_.value_word[v]); }
+  std::string label(const ir::Node& n) const {
+    return fmt::format("node '{}' ({})", n.name, ir::op_name(n.op));
+  }
+  void require_f32(const ir::Node& n) const {
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (has(n, i) && in(n, i).dtype != DType::F32)
+        unsupported(n, fmt::format("input {} is {}; the shaders compute f32 only", i,
+                                   dtype_name(in(n, i).dtype)));
+  }
+  // Data movement copies 32-bit words: 4- and 8-byte elements only.
+  int64_t words_per_element(const ir::Node& n, DType t) const {
+    const size_t s = dtype_size(t);
+    if (s != 4 && s != 8)
+      unsupported(n, fmt::format("{} elements are not whole 32-bit words", dtype_name(t)));
+    return static_cast<int64_t>(s / 4);
+  }
+  void emit(Dispatch d) { plan_.dispatches.push_back(std::move(d)); }
+
+  // A strided word copy; dims/strides in elements of `w` words each.
+  void copy(const ir::Node& n, int64_t src, int64_t dst, Shape dims, std::vector<int64_t> sst,
+            std::vector<int64_t> dst_st, int64_t w) {
+    int64_t count = num_elements(dims) * w;
+    if (count == 0) return;
+    if (w > 1) {
+      for (auto& s : sst) s *= w;
+      for (auto& s : dst_st) s *= w;
+      dims.push_back(w);
+      sst.push_back(1);
+      dst_st.push_back(1);
+    }
+    if (dims.size() > kMaxRank) unsupported(n, "more than 6 dims to copy");
+    while (dims.size() < kMaxRank) {
+      dims.insert(dims.begin(), 1);
+      sst.insert(sst.begin(), 0);
+      dst_st.insert(dst_st.begin(), 0);
+    }
+    Dispatch d{Kernel::Copy, {u32(src), u32(dst), u32(count)}, {1, 1, 1}, label(n)};
+    for (int64_t x : dims) d.push.push_back(u32(x));
+    for (int64_t x : sst) d.push.push_back(u32(x));
+    for (int64_t x : dst_st) d.push.push_back(u32(x));
+    d.groups[0] = kernels::vk::groups_for(count);
+    emit(std::move(d));
+  }
+
+  void lower(const ir::Node& n) {
+    switch (n.op) {
+      case OpKind::MatMul:
+        return lower_matmul(n);
+      case OpKind::Gemm:
+        return lower_gemm(n);
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul:
+      case OpKind::Div:
+      case OpKind::Pow:
+        return lower_binary(n);
+      case OpKind::Sqrt:
+      case OpKind::Exp:
+      case OpKind::Erf:
+      case OpKind::Tanh:
+      case OpKind::Neg:
+      case OpKind::Reciprocal:
+      case OpKind::Relu:
+      case OpKind::Gelu:
+      case OpKind::Silu:
+      case OpKind::Sigmoid:
+        return lower_unary(n);
+      case OpKind::Softmax:
+        return lower_softmax(n);
+      case OpKind::LayerNorm:
+      case OpKind::RMSNorm:
+        return lower_norm(n);
+      case OpKind::Attention:
+        return lower_attention(n);
+      case OpKind::Transpose:
+      case OpKind::Slice:
+      case OpKind::Expand:
+        return lower_view_copy(n);
+      case OpKind::Concat:
+        return lower_concat(n);
+      case OpKind::Split:
+        return lower_split(n);
+      case OpKind::Gather:
+      case OpKind::Embedding:
+        return lower_gather(n);
+      default:
+        unsupported(n, "no Vulkan kernel for this op");
+    }
+  }
+
+  void gemm_dispatch(const ir::Node& n, uint32_t a, uint32_t b, uint32_t c, uint32_t bias,
+                     int64_t m, int64_t nn, int64_t k, int64_t a_rs, int64_t a_cs, int64_t b_rs,
+                     int64_t b_cs, int64_t bias_rs, int64_t bias_cs, Shape batch,
+                     std::vector<int64_t> a_bs, std::vector<int64_t> b_bs, float alpha, float beta,
+                     bool has_bias) {
+    if (num_elements(batch) * m * nn == 0) return;
+    if (batch.size() > 3) unsupported(n, "more than 3 batch dims");
+    while (batch.size() < 3) {
+      batch.insert(batch.begin(), 1);
+      a_bs.insert(a_bs.begin(), 0);
+      b_bs.insert(b_bs.begin(), 0);
+    }
+    const int64_t gx = (nn + 63) / 64, gy = (m + 63) / 64, gz = num_elements(batch);
+    if (gx > 65535 || gy > 65535 || gz > 65535) unsupported(n, "result too large for one grid");
+    Dispatch d{Kernel::MatMul,
+               {a,
+                b,
+                c,
+                bias,
+                u32(m),
+                u32(nn),
+                u32(k),
+                u32(a_rs),
+                u32(a_cs),
+                u32(b_rs),
+                u32(b_cs),
+                u32(bias_rs),
+                u32(bias_cs),
+                u32(batch[1]),
+                u32(batch[2]),
+                u32(a_bs[0]),
+                u32(a_bs[1]),
+                u32(a_bs[2]),
+                u32(b_bs[0]),
+                u32(b_bs[1]),
+                u32(b_bs[2]),
+                f32_bits(alpha),
+                f32_bits(beta),
+                has_bias ? 1u : 0u},
+               {u32(gx), u32(gy), u32(gz)},
+               label(n)};
+    emit(std::move(d));
+  }
+
+  void lower_matmul(const ir::Node& n) {
+    require_f32(n);
+    Shape a = in(n, 0).shape, b = in(n, 1).shape;
+    if (a.size() == 1) a.insert(a.begin(), 1);
+    if (b.size() == 1) b.push_back(1);
+    const int64_t m = a[a.size() - 2], k = a.back(), nn = b.back();
+    const Shape ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+    const auto batch = kernels::broadcast_shapes(ab, bb);
+    if (!batch) unsupported(n, "batch dims do not broadcast");
+    std::vector<int64_t> a_bs = kernels::broadcast_strides(ab, *batch);
+    std::vector<int64_t> b_bs = kernels::broadcast_strides(bb, *batch);
+    for (auto& s : a_bs) s *= m * k;
+    for (auto& s : b_bs) s *= k * nn;
+    gemm_dispatch(n, at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), 0, m, nn, k, k, 1, nn, 1,
+                  0, 0, *batch, a_bs, b_bs, 1.0f, 0.0f, false);
+  }
+
+  void lower_gemm(const ir::Node& n) {
+    require_f32(n);
+    const bool ta = n.attrs.get_int("transA", 0) != 0, tb = n.attrs.get_int("transB", 0) != 0;
+    const int64_t m = out(n, 0).shape[0], nn = out(n, 0).shape[1];
+    const int64_t k = ta ? in(n, 0).shape[0] : in(n, 0).shape[1];
+    const bool has_c = has(n, 2);
+    int64_t c_rs = 0, c_cs = 0;
+    if (has_c) {
+      const auto st = kernels::broadcast_strides(in(n, 2).shape, Shape{m, nn});
+      c_rs = st[0];
+      c_cs = st[1];
+    }
+    gemm_dispatch(n, at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]),
+                  has_c ? at(n.inputs[2]) : 0, m, nn, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : nn,
+                  tb ? k : 1, c_rs, c_cs, {}, {}, {},
+                  static_cast<float>(n.attrs.get_float("alpha", 1.0)),
+                  static_cast<float>(n.attrs.get_float("beta", 1.0)), has_c);
+  }
+
+  void lower_binary(const ir::Node& n) {
+    require_f32(n);
+    Shape o = out(n, 0).shape;
+    if (o.size() > kMaxRank) unsupported(n, "more than 6 dims");
+    std::vector<int64_t> as = kernels::broadcast_strides(in(n, 0).shape, o);
+    std::vector<int64_t> bs = kernels::broadcast_strides(in(n, 1).shape, o);
+    while (o.size() < kMaxRank) {
+      o.insert(o.begin(), 1);
+      as.insert(as.begin(), 0);
+      bs.insert(bs.begin(), 0);
+    }
+    const int64_t count = num_elements(o);
+    if (count == 0) return;
+    const uint32_t op = n.op == OpKind::Add   ? 0
+                        : n.op == OpKind::Sub ? 1
+                        : n.op == OpKind::Mul ? 2
+                        : n.op == OpKind::Div ? 3
+                                              : 4;
+    Dispatch d{Kernel::Binary,
+               {at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), u32(count), op},
+               {1, 1, 1},
+               label(n)};
+    for (int64_t x : o) d.push.push_back(u32(x));
+    for (int64_t x : as) d.push.push_back(u32(x));
+    for (int64_t x : bs) d.push.push_back(u32(x));
+    d.groups[0] = kernels::vk::groups_for(count);
+    emit(std::move(d));
+  }
+
+  void lower_unary(const ir::Node& n) {
+    require_f32(n);
+    uint32_t op = 0;
+    switch (n.op) {
+      case OpKind::Sqrt:
+        op = 0;
+        break;
+      case OpKind::Exp:
+        op = 1;
+        break;
+      case OpKind::Erf:
+        op = 2;
+        break;
+      case OpKind::Tanh:
+        op = 3;
+        break;
+      case OpKind::Neg:
+        op = 4;
+        break;
+      case OpKind::Reciprocal:
+        op = 5;
+        break;
+      case OpKind::Relu:
+        op = 6;
+        break;
+      case OpKind::Gelu:
+        op = n.attrs.get_string("approximate", "none") == "tanh" ? 8 : 7;
+        break;
+      case OpKind::Silu:
+        op = 9;
+        break;
+      default:
+        op = 10;
+        break;  // Sigmoid
+    }
+    const int64_t count = in(n, 0).numel();
+    if (count == 0) return;
+    Dispatch d{
+        Kernel::Unary, {at(n.inputs[0]), at(n.outputs[0]), u32(count), op}, {1, 1, 1}, label(n)};
+    d.groups[0] = kernels::vk::groups_for(count);
+    emit(std::move(d));
+  }
+
+  void lower_softmax(const ir::Node& n) {
+    require_f32(n);
+    const Shape& x = in(n, 0).shape;
+    const int64_t axis = ir::normalize_axis(n.attrs.get_int("axis", -1), x.size(), "axis");
+    const int64_t rows = ir::split_at(x, axis).rows, cols = x[axis],
+                  inner = ir::split_at(x, axis + 1).cols;
+    if (rows * cols * inner == 0) return;
+    Dispatch d{Kernel::Softmax,
+               {at(n.inputs[0]), at(n.outputs[0]), u32(rows), u32(cols), u32(inner)},
+               {1, 1, 1},
+               label(n)};
+    kernels::vk::lanes_to_groups(rows * inner, d);
+    emit(std::move(d));
+  }
+
+  void lower_norm(const ir::Node& n) {
+    require_f32(n);
+    const Shape& x = in(n, 0).shape;
+    const int64_t axis = ir::normalize_axis(n.attrs.get_int("axis", -1), x.size(), "axis");
+    const ir::RowsCols rc = ir::split_at(x, axis);
+    if (rc.rows * rc.cols == 0) return;
+    const bool bias = n.op == OpKind::LayerNorm && has(n, 2);
+    const uint32_t mode = n.op == OpKind::RMSNorm ? 2 : bias ? 0 : 1;
+    Dispatch d{Kernel::Norm,
+               {at(n.inputs[0]), at(n.inputs[1]), bias ? at(n.inputs[2]) : 0, at(n.outputs[0]),
+                u32(rc.rows), u32(rc.cols), mode,
+                f32_bits(static_cast<float>(n.attrs.get_float("epsilon", 1e-5)))},
+               {1, 1, 1},
+               label(n)};
+    kernels::vk::lanes_to_groups(rc.rows, d);
+    emit(std::move(d));
+  }
+
+  void lower_attention(const ir::Node& n) {
+    for (size_t i : {0, 1, 2, 4, 5})
+      if (has(n, i) && in(n, i).dtype != DType::F32) unsupported(n, "the shaders compute f32 only");
+    const Shape &q = in(n, 0).shape, &k = in(n, 1).shape, &v = in(n, 2).shape;
+    const bool past = has(n, 4);
+    const int64_t b = q[0], hq = q[1], s = q[2], dh = q[3], hkv = k[1], tn = k[2], dv = v[3];
+    const int64_t p = past ? in(n, 4).shape[2] : 0, t = p + tn;
+    if (t > kMaxAttentionKeys)
+      unsupported(n, fmt::format("{} keys; the kernel holds at most {}", t, kMaxAttentionKeys));
+    if (dh > kMaxHeadDim) unsupported(n, fmt::format("head_dim {} > {}", dh, kMaxHeadDim));
+    const bool present = n.outputs.size() == 3;
+    int64_t k_all = at(n.inputs[1]), v_all = at(n.inputs[2]);
+    if (past || present) {
+      k_all = present ? at(n.outputs[1]) : static_cast<int64_t>(scratch(b * hkv * t * dh));
+      v_all = present ? at(n.outputs[2]) : static_cast<int64_t>(scratch(b * hkv * t * dv));
+      // KV-cache append: [B*Hkv, P, D] then [B*Hkv, Tn, D] into [B*Hkv, P+Tn, D].
+      for (auto [dst, width, past_in, new_in] :
+           {std::tuple{k_all, dh, 4, 1}, std::tuple{v_all, dv, 5, 2}}) {
+        if (past)
+          copy(n, at(n.inputs[past_in]), dst, {b * hkv, p, width}, {p * width, width, 1},
+               {t * width, width, 1}, 1);
+        copy(n, at(n.inputs[new_in]), dst + p * width, {b * hkv, tn, width}, {tn * width, width, 1},
+             {t * width, width, 1}, 1);
+      }
+    }
+    uint32_t mask_kind = 0, mask_at = 0;
+    std::vector<int64_t> mst(4, 0);
+    if (has(n, 3)) {
+      mask_kind = in(n, 3).dtype == DType::Bool ? 2 : 1;
+      if (mask_kind == 1 && in(n, 3).dtype != DType::F32) unsupported(n, "mask is not f32/bool");
+      mask_at = at(n.inputs[3]);
+      mst = kernels::broadcast_strides(in(n, 3).shape, Shape{b, hq, s, t});
+    }
+    const double scale_default = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(dh, 1)));
+    const int64_t rows = b * hq * s;
+    if (rows * dv == 0) return;
+    Dispatch d{
+        Kernel::Attention,
+        {at(n.inputs[0]), u32(k_all), u32(v_all), mask_at, at(n.outputs[0]), u32(b), u32(hq),
+         u32(hkv), u32(s), u32(t), u32(dh), u32(dv), n.attrs.get_int("causal", 0) != 0 ? 1u : 0u,
+         mask_kind, f32_bits(static_cast<float>(n.attrs.get_float("scale", scale_default))),
+         u32(mst[0]), u32(mst[1]), u32(mst[2]), u32(mst[3])},
+        {1, 1, 1},
+        label(n)};
+    kernels::vk::lanes_to_groups(rows, d);
+    emit(std::move(d));
+  }
+
+  void lower_view_copy(const ir::Node& n) {
+    const Shape& x = in(n, 0).shape;
+    const int64_t w = words_per_element(n, in(n, 0).dtype);
+    const std::vector<int64_t> xs = contiguous_strides(x);
+    const Shape& o = out(n, 0).shape;
+    const std::vector<int64_t> os = contiguous_strides(o);
+    int64_t src = at(n.inputs[0]);
+    std::vector<int64_t> sst(o.size());
+    if (n.op == OpKind::Transpose) {
+      const auto perm = ir::resolve_perm(x.size(), n.attrs);
+      for (size_t i = 0; i < o.size(); ++i) sst[i] = xs[perm[i]];
+    } else if (n.op == OpKind::Slice) {
+      const ir::SliceParams sp = ir::resolve_slice(x, n.attrs);
+      for (size_t i = 0; i < o.size(); ++i) {
+        src += sp.starts[i] * xs[i] * w;
+        sst[i] = sp.steps[i] * xs[i];
+      }
+    } else {  // Expand
+      sst = kernels::broadcast_strides(x, o);
+    }
+    copy(n, src, at(n.outputs[0]), o, sst, os, w);
+  }
+
+  void lower_concat(const ir::Node& n) {
+    const Shape& o = out(n, 0).shape;
+    const int64_t w = words_per_element(n, out(n, 0).dtype);
+    const int64_t axis = ir::normalize_axis(n.attrs.get_int("axis"), o.size(), "concat axis");
+    const std::vector<int64_t> os = contiguous_strides(o);
+    int64_t offset = 0;
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const Shape& x = in(n, i).shape;
+      copy(n, at(n.inputs[i]), at(n.outputs[0]) + offset * os[axis] * w, x, contiguous_strides(x),
+           os, w);
+      offset += x[axis];
+    }
+  }
+
+  void lower_split(const ir::Node& n) {
+    const Shape& x = in(n, 0).shape;
+    const int64_t w = words_per_element(n, in(n, 0).dtype);
+    const int64_t axis = ir::normalize_axis(n.attrs.get_int("axis", 0), x.size(), "split axis");
+    const std::vector<int64_t> xs = contiguous_strides(x);
+    int64_t offset = 0;
+    for (size_t i = 0; i < n.outputs.size(); ++i) {
+      const Shape& o = out(n, i).shape;
+      copy(n, at(n.inputs[0]) + offset * xs[axis] * w, at(n.outputs[i]), o, xs,
+           contiguous_strides(o), w);
+      offset += o[axis];
+    }
+  }
+
+  void lower_gather(const ir::Node& n) {
+    const Shape& data = in(n, 0).shape;
+    const int64_t w = words_per_element(n, in(n, 0).dtype);
+    const DType it = in(n, 1).dtype;
+    if (it != DType::I32 && it != DType::I64) unsupported(n, "indices must be i32 or i64");
+    const int64_t axis = n.op == OpKind::Embedding
+                             ? 0
+                             : ir::normalize_axis(n.attrs.get_int("axis", 0), data.size(), "axis");
+    const int64_t outer = ir::split_at(data, axis).rows, inner = ir::split_at(data, axis + 1).cols;
+    const int64_t n_idx = in(n, 1).numel();
+    if (outer * n_idx * inner == 0) return;
+    plan_.faults.push_back(
+        {0, fmt::format("node '{0}' ({1}): an index is outside [-{2}, {2}) for "
+                        "axis {3} of {4}",
+                        n.name, ir::op_name(n.op), data[axis], axis, shape_str(data))});
+    // The fault word's place is fixed after all values are placed; patch it in run().
+    fault_dispatch_.push_back(plan_.dispatches.size());
+    Dispatch d{Kernel::Gather,
+               {at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), 0, u32(outer), u32(data[axis]),
+                u32(inner * w), u32(n_idx), it == DType::I64 ? 1u : 0u},
+               {1, 1, 1},
+               label(n)};
+    d.groups[0] = kernels::vk::groups_for(outer * n_idx * inner * w);
+    emit(std::move(d));
+  }
+
+ public:
+  // Gather dispatches whose fault-word push constant (word 3) is set once faults are placed.
+  std::vector<size_t> fault_dispatch_;
+
+ private:
+  const ir::Graph& g_;
+  Plan plan_;
+  uint64_t next_ = 0;
+};
+
+}  // namespace
+
+Plan plan_graph(const ir::Graph& graph) {
+  Planner planner(graph);
+  Plan plan = planner.run();
+  for (size_t i = 0; i < planner.fault_dispatch_.size(); ++i)
+    plan.dispatches[planner.fault_dispatch_[i]].push[3] = u32(plan.faults[i].word);
+  return plan;
+}
+
+}  // namespace nuri::vulkan

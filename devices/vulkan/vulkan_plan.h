@@ -1,0 +1,32 @@
+// Lowers a graph to Vulkan compute dispatches over one arena: every value gets a word-aligned
+// region (reshapes alias their input), every node one or more dispatches of the shaders in
+// kernels/vulkan. Pure data: it needs no driver, so the capability query is "does this node
+// plan" and the claim matches what runs exactly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "kernels/vulkan/command_list.h"
+
+namespace nuri::vulkan {
+
+struct FaultWord {
+  uint64_t word;     // arena word set non-zero by a kernel on a data-dependent fault
+  std::string what;  // the message, naming the node
+};
+
+struct Plan {
+  uint64_t arena_words = 0;
+  std::vector<uint64_t> value_word;  // per value id: its region's first word
+  std::vector<kernels::vk::Dispatch> dispatches;
+  std::vector<FaultWord> faults;
+};
+
+// Throws nuri::Error with NURI_ERROR_UNSUPPORTED naming the node when an op, dtype or shape
+// is outside what the shaders implement.
+Plan plan_graph(const ir::Graph& graph);
+
+}  // namespace nuri::vulkan

@@ -1,0 +1,49 @@
+#include "kernels/vulkan/buffer.h"
+
+#include <utility>
+
+#include "nuri/error.hpp"
+
+namespace nuri::kernels::vk {
+
+Buffer::Buffer(std::shared_ptr<Context> context, uint64_t bytes)
+    : context_(std::move(context)), bytes_(bytes) {
+  const VkDevice dev = context_->device();
+  const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
+  if (bytes > limit)
+    throw Error("vulkan: an arena of " + std::to_string(bytes) + " bytes exceeds the device's " +
+                    "storage buffer range of " + std::to_string(limit) + " bytes",
+                NURI_ERROR_OUT_OF_MEMORY);
+  VkBufferCreateInfo bci{};
+  bci.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+  bci.size = bytes ? bytes : 4;
+  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  check(vkCreateBuffer(dev, &bci, nullptr, &buffer_), "vkCreateBuffer");
+  try {
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(dev, buffer_, &req);
+    if (!(req.memoryTypeBits & (1u << context_->memory_type())))
+      throw Error("vulkan: storage buffers cannot live in the chosen host-visible memory type");
+    VkMemoryAllocateInfo mai{};
+    mai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+    mai.allocationSize = req.size;
+    mai.memoryTypeIndex = context_->memory_type();
+    check(vkAllocateMemory(dev, &mai, nullptr, &memory_), "vkAllocateMemory");
+    check(vkBindBufferMemory(dev, buffer_, memory_, 0), "vkBindBufferMemory");
+    check(vkMapMemory(dev, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
+  } catch (...) {
+    if (memory_) vkFreeMemory(dev, memory_, nullptr);
+    vkDestroyBuffer(dev, buffer_, nullptr);
+    throw;
+  }
+}
+
+Buffer::~Buffer() {
+  const VkDevice dev = context_->device();
+  vkUnmapMemory(dev, memory_);
+  vkDestroyBuffer(dev, buffer_, nullptr);
+  vkFreeMemory(dev, memory_, nullptr);
+}
+
+}  // namespace nuri::kernels::vk

@@ -1,0 +1,167 @@
+// The vulkan device on whatever driver the loader finds (lavapipe here): graphs that need
+// several kernels at sizes the conformance cases do not reach, against the ref device; data-
+// dependent faults; the Khronos validation layer; and the no-driver behaviour.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "compiler/ir/builder.h"
+#include "compiler/models/gpt2.h"
+#include "kernels/vulkan/context.h"
+#include "runtime/session.h"
+#include "tests/devices/vulkan/vulkan_test_util.h"
+
+namespace nuri::vulkan {
+namespace {
+
+using ir::OpKind;
+using ::testing::HasSubstr;
+
+Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1, float hi = 1) {
+  Tensor t(DType::F32, std::move(shape));
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = dist(gen);
+  return t;
+}
+
+std::vector<Tensor> run_on(const std::string& device, const ir::Graph& g,
+                           const std::vector<Tensor>& inputs, bool strict = true,
+                           const std::string& options = "") {
+  rt::SessionOptions o;
+  o.devices = {device};
+  o.strict = strict;
+  if (!options.empty()) o.device_options[device] = options;
+  rt::Session s(g, o);
+  return s.run(inputs);
+}
+
+// |got - want| <= tol * (|want| + max(1, max |want|)): the conformance suite's f32 rule.
+void expect_matches(const Tensor& got, const Tensor& want, double tol, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  double scale = 1;
+  for (int64_t i = 0; i < want.numel(); ++i)
+    scale = std::max(scale, std::fabs(double(want.data_as<float>()[i])));
+  for (int64_t i = 0; i < want.numel(); ++i)
+    ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i],
+                tol * (std::fabs(want.data_as<float>()[i]) + scale))
+        << what << " element " << i;
+}
+
+TEST(VulkanDevice, RegistersAndReportsItself) {
+  EXPECT_TRUE(rt::DeviceRegistry::global().has("vulkan"));
+  std::string why;
+  auto dev = testing::vulkan_or_reason(why);
+  if (!dev) GTEST_SKIP() << "no Vulkan device on this machine: " << why;
+  EXPECT_EQ(dev->name(), "vulkan");
+  EXPECT_THAT(dev->properties().description, HasSubstr("Vulkan compute on"));
+  EXPECT_GT(dev->properties().memory_bytes, 0u);
+}
+
+TEST(VulkanDevice, RejectsUnknownOptions) {
+  NURI_REQUIRE_VULKAN("");
+  EXPECT_THAT([] { rt::DeviceRegistry::global().create("vulkan", "fast=1"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("unknown option 'fast'")));
+  EXPECT_THAT([] { rt::DeviceRegistry::global().create("vulkan", "device=99"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("device=99")));
+}
+
+// Tile edges in every direction (M, N, K not multiples of 64/16), a broadcast batch and a
+// transposed Gemm with a row bias.
+TEST(VulkanDevice, GemmShapesMatchRef) {
+  NURI_REQUIRE_VULKAN("");
+  ir::GraphBuilder b("gemms");
+  const auto x = b.input("x", DType::F32, {3, 2, 67, 45});
+  const auto w = b.constant("w", random_tensor({45, 130}, 2));
+  const auto y = b.matmul(x, w);  // [3, 2, 67, 130]
+  const auto a = b.input("a", DType::F32, {70, 33});
+  const auto bt = b.constant("bt", random_tensor({129, 70}, 3));
+  const auto c = b.constant("c", random_tensor({129}, 4));
+  const auto g = b.add1(OpKind::Gemm, {a, bt, c},
+                        {{"transA", int64_t{1}},
+                         {"transB", int64_t{1}},
+                         {"alpha", 0.5},
+                         {"beta", 2.0}});  // [33, 129]
+  b.output(y);
+  b.output(g);
+  const ir::Graph graph = b.build();
+  const std::vector<Tensor> in = {random_tensor({3, 2, 67, 45}, 5), random_tensor({70, 33}, 6)};
+  const auto got = run_on("vulkan", graph, in), want = run_on("ref", graph, in);
+  for (size_t i = 0; i < got.size(); ++i) expect_matches(got[i], want[i], 1e-4, "output");
+}
+
+// The demo GPT-2 (embedding, LayerNorm, attention, Gelu, MatMul, Softmax-free logits) end to
+// end on the device: every node must be claimed (strict) and the logits match ref.
+TEST(VulkanDevice, Gpt2DemoMatchesRef) {
+  NURI_REQUIRE_VULKAN("");
+  ir::Gpt2Config cfg;
+  const ir::Graph g = ir::build_gpt2(cfg);
+  const std::vector<Tensor> in = {ir::gpt2_demo_ids(cfg)};
+  const auto got = run_on("vulkan", g, in, /*strict=*/true), want = run_on("ref", g, in);
+  expect_matches(got[0], want[0], 1e-4, "logits");
+}
+
+TEST(VulkanDevice, GatherOutOfRangeNamesTheNode) {
+  NURI_REQUIRE_VULKAN("");
+  ir::GraphBuilder b("lookup");
+  const auto table = b.constant("table", random_tensor({4, 3}, 7));
+  const auto ids = b.input("ids", DType::I64, {2});
+  b.output(b.add1(OpKind::Gather, {table, ids}, {}, "lookup_rows"));
+  const ir::Graph g = b.build();
+  const auto ok = run_on("vulkan", g, {Tensor::from<int64_t>(DType::I64, {2}, {3, -4})});
+  const auto want = run_on("ref", g, {Tensor::from<int64_t>(DType::I64, {2}, {3, -4})});
+  expect_matches(ok[0], want[0], 0, "gathered rows");
+  EXPECT_THAT(
+      [&] {
+        run_on("vulkan", g, {Tensor::from<int64_t>(DType::I64, {2}, {1, 4})});
+      },
+      ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
+}
+
+// Every kernel runs under VK_LAYER_KHRONOS_validation; it must report nothing.
+TEST(VulkanValidation, RunsCleanUnderTheKhronosLayer) {
+  NURI_REQUIRE_VULKAN("");
+  std::shared_ptr<kernels::vk::Context> ctx;
+  try {
+    ctx = kernels::vk::Context::get({-1, /*validation=*/true});
+  } catch (const Error& e) {
+    GTEST_SKIP() << e.what();
+  }
+  ir::Gpt2Config cfg;
+  cfg.layers = 1;
+  cfg.seq = 8;
+  const ir::Graph g = ir::build_gpt2(cfg);
+  const std::vector<Tensor> in = {ir::gpt2_demo_ids(cfg)};
+  const auto got = run_on("vulkan", g, in, true, "validation=1");
+  const auto want = run_on("ref", g, in);
+  expect_matches(got[0], want[0], 1e-4, "logits under validation");
+  // Data movement and the KV-cache path too.
+  ir::GraphBuilder b("moves");
+  const auto x = b.input("x", DType::F32, {2, 3, 4});
+  b.output(b.add1(OpKind::Softmax, {b.transpose(x, {2, 0, 1})}));
+  const ir::Graph moves = b.build();
+  run_on("vulkan", moves, {random_tensor({2, 3, 4}, 8)}, true, "validation=1");
+  EXPECT_EQ(ctx->validation_messages(), 0u) << ctx->first_validation_message();
+}
+
+// Run by the CTest case vulkan_without_driver with VK_ICD_FILENAMES pointing nowhere: the
+// device still registers, and creating it fails saying why.
+TEST(VulkanWithoutDriver, ReportsUnavailableWithTheReason) {
+  if (!std::getenv("NURI_EXPECT_NO_VULKAN"))
+    GTEST_SKIP() << "set NURI_EXPECT_NO_VULKAN=1 with VK_ICD_FILENAMES=/nonexistent to run";
+  EXPECT_TRUE(rt::DeviceRegistry::global().has("vulkan"));
+  try {
+    rt::DeviceRegistry::global().create("vulkan");
+    FAIL() << "the vulkan device was created without a driver";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), NURI_ERROR_UNSUPPORTED);
+    EXPECT_THAT(e.what(), HasSubstr("vulkan unavailable"));
+    EXPECT_THAT(e.what(), HasSubstr("driver"));
+  }
+}
+
+}  // namespace
+}  // namespace nuri::vulkan
