@@ -39,9 +39,10 @@ TEST_P(VulkanOnnx, MatchesTorch) {
   for (ir::NodeId id = 0; id < static_cast<ir::NodeId>(g.nodes().size()); ++id) {
     const ir::Node& n = g.node(id);
     if (n.op == OpKind::MatMul || n.op == OpKind::Attention || n.op == OpKind::LayerNorm ||
-        n.op == OpKind::RMSNorm || n.op == OpKind::Gelu || n.op == OpKind::Softmax)
+        n.op == OpKind::RMSNorm || n.op == OpKind::Gelu || n.op == OpKind::Softmax) {
       EXPECT_TRUE(dev->supports(desc.get(), desc.desc_index(id)))
           << GetParam() << ": node '" << n.name << "' (" << ir::op_name(n.op) << ")";
+    }
   }
   rt::SessionOptions o;
   o.devices = {"vulkan"};
