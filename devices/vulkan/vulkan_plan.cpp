@@ -178,6 +178,16 @@ class Planner {
       case OpKind::Gather:
       case OpKind::Embedding:
         return lower_gather(n);
+      case OpKind::ReduceMean:
+      case OpKind::ReduceSum:
+      case OpKind::ReduceMax:
+        return lower_reduce(n);
+      case OpKind::Where:
+        return lower_where(n);
+      case OpKind::Equal:
+        return lower_equal(n);
+      case OpKind::Cast:
+        return lower_cast(n);
       default:
         unsupported(n, "no Vulkan kernel for this op");
     }
@@ -490,6 +500,116 @@ class Planner {
                {1, 1, 1},
                label(n)};
     d.groups[0] = kernels::vk::groups_for(outer * n_idx * inner * w);
+    emit(std::move(d));
+  }
+
+  // Output dims padded to 6 with each operand's broadcast strides: the elementwise kernels'
+  // indexing. Returns false when the output has more than 6 dims.
+  static bool broadcast_6d(Shape o, const std::vector<Shape>& ins, std::vector<uint32_t>& push) {
+    if (o.size() > kMaxRank) return false;
+    std::vector<std::vector<int64_t>> st;
+    for (const Shape& s : ins) st.push_back(kernels::broadcast_strides(s, o));
+    while (o.size() < kMaxRank) {
+      o.insert(o.begin(), 1);
+      for (auto& v : st) v.insert(v.begin(), 0);
+    }
+    for (int64_t x : o) push.push_back(u32(x));
+    for (const auto& v : st)
+      for (int64_t x : v) push.push_back(u32(x));
+    return true;
+  }
+
+  void lower_reduce(const ir::Node& n) {
+    require_f32(n);
+    const Shape& x = in(n, 0).shape;
+    const auto axes = ir::resolve_reduce_axes(x.size(), n.attrs);
+    const int64_t total = in(n, 0).numel();
+    if (total == 0 || out(n, 0).numel() == 0) unsupported(n, "empty reduction");
+    // Kept dims first, reduced dims last: a copy when the reduced axes are not one block.
+    std::vector<int64_t> kept, order;
+    int64_t r = 1;
+    for (size_t d = 0; d < x.size(); ++d)
+      if (std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) == axes.end())
+        kept.push_back(static_cast<int64_t>(d));
+      else
+        r *= x[d];
+    const bool block =
+        axes.empty() || axes.back() - axes.front() + 1 == static_cast<int64_t>(axes.size());
+    int64_t src = at(n.inputs[0]), outer = 1, inner = 1;
+    if (block && !axes.empty()) {
+      outer = ir::split_at(x, axes.front()).rows;
+      inner = ir::split_at(x, axes.back() + 1).cols;
+    } else if (!axes.empty()) {
+      order = kept;
+      order.insert(order.end(), axes.begin(), axes.end());
+      const std::vector<int64_t> xs = contiguous_strides(x);
+      Shape dims;
+      std::vector<int64_t> sst;
+      for (int64_t d : order) {
+        dims.push_back(x[d]);
+        sst.push_back(xs[d]);
+      }
+      const int64_t tmp = static_cast<int64_t>(scratch(total));
+      copy(n, src, tmp, dims, sst, contiguous_strides(dims), 1);
+      src = tmp;
+      outer = total / r;
+    } else {
+      r = total;  // no axes: everything
+    }
+    const uint32_t op = n.op == OpKind::ReduceSum ? 0 : n.op == OpKind::ReduceMean ? 1 : 2;
+    Dispatch d{Kernel::Reduce,
+               {u32(src), at(n.outputs[0]), u32(outer), u32(r), u32(inner), op},
+               {1, 1, 1},
+               label(n)};
+    kernels::vk::lanes_to_groups(outer * inner, d);
+    emit(std::move(d));
+  }
+
+  void lower_where(const ir::Node& n) {
+    if (dtype_size(in(n, 1).dtype) != 4) unsupported(n, "values are not 32-bit elements");
+    const int64_t count = out(n, 0).numel();
+    if (count == 0) return;
+    Dispatch d{Kernel::Where,
+               {at(n.inputs[0]), at(n.inputs[1]), at(n.inputs[2]), at(n.outputs[0]), u32(count)},
+               {1, 1, 1},
+               label(n)};
+    if (!broadcast_6d(out(n, 0).shape, {in(n, 0).shape, in(n, 1).shape, in(n, 2).shape}, d.push))
+      unsupported(n, "more than 6 dims");
+    d.groups[0] = kernels::vk::groups_for(count);
+    emit(std::move(d));
+  }
+
+  void lower_equal(const ir::Node& n) {
+    const DType t = in(n, 0).dtype;
+    if (t != DType::F32 && t != DType::I32) unsupported(n, "compares f32 or i32 only");
+    const int64_t count = out(n, 0).numel();
+    if (count == 0) return;
+    Dispatch d{
+        Kernel::Equal,
+        {at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), u32(count), t == DType::F32 ? 1u : 0u},
+        {1, 1, 1},
+        label(n)};
+    if (!broadcast_6d(out(n, 0).shape, {in(n, 0).shape, in(n, 1).shape}, d.push))
+      unsupported(n, "more than 6 dims");
+    d.groups[0] = kernels::vk::groups_for((count + 3) / 4);
+    emit(std::move(d));
+  }
+
+  void lower_cast(const ir::Node& n) {
+    const auto code = [&](DType t) -> uint32_t {
+      if (t == DType::F32) return 0;
+      if (t == DType::I32) return 1;
+      if (t == DType::Bool) return 2;
+      unsupported(n, fmt::format("casts between f32, i32 and bool only, not {}", dtype_name(t)));
+    };
+    const uint32_t from = code(in(n, 0).dtype), to = code(out(n, 0).dtype);
+    const int64_t count = in(n, 0).numel();
+    if (count == 0) return;
+    Dispatch d{Kernel::Cast,
+               {at(n.inputs[0]), at(n.outputs[0]), u32(count), from, to},
+               {1, 1, 1},
+               label(n)};
+    d.groups[0] = kernels::vk::groups_for(to == 2 ? (count + 3) / 4 : count);
     emit(std::move(d));
   }
 

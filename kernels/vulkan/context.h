@@ -16,7 +16,21 @@
 namespace nuri::kernels::vk {
 
 // The shaders, by the file stem of kernels/vulkan/shaders/<name>.comp.
-enum class Kernel { MatMul, Binary, Unary, Softmax, Norm, Attention, Copy, Gather, Count_ };
+enum class Kernel {
+  MatMul,
+  Binary,
+  Unary,
+  Softmax,
+  Norm,
+  Attention,
+  Copy,
+  Gather,
+  Reduce,
+  Where,
+  Equal,
+  Cast,
+  Count_
+};
 const char* kernel_name(Kernel k);
 
 struct ContextOptions {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "compiler/ir/builder.h"
@@ -119,6 +120,33 @@ TEST(VulkanDevice, GatherOutOfRangeNamesTheNode) {
         run_on("vulkan", g, {Tensor::from<int64_t>(DType::I64, {2}, {1, 4})});
       },
       ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
+}
+
+// Bool results are packed four to a word: Equal with broadcasting, and casts through i32 and
+// bool (float -> int truncates toward zero), with odd element counts.
+TEST(VulkanDevice, EqualAndCastsMatchRef) {
+  NURI_REQUIRE_VULKAN("");
+  ir::GraphBuilder b("bools");
+  const auto x = b.input("x", DType::F32, {3, 7});
+  const auto row = b.input("row", DType::F32, {7});
+  const auto eq = b.add1(OpKind::Equal, {x, row});
+  const auto as_int = b.add1(OpKind::Cast, {x}, {{"to", std::string("i32")}});
+  const auto nonzero = b.add1(OpKind::Cast, {as_int}, {{"to", std::string("bool")}});
+  const auto back = b.add1(OpKind::Cast, {nonzero}, {{"to", std::string("f32")}});
+  const auto picked = b.add1(OpKind::Where, {eq, x, back});
+  b.output(eq);
+  b.output(as_int);
+  b.output(picked);
+  const ir::Graph g = b.build();
+  Tensor xv = random_tensor({3, 7}, 9, -3, 3), rv = random_tensor({7}, 10);
+  for (int j = 0; j < 7; j += 2) xv.data_as<float>()[7 + j] = rv.data_as<float>()[j];
+  const std::vector<Tensor> in = {xv, rv};
+  const auto got = run_on("vulkan", g, in), want = run_on("ref", g, in);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t o = 0; o < got.size(); ++o) {
+    ASSERT_EQ(got[o].nbytes(), want[o].nbytes());
+    EXPECT_EQ(0, std::memcmp(got[o].data(), want[o].data(), want[o].nbytes())) << "output " << o;
+  }
 }
 
 // Every kernel runs under VK_LAYER_KHRONOS_validation; it must report nothing.
