@@ -188,6 +188,8 @@ class Planner {
         return lower_equal(n);
       case OpKind::Cast:
         return lower_cast(n);
+      case OpKind::RotaryEmbedding:
+        return lower_rotary(n);
       default:
         unsupported(n, "no Vulkan kernel for this op");
     }
@@ -477,6 +479,33 @@ class Planner {
     }
   }
 
+  void lower_rotary(const ir::Node& n) {
+    for (size_t i = 0; i < 3; ++i)
+      if (in(n, i).dtype != DType::F32) unsupported(n, "the shaders compute f32 only");
+    const Shape& x = in(n, 0).shape;
+    int64_t rot = n.attrs.get_int("rotary_dim", 0);
+    if (rot == 0) rot = x[3];
+    const Shape& cs = in(n, 1).shape;
+    const bool pos = has(n, 3);
+    const int64_t batch_stride = !pos && cs.size() == 3 && cs[0] != 1 ? cs[1] * cs[2] : 0;
+    if (in(n, 0).numel() == 0) return;
+    if (pos)
+      add_fault(fmt::format("node '{}' ({}): a position id is outside [0, {})", n.name,
+                            ir::op_name(n.op), cs[0]));
+    Dispatch d{Kernel::Rotary,
+               {at(n.inputs[0]), at(n.inputs[1]), at(n.inputs[2]), pos ? at(n.inputs[3]) : 0,
+                at(n.outputs[0]), 0, u32(x[0]), u32(x[1]), u32(x[2]), u32(x[3]), u32(rot),
+                n.attrs.get_int("interleaved", 0) != 0 ? 1u : 0u, pos ? 1u : 0u,
+                u32(pos ? cs[0] : 0), u32(batch_stride)},
+               {1, 1, 1},
+               label(n)};
+    d.groups[0] = kernels::vk::groups_for(in(n, 0).numel());
+    if (pos) fault_slots_.push_back({plan_.dispatches.size(), 5});
+    emit(std::move(d));
+  }
+
+  void add_fault(std::string what) { plan_.faults.push_back({0, std::move(what)}); }
+
   void lower_gather(const ir::Node& n) {
     const Shape& data = in(n, 0).shape;
     const int64_t w = words_per_element(n, in(n, 0).dtype);
@@ -488,12 +517,9 @@ class Planner {
     const int64_t outer = ir::split_at(data, axis).rows, inner = ir::split_at(data, axis + 1).cols;
     const int64_t n_idx = in(n, 1).numel();
     if (outer * n_idx * inner == 0) return;
-    plan_.faults.push_back(
-        {0, fmt::format("node '{0}' ({1}): an index is outside [-{2}, {2}) for "
-                        "axis {3} of {4}",
-                        n.name, ir::op_name(n.op), data[axis], axis, shape_str(data))});
-    // The fault word's place is fixed after all values are placed; patch it in run().
-    fault_dispatch_.push_back(plan_.dispatches.size());
+    add_fault(fmt::format("node '{0}' ({1}): an index is outside [-{2}, {2}) for axis {3} of {4}",
+                          n.name, ir::op_name(n.op), data[axis], axis, shape_str(data)));
+    fault_slots_.push_back({plan_.dispatches.size(), 3});
     Dispatch d{Kernel::Gather,
                {at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), 0, u32(outer), u32(data[axis]),
                 u32(inner * w), u32(n_idx), it == DType::I64 ? 1u : 0u},
@@ -614,8 +640,9 @@ class Planner {
   }
 
  public:
-  // Gather dispatches whose fault-word push constant (word 3) is set once faults are placed.
-  std::vector<size_t> fault_dispatch_;
+  // (dispatch, push word) of each fault's word, in plan_.faults order: the words are placed
+  // after all values, so plan_graph() patches them in.
+  std::vector<std::pair<size_t, size_t>> fault_slots_;
 
  private:
   const ir::Graph& g_;
@@ -628,8 +655,10 @@ class Planner {
 Plan plan_graph(const ir::Graph& graph) {
   Planner planner(graph);
   Plan plan = planner.run();
-  for (size_t i = 0; i < planner.fault_dispatch_.size(); ++i)
-    plan.dispatches[planner.fault_dispatch_[i]].push[3] = u32(plan.faults[i].word);
+  for (size_t i = 0; i < planner.fault_slots_.size(); ++i) {
+    const auto [dispatch, word] = planner.fault_slots_[i];
+    plan.dispatches[dispatch].push[word] = u32(plan.faults[i].word);
+  }
   return plan;
 }
 

@@ -29,6 +29,7 @@ enum class Kernel {
   Where,
   Equal,
   Cast,
+  Rotary,
   Count_
 };
 const char* kernel_name(Kernel k);

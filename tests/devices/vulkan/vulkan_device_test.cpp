@@ -122,6 +122,31 @@ TEST(VulkanDevice, GatherOutOfRangeNamesTheNode) {
       ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
 }
 
+// Rotary embedding with position ids (interleaved and halves, a partial rotary_dim), and a
+// position past the table naming the node.
+TEST(VulkanDevice, RotaryMatchesRefAndChecksPositions) {
+  NURI_REQUIRE_VULKAN("");
+  for (int64_t interleaved : {0, 1}) {
+    ir::GraphBuilder b("rope");
+    const auto x = b.input("x", DType::F32, {2, 3, 5, 8});
+    const auto cs = b.constant("cos", random_tensor({16, 3}, 11));
+    const auto sn = b.constant("sin", random_tensor({16, 3}, 12));
+    const auto pos = b.input("pos", DType::I64, {2, 5});
+    b.output(b.add1(OpKind::RotaryEmbedding, {x, cs, sn, pos},
+                    {{"rotary_dim", int64_t{6}}, {"interleaved", interleaved}}, "rope"));
+    const ir::Graph g = b.build();
+    const Tensor ids = Tensor::from<int64_t>(DType::I64, {2, 5}, {0, 1, 2, 3, 4, 15, 9, 7, 3, 0});
+    const std::vector<Tensor> in = {random_tensor({2, 3, 5, 8}, 13), ids};
+    expect_matches(run_on("vulkan", g, in)[0], run_on("ref", g, in)[0], 1e-5, "rope");
+    const Tensor bad = Tensor::from<int64_t>(DType::I64, {2, 5}, {0, 1, 2, 3, 4, 16, 9, 7, 3, 0});
+    EXPECT_THAT(
+        [&] {
+          run_on("vulkan", g, {in[0], bad});
+        },
+        ::testing::ThrowsMessage<Error>(HasSubstr("node 'rope' (RotaryEmbedding)")));
+  }
+}
+
 // Bool results are packed four to a word: Equal with broadcasting, and casts through i32 and
 // bool (float -> int truncates toward zero), with odd element counts.
 TEST(VulkanDevice, EqualAndCastsMatchRef) {
@@ -169,9 +194,14 @@ TEST(VulkanValidation, RunsCleanUnderTheKhronosLayer) {
   // Data movement and the KV-cache path too.
   ir::GraphBuilder b("moves");
   const auto x = b.input("x", DType::F32, {2, 3, 4});
-  b.output(b.add1(OpKind::Softmax, {b.transpose(x, {2, 0, 1})}));
+  const auto sm = b.add1(OpKind::Softmax, {b.transpose(x, {2, 0, 1})});
+  const auto sum = b.add1(OpKind::ReduceSum, {sm}, {{"axes", std::vector<int64_t>{0, 2}}});
+  const auto pos = b.add1(OpKind::Cast, {sum}, {{"to", std::string("bool")}});
+  b.output(b.add1(OpKind::Where, {pos, sum, b.add1(OpKind::Neg, {sum})}));
   const ir::Graph moves = b.build();
-  run_on("vulkan", moves, {random_tensor({2, 3, 4}, 8)}, true, "validation=1");
+  const std::vector<Tensor> min = {random_tensor({2, 3, 4}, 8)};
+  expect_matches(run_on("vulkan", moves, min, true, "validation=1")[0],
+                 run_on("ref", moves, min)[0], 1e-4, "moves under validation");
   EXPECT_EQ(ctx->validation_messages(), 0u) << ctx->first_validation_message();
 }
 
