@@ -17,6 +17,13 @@ double since_ns(std::chrono::steady_clock::time_point t0) {
 
 VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph)
     : graph_(std::move(graph)), plan_(plan_graph(graph_)), context_(std::move(context)) {
+  const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
+  if (plan_.arena_words * 4 > limit)
+    throw Error("vulkan: partition '" + graph_.name() + "' needs " +
+                    std::to_string(plan_.arena_words * 4) + " bytes of buffers, more than the " +
+                    std::to_string(limit) + "-byte storage buffer range of " + context_->driver() +
+                    " (place part of the model on another device)",
+                NURI_ERROR_OUT_OF_MEMORY);
   arena_ = std::make_unique<kernels::vk::Buffer>(context_, plan_.arena_words * 4);
   for (size_t v = 0; v < graph_.values().size(); ++v) {
     const ir::Value& value = graph_.values()[v];
