@@ -15,8 +15,8 @@ namespace {
 
 class VulkanExecutable : public sdk::HostExecutable {
  public:
-  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph)
-      : program_(std::move(context), std::move(graph)) {}
+  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph, bool staging)
+      : program_(std::move(context), std::move(graph), staging) {}
 
   void execute(std::span<sdk::HostBuffer* const> inputs,
                std::span<sdk::HostBuffer* const> outputs) override {
@@ -69,9 +69,10 @@ class VulkanExecutable : public sdk::HostExecutable {
 
 class VulkanDevice : public sdk::HostDevice {
  public:
-  explicit VulkanDevice(std::shared_ptr<kernels::vk::Context> context)
+  VulkanDevice(std::shared_ptr<kernels::vk::Context> context, bool staging)
       : HostDevice(context->memory_heap_bytes()),
         context_(std::move(context)),
+        staging_(staging),
         description_("Vulkan compute on " + context_->driver() + " (API " +
                      std::to_string(VK_API_VERSION_MAJOR(context_->properties().apiVersion)) + "." +
                      std::to_string(VK_API_VERSION_MINOR(context_->properties().apiVersion)) +
@@ -101,20 +102,22 @@ class VulkanDevice : public sdk::HostDevice {
     }
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
-    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition));
+    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), staging_);
   }
 
  private:
   std::shared_ptr<kernels::vk::Context> context_;
+  bool staging_;  // force the staging-buffer path even on unified memory
   std::string description_;
 };
 
 sdk::HostDevice* create_vulkan(const char* options) {
-  const auto opts = sdk::parse_options(options, "vulkan", {"device", "validation"});
+  const auto opts = sdk::parse_options(options, "vulkan", {"device", "validation", "staging"});
   kernels::vk::ContextOptions co;
   co.device_index = static_cast<int>(sdk::option_int(opts, "device", -1, "vulkan"));
   co.validation = sdk::option_flag(opts, "validation", false, "vulkan");
-  return new VulkanDevice(kernels::vk::Context::get(co));
+  return new VulkanDevice(kernels::vk::Context::get(co),
+                          sdk::option_flag(opts, "staging", false, "vulkan"));
 }
 
 }  // namespace

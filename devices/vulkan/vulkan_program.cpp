@@ -13,10 +13,17 @@ double since_ns(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
 }
 
+uint64_t align64(uint64_t bytes) {
+  return (bytes + 63) / 64 * 64;
+}
+
 }  // namespace
 
-VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph)
+VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
+                             bool force_staging)
     : graph_(std::move(graph)), plan_(plan_graph(graph_)), context_(std::move(context)) {
+  using kernels::vk::Buffer;
+  using kernels::vk::Memory;
   const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
   if (plan_.arena_words * 4 > limit)
     throw Error("vulkan: partition '" + graph_.name() + "' needs " +
@@ -24,16 +31,71 @@ VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::
                     std::to_string(limit) + "-byte storage buffer range of " + context_->driver() +
                     " (place part of the model on another device)",
                 NURI_ERROR_OUT_OF_MEMORY);
-  arena_ = std::make_unique<kernels::vk::Buffer>(context_, plan_.arena_words * 4);
+  staged_ = force_staging || !context_->unified_memory();
+  arena_ = std::make_unique<Buffer>(context_, plan_.arena_words * 4,
+                                    staged_ ? Memory::Device : Memory::Host);
+  // Host-side places: the arena itself when it is mapped, else a staging buffer holding the
+  // inputs, outputs and fault words, copied in and out by the command list.
+  kernels::vk::Staging staging;
+  const auto place = [&](uint64_t arena_byte, uint64_t bytes, bool up, bool down) {
+    if (!staged_) return arena_byte;
+    const uint64_t at = stage_bytes_;
+    stage_bytes_ += align64(bytes);
+    if (up) staging.upload.push_back({at, arena_byte, bytes});
+    if (down) staging.download.push_back({arena_byte, at, bytes});
+    return at;
+  };
+  for (ir::ValueId v : graph_.inputs())
+    input_at_.push_back(place(plan_.value_word[v] * 4, graph_.value(v).type.nbytes(), true, false));
+  for (ir::ValueId v : graph_.outputs())
+    output_at_.push_back(
+        place(plan_.value_word[v] * 4, graph_.value(v).type.nbytes(), false, true));
+  for (const FaultWord& f : plan_.faults) fault_at_.push_back(place(f.word * 4, 4, true, true));
+  // Zero-byte copies are invalid in Vulkan.
+  std::erase_if(staging.upload, [](const VkBufferCopy& c) { return c.size == 0; });
+  std::erase_if(staging.download, [](const VkBufferCopy& c) { return c.size == 0; });
+  if (staged_) {
+    staging_ =
+        std::make_unique<Buffer>(context_, std::max<uint64_t>(stage_bytes_, 4), Memory::Host);
+    staging.buffer = staging_->handle();
+  }
+  upload_constants();
+  commands_ =
+      std::make_unique<kernels::vk::CommandList>(context_, *arena_, plan_.dispatches, staging);
+}
+
+void VulkanProgram::upload_constants() {
+  using kernels::vk::Buffer;
+  std::vector<std::pair<const ir::Value*, uint64_t>> constants;  // value, arena byte
+  uint64_t total = 0;
   for (size_t v = 0; v < graph_.values().size(); ++v) {
     const ir::Value& value = graph_.values()[v];
     if (value.kind != ir::ValueKind::Constant) continue;
     if (!value.data)
       throw Error("vulkan: constant '" + value.name + "' has no data (a timing-only graph)",
                   NURI_ERROR_UNSUPPORTED);
-    std::memcpy(arena_->data() + plan_.value_word[v] * 4, value.data->data(), value.type.nbytes());
+    constants.push_back({&value, plan_.value_word[v] * 4});
+    total += align64(value.type.nbytes());
   }
-  commands_ = std::make_unique<kernels::vk::CommandList>(context_, *arena_, plan_.dispatches);
+  if (!staged_) {
+    for (const auto& [value, at] : constants)
+      std::memcpy(arena_->data() + at, value->data->data(), value->type.nbytes());
+    return;
+  }
+  if (total == 0) return;
+  // Once, through a temporary staging buffer and a one-shot command list.
+  Buffer temp(context_, total, kernels::vk::Memory::Host);
+  kernels::vk::Staging up;
+  up.buffer = temp.handle();
+  uint64_t at = 0;
+  for (const auto& [value, arena_byte] : constants) {
+    const uint64_t bytes = value->type.nbytes();
+    if (bytes == 0) continue;
+    std::memcpy(temp.data() + at, value->data->data(), bytes);
+    up.upload.push_back({at, arena_byte, bytes});
+    at += align64(bytes);
+  }
+  kernels::vk::CommandList(context_, *arena_, {}, up).run();
 }
 
 void VulkanProgram::run(std::span<const void* const> inputs, std::span<void* const> outputs) {
@@ -43,24 +105,23 @@ void VulkanProgram::run(std::span<const void* const> inputs, std::span<void* con
     throw Error("vulkan: partition '" + graph_.name() + "' takes " + std::to_string(ins.size()) +
                 " inputs and " + std::to_string(outs.size()) + " outputs, got " +
                 std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+  std::byte* host = staged_ ? staging_->data() : arena_->data();
   auto t0 = std::chrono::steady_clock::now();
-  std::byte* base = arena_->data();
-  for (const FaultWord& f : plan_.faults) std::memset(base + f.word * 4, 0, 4);
+  for (uint64_t at : fault_at_) std::memset(host + at, 0, 4);
   for (size_t i = 0; i < ins.size(); ++i)
-    std::memcpy(base + plan_.value_word[ins[i]] * 4, inputs[i], graph_.value(ins[i]).type.nbytes());
+    std::memcpy(host + input_at_[i], inputs[i], graph_.value(ins[i]).type.nbytes());
   upload_ns_ = since_ns(t0);
   t0 = std::chrono::steady_clock::now();
   commands_->run();
   submit_wait_ns_ = since_ns(t0);
-  for (const FaultWord& f : plan_.faults) {
+  for (size_t i = 0; i < fault_at_.size(); ++i) {
     uint32_t flag = 0;
-    std::memcpy(&flag, base + f.word * 4, 4);
-    if (flag) throw Error(f.what, NURI_ERROR_INVALID_ARGUMENT);
+    std::memcpy(&flag, host + fault_at_[i], 4);
+    if (flag) throw Error(plan_.faults[i].what, NURI_ERROR_INVALID_ARGUMENT);
   }
   t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < outs.size(); ++i)
-    std::memcpy(outputs[i], base + plan_.value_word[outs[i]] * 4,
-                graph_.value(outs[i]).type.nbytes());
+    std::memcpy(outputs[i], host + output_at_[i], graph_.value(outs[i]).type.nbytes());
   download_ns_ = since_ns(t0);
 }
 

@@ -1,5 +1,8 @@
 // A compiled partition on a Vulkan device: its plan, one arena buffer holding every value
-// (constants uploaded once), and a command list replayed per run.
+// (constants uploaded once), and a command list replayed per run. The arena is mapped when the
+// driver has a host-visible device-local memory type; otherwise (or with force_staging) it is
+// device-local and the command list copies inputs, outputs and fault words through a
+// host-visible staging buffer.
 #pragma once
 
 #include <memory>
@@ -23,17 +26,25 @@ struct RunProfile {
 
 class VulkanProgram {
  public:
-  VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph);
+  VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
+                bool force_staging = false);
   const ir::Graph& graph() const { return graph_; }
   // Inputs and outputs follow the graph's, each at least its value's bytes.
   void run(std::span<const void* const> inputs, std::span<void* const> outputs);
   RunProfile profile() const;
+  bool staged() const { return staged_; }
 
  private:
+  void upload_constants();
+
   ir::Graph graph_;
   Plan plan_;
   std::shared_ptr<kernels::vk::Context> context_;
-  std::unique_ptr<kernels::vk::Buffer> arena_;
+  bool staged_ = false;
+  std::unique_ptr<kernels::vk::Buffer> arena_, staging_;
+  uint64_t stage_bytes_ = 0;
+  // Byte offsets of each input, output and fault word in the host-visible buffer.
+  std::vector<uint64_t> input_at_, output_at_, fault_at_;
   std::unique_ptr<kernels::vk::CommandList> commands_;
   double upload_ns_ = 0, submit_wait_ns_ = 0, download_ns_ = 0;
 };

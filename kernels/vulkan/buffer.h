@@ -1,5 +1,5 @@
-// One storage buffer in host-visible, coherent memory (device-local too when the driver
-// offers such a type), mapped for its whole life: uploads and downloads are memcpy.
+// One storage buffer in the context's device or host memory type; mapped for its whole life
+// when that type is host-visible (then uploads and downloads are memcpy).
 #pragma once
 
 #include <memory>
@@ -8,13 +8,16 @@
 
 namespace nuri::kernels::vk {
 
+enum class Memory { Device, Host };
+
 class Buffer {
  public:
-  Buffer(std::shared_ptr<Context> context, uint64_t bytes);
+  Buffer(std::shared_ptr<Context> context, uint64_t bytes, Memory memory);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
   VkBuffer handle() const { return buffer_; }
+  // Null when the memory is not host-visible.
   std::byte* data() const { return static_cast<std::byte*>(mapped_); }
   uint64_t size() const { return bytes_; }
 

@@ -26,7 +26,7 @@ void lanes_to_groups(uint64_t lanes, Dispatch& d) {
 }
 
 CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
-                         std::vector<Dispatch> ops)
+                         std::vector<Dispatch> ops, const Staging& staging)
     : context_(std::move(context)), ops_(std::move(ops)) {
   const VkDevice dev = context_->device();
   for (const Dispatch& d : ops_)
@@ -93,6 +93,15 @@ CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
     }
     vkCmdBindDescriptorSets(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, context_->pipeline_layout(),
                             0, 1, &set, 0, nullptr);
+    if (!staging.upload.empty()) {
+      barrier(VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+              VK_ACCESS_TRANSFER_READ_BIT);
+      vkCmdCopyBuffer(commands_, staging.buffer, arena.handle(),
+                      static_cast<uint32_t>(staging.upload.size()), staging.upload.data());
+      barrier(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+              VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+    }
     // Host writes (the uploaded inputs) become visible to the first dispatch.
     VkMemoryBarrier host{};
     host.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
@@ -123,11 +132,29 @@ CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
         vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, queries_,
                             static_cast<uint32_t>(i + 1));
     }
+    if (!staging.download.empty()) {
+      barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+              VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+              VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+      vkCmdCopyBuffer(commands_, arena.handle(), staging.buffer,
+                      static_cast<uint32_t>(staging.download.size()), staging.download.data());
+      barrier(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+              VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    }
     check(vkEndCommandBuffer(commands_), "vkEndCommandBuffer");
   } catch (...) {
     release();
     throw;
   }
+}
+
+void CommandList::barrier(VkPipelineStageFlags src_stage, VkAccessFlags src,
+                          VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
+  VkMemoryBarrier mb{};
+  mb.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  mb.srcAccessMask = src;
+  mb.dstAccessMask = dst;
+  vkCmdPipelineBarrier(commands_, src_stage, dst_stage, 0, 1, &mb, 0, nullptr, 0, nullptr);
 }
 
 CommandList::~CommandList() {

@@ -1,6 +1,6 @@
 // A recorded sequence of compute dispatches over one arena buffer, replayed by run():
 // one command buffer (recorded once), a fence to wait on, a barrier between dispatches,
-// and a timestamp after each dispatch when the queue supports them.
+// a timestamp after each dispatch when the queue supports them, and optional staging copies.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,18 @@ uint32_t groups_for(uint64_t n);
 // Workgroups for one group per lane: x fills first (limit 65535), y carries the rest.
 void lanes_to_groups(uint64_t lanes, Dispatch& d);
 
+// Copies between a host-visible staging buffer and the arena around the dispatches, for
+// drivers whose device-local memory is not host-visible.
+struct Staging {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  std::vector<VkBufferCopy> upload;    // staging -> arena, before the first dispatch
+  std::vector<VkBufferCopy> download;  // arena -> staging, after the last dispatch
+};
+
 class CommandList {
  public:
-  CommandList(std::shared_ptr<Context> context, const Buffer& arena, std::vector<Dispatch> ops);
+  CommandList(std::shared_ptr<Context> context, const Buffer& arena, std::vector<Dispatch> ops,
+              const Staging& staging = {});
   ~CommandList();
   CommandList(const CommandList&) = delete;
   CommandList& operator=(const CommandList&) = delete;
@@ -40,6 +49,8 @@ class CommandList {
 
  private:
   void release();
+  void barrier(VkPipelineStageFlags src_stage, VkAccessFlags src, VkPipelineStageFlags dst_stage,
+               VkAccessFlags dst);
 
   std::shared_ptr<Context> context_;
   std::vector<Dispatch> ops_;

@@ -160,15 +160,28 @@ Context::Context(const ContextOptions& options) : options_(options) {
     vkGetPhysicalDeviceMemoryProperties(physical_, &mem);
     const VkMemoryPropertyFlags host =
         VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    int chosen = -1;
-    for (VkMemoryPropertyFlags want : {host | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, host}) {
-      for (uint32_t i = 0; i < mem.memoryTypeCount && chosen < 0; ++i)
-        if ((mem.memoryTypes[i].propertyFlags & want) == want) chosen = static_cast<int>(i);
-      if (chosen >= 0) break;
+    const VkMemoryPropertyFlags local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+    const auto heap_of = [&](uint32_t t) {
+      return mem.memoryHeaps[mem.memoryTypes[t].heapIndex].size;
+    };
+    int host_type = -1, device_type = -1, unified = -1;
+    for (uint32_t i = 0; i < mem.memoryTypeCount; ++i) {
+      const VkMemoryPropertyFlags f = mem.memoryTypes[i].propertyFlags;
+      if ((f & host) == host) host_visible_types_ |= 1u << i;
+      if ((f & host) == host && host_type < 0) host_type = static_cast<int>(i);
+      if ((f & local) && (device_type < 0 || heap_of(i) > heap_of(device_type)))
+        device_type = static_cast<int>(i);
+      if ((f & (host | local)) == (host | local) && unified < 0) unified = static_cast<int>(i);
     }
-    if (chosen < 0) unavailable(driver_ + " has no host-visible coherent memory type");
-    memory_type_ = static_cast<uint32_t>(chosen);
-    heap_bytes_ = mem.memoryHeaps[mem.memoryTypes[memory_type_].heapIndex].size;
+    if (host_type < 0) unavailable(driver_ + " has no host-visible coherent memory type");
+    if (device_type < 0) device_type = host_type;
+    // A host-visible device-local type serves both when its heap is the big one (not the
+    // 256 MiB BAR window of a discrete GPU without resizable BAR).
+    if (unified >= 0 && heap_of(unified) >= heap_of(device_type)) device_type = unified;
+    if (unified >= 0 && device_type == unified) host_type = unified;
+    device_type_ = static_cast<uint32_t>(device_type);
+    host_type_ = static_cast<uint32_t>(host_type);
+    heap_bytes_ = heap_of(device_type_);
 
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo qci{};

@@ -53,7 +53,13 @@ class Context {
   uint32_t queue_family() const { return queue_family_; }
   const VkPhysicalDeviceProperties& properties() const { return props_; }
   const std::string& driver() const { return driver_; }  // "llvmpipe (LLVM 15.0.6, 256 bits)"
-  uint32_t memory_type() const { return memory_type_; }
+  // Memory types: `device` for the arena the shaders use, `host` (visible, coherent) for
+  // staging. Unified: one type is both (lavapipe, integrated GPUs, ReBAR), so the arena is
+  // mapped and no copies are needed.
+  uint32_t device_memory_type() const { return device_type_; }
+  uint32_t host_memory_type() const { return host_type_; }
+  bool unified_memory() const { return device_type_ == host_type_; }
+  bool is_host_visible(uint32_t type) const { return (host_visible_types_ >> type) & 1u; }
   uint64_t memory_heap_bytes() const { return heap_bytes_; }
   bool has_timestamps() const { return timestamp_bits_ > 0; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
@@ -82,7 +88,7 @@ class Context {
   uint32_t timestamp_bits_ = 0;
   VkPhysicalDeviceProperties props_{};
   std::string driver_;
-  uint32_t memory_type_ = 0;
+  uint32_t device_type_ = 0, host_type_ = 0, host_visible_types_ = 0;
   uint64_t heap_bytes_ = 0;
   VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
