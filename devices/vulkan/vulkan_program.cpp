@@ -79,7 +79,8 @@ void VulkanProgram::upload_constants() {
   }
   if (!staged_) {
     for (const auto& [value, at] : constants)
-      std::memcpy(arena_->data() + at, value->data->data(), value->type.nbytes());
+      if (value->type.nbytes())
+        std::memcpy(arena_->data() + at, value->data->data(), value->type.nbytes());
     return;
   }
   if (total == 0) return;
@@ -108,8 +109,10 @@ void VulkanProgram::run(std::span<const void* const> inputs, std::span<void* con
   std::byte* host = staged_ ? staging_->data() : arena_->data();
   auto t0 = std::chrono::steady_clock::now();
   for (uint64_t at : fault_at_) std::memset(host + at, 0, 4);
+  // An empty tensor may come without a buffer (null): copy nothing for it.
   for (size_t i = 0; i < ins.size(); ++i)
-    std::memcpy(host + input_at_[i], inputs[i], graph_.value(ins[i]).type.nbytes());
+    if (const size_t bytes = graph_.value(ins[i]).type.nbytes())
+      std::memcpy(host + input_at_[i], inputs[i], bytes);
   upload_ns_ = since_ns(t0);
   t0 = std::chrono::steady_clock::now();
   commands_->run();
@@ -121,7 +124,8 @@ void VulkanProgram::run(std::span<const void* const> inputs, std::span<void* con
   }
   t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < outs.size(); ++i)
-    std::memcpy(outputs[i], host + output_at_[i], graph_.value(outs[i]).type.nbytes());
+    if (const size_t bytes = graph_.value(outs[i]).type.nbytes())
+      std::memcpy(outputs[i], host + output_at_[i], bytes);
   download_ns_ = since_ns(t0);
 }
 

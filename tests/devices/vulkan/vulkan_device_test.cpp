@@ -126,6 +126,16 @@ TEST(VulkanDevice, GatherOutOfRangeNamesTheNode) {
         ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
 }
 
+// An empty index tensor (which may arrive without a buffer) gathers an empty result.
+TEST(VulkanDevice, EmptyGatherIsEmpty) {
+  NURI_REQUIRE_VULKAN("");
+  ir::GraphBuilder b("empty_lookup");
+  const auto table = b.constant("table", random_tensor({4, 3}, 7));
+  b.output(b.add1(OpKind::Gather, {table, b.input("ids", DType::I64, {0})}));
+  const auto got = run_on("vulkan", b.build(), {Tensor(DType::I64, {0})});
+  EXPECT_EQ(got[0].shape(), (Shape{0, 3}));
+}
+
 // Rotary embedding with position ids (interleaved and halves, a partial rotary_dim), and a
 // position past the table naming the node.
 TEST(VulkanDevice, RotaryMatchesRefAndChecksPositions) {
