@@ -85,9 +85,10 @@ class VulkanDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = NURI_DEVICE_KIND_GPU;
     p->memory_bytes = context_->memory_heap_bytes();
-    // f32 compute; i32/i64/bool move through reshapes, copies and gathers.
-    p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_I32) | (1u << NURI_DTYPE_I64) |
-                    (1u << NURI_DTYPE_BOOL);
+    // f32 compute (f16/bf16 widened to f32 and rounded back); i32/i64/bool move through
+    // reshapes, copies, gathers, casts and comparisons.
+    p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_F16) | (1u << NURI_DTYPE_BF16) |
+                    (1u << NURI_DTYPE_I32) | (1u << NURI_DTYPE_I64) | (1u << NURI_DTYPE_BOOL);
     p->f32_compute_dtype = NURI_DTYPE_F32;
   }
   // Claims exactly the nodes the planner lowers: a node is supported when it plans.

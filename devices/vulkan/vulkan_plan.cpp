@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <tuple>
 
 #include "compiler/ir/op_params.h"
@@ -85,14 +86,20 @@ class Planner {
     throw Error(fmt::format("vulkan: node '{}' ({}): {}", n.name, ir::op_name(n.op), why),
                 NURI_ERROR_UNSUPPORTED);
   }
-  const ir::TensorType& in(const ir::Node& n, size_t i) const { return g_.value(n.inputs[i]).type; }
-  const ir::TensorType& out(const ir::Node& n, size_t i) const {
-    return g_.value(n.outputs[i]).type;
+  // Types and places go through the f32 stand-ins of half values while a node is widened.
+  const ir::TensorType& type_of(ir::ValueId v) const {
+    auto it = widened_.find(v);
+    return it != widened_.end() ? it->second.type : g_.value(v).type;
   }
+  const ir::TensorType& in(const ir::Node& n, size_t i) const { return type_of(n.inputs[i]); }
+  const ir::TensorType& out(const ir::Node& n, size_t i) const { return type_of(n.outputs[i]); }
   bool has(const ir::Node& n, size_t i) const {
     return i < n.inputs.size() && n.inputs[i] != ir::kNoValue;
   }
-  uint32_t at(ir::ValueId v) const { return u32(plan_.value_word[v]); }
+  uint32_t at(ir::ValueId v) const {
+    auto it = widened_.find(v);
+    return u32(it != widened_.end() ? it->second.word : plan_.value_word[v]);
+  }
   std::string label(const ir::Node& n) const {
     return fmt::format("node '{}' ({})", n.name, ir::op_name(n.op));
   }
@@ -137,7 +144,67 @@ class Planner {
     emit(std::move(d));
   }
 
+  static bool is_half(DType t) { return t == DType::F16 || t == DType::BF16; }
+  static uint32_t cast_code(DType t) {
+    switch (t) {
+      case DType::F32:
+        return 0;
+      case DType::I32:
+        return 1;
+      case DType::Bool:
+        return 2;
+      case DType::F16:
+        return 3;
+      case DType::BF16:
+        return 4;
+      default:
+        return 99;
+    }
+  }
+  void cast_dispatch(const ir::Node& n, uint64_t src, uint64_t dst, int64_t count, DType from,
+                     DType to) {
+    if (count == 0) return;
+    const uint32_t per_word = to == DType::Bool ? 4 : is_half(to) ? 2 : 1;
+    Dispatch d{Kernel::Cast,
+               {u32(src), u32(dst), u32(count), cast_code(from), cast_code(to)},
+               {1, 1, 1},
+               label(n)};
+    d.groups[0] = kernels::vk::groups_for((count + per_word - 1) / per_word);
+    emit(std::move(d));
+  }
+
+  // f16/bf16 operands are computed in f32, as the reference does: each half input is widened
+  // into an f32 scratch copy, the node runs on those, and each half result is rounded back to
+  // nearest even. Data movement round-trips exactly.
   void lower(const ir::Node& n) {
+    bool half = false;
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      half = half || (has(n, i) && is_half(in(n, i).dtype));
+    for (ir::ValueId v : n.outputs) half = half || is_half(g_.value(v).type.dtype);
+    if (!half || n.op == OpKind::Cast) return lower_f32(n);
+    std::vector<ir::ValueId> narrowed;
+    for (ir::ValueId v : n.inputs) {
+      if (v == ir::kNoValue || !is_half(g_.value(v).type.dtype) || widened_.count(v)) continue;
+      const ir::TensorType& t = g_.value(v).type;
+      const uint64_t word = scratch(static_cast<uint64_t>(t.numel()));
+      cast_dispatch(n, plan_.value_word[v], word, t.numel(), t.dtype, DType::F32);
+      widened_[v] = {word, {DType::F32, t.shape}};
+    }
+    for (ir::ValueId v : n.outputs) {
+      const ir::TensorType& t = g_.value(v).type;
+      if (!is_half(t.dtype)) continue;
+      widened_[v] = {scratch(static_cast<uint64_t>(t.numel())), {DType::F32, t.shape}};
+      narrowed.push_back(v);
+    }
+    lower_f32(n);
+    for (ir::ValueId v : narrowed) {
+      const ir::TensorType& t = g_.value(v).type;
+      cast_dispatch(n, widened_[v].word, plan_.value_word[v], t.numel(), DType::F32, t.dtype);
+    }
+    widened_.clear();
+  }
+
+  void lower_f32(const ir::Node& n) {
     switch (n.op) {
       case OpKind::MatMul:
         return lower_matmul(n);
@@ -622,21 +689,12 @@ class Planner {
   }
 
   void lower_cast(const ir::Node& n) {
-    const auto code = [&](DType t) -> uint32_t {
-      if (t == DType::F32) return 0;
-      if (t == DType::I32) return 1;
-      if (t == DType::Bool) return 2;
-      unsupported(n, fmt::format("casts between f32, i32 and bool only, not {}", dtype_name(t)));
-    };
-    const uint32_t from = code(in(n, 0).dtype), to = code(out(n, 0).dtype);
-    const int64_t count = in(n, 0).numel();
-    if (count == 0) return;
-    Dispatch d{Kernel::Cast,
-               {at(n.inputs[0]), at(n.outputs[0]), u32(count), from, to},
-               {1, 1, 1},
-               label(n)};
-    d.groups[0] = kernels::vk::groups_for(to == 2 ? (count + 3) / 4 : count);
-    emit(std::move(d));
+    const DType from = in(n, 0).dtype, to = out(n, 0).dtype;
+    for (DType t : {from, to})
+      if (cast_code(t) == 99)
+        unsupported(n, fmt::format("casts between f32, f16, bf16, i32 and bool only, not {}",
+                                   dtype_name(t)));
+    cast_dispatch(n, at(n.inputs[0]), at(n.outputs[0]), in(n, 0).numel(), from, to);
   }
 
  public:
@@ -645,6 +703,11 @@ class Planner {
   std::vector<std::pair<size_t, size_t>> fault_slots_;
 
  private:
+  struct Widened {
+    uint64_t word;
+    ir::TensorType type;
+  };
+  std::map<ir::ValueId, Widened> widened_;  // half values' f32 stand-ins for the current node
   const ir::Graph& g_;
   Plan plan_;
   uint64_t next_ = 0;

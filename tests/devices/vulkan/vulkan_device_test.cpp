@@ -216,6 +216,14 @@ TEST(VulkanValidation, RunsCleanUnderTheKhronosLayer) {
   const std::vector<Tensor> min = {random_tensor({2, 3, 4}, 8)};
   expect_matches(run_on("vulkan", moves, min, true, "validation=1")[0],
                  run_on("ref", moves, min)[0], 1e-4, "moves under validation");
+  // Half precision: widened to f32, computed, rounded back.
+  ir::GraphBuilder h("half");
+  const auto xh = h.input("x", DType::F16, {3, 5});
+  h.output(h.add1(OpKind::Softmax, {h.add1(OpKind::Cast, {xh}, {{"to", std::string("bf16")}})}));
+  const ir::Graph half = h.build();
+  const std::vector<Tensor> hin = {Tensor(DType::F16, {3, 5})};
+  EXPECT_EQ(0, std::memcmp(run_on("vulkan", half, hin, true, "validation=1")[0].data(),
+                           run_on("ref", half, hin)[0].data(), 15 * 2));
   EXPECT_EQ(ctx->validation_messages(), 0u) << ctx->first_validation_message();
 }
 
