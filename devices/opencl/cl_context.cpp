@@ -40,7 +40,7 @@ bool matches(const std::string& want, size_t index, const std::string& name) {
 }
 
 [[noreturn]] void unavailable(const std::string& why) {
-  throw Error("opencl: unavailable: " + why, NURI_ERROR_NOT_FOUND);
+  throw Error("opencl: " + why, NURI_ERROR_NOT_FOUND);
 }
 
 std::vector<cl_device_id> devices_of(cl_platform_id p) {

@@ -17,7 +17,7 @@ enum class GemmKernel { Auto, Tiled, Blocked };
 struct KernelGeometry {
   bool gemm_blocked = false;  // resolved from GemmKernel and the device type
   size_t gemm_tile = 64;      // GEMM_TM = GEMM_TN; a work-group is (tile/4) x (tile/4)
-  size_t norm_wg = 64;    // work-group of the row reductions and attention (power of two)
+  size_t norm_wg = 64;        // work-group of the row reductions and attention (power of two)
 };
 
 class KernelLibrary {

@@ -101,10 +101,15 @@ void gemm(OpenClProgram& p, const ir::Node& node, size_t step, const GemmArgs& g
     set_args(l, g.a, g.b, g.c, g.bias, i(g.m), i(g.n), i(g.k), i(g.a_rs), i(g.a_cs), i(g.a_bs),
              i(g.b_rs), i(g.b_bs), i(g.m * g.n), i(g.bias_rs), i(g.bias_cs), g.alpha, g.beta,
              g.has_bias ? 1 : 0);
-    l.dims = 3;  // a work-item per 8x8 block of C
-    l.global[0] = (static_cast<size_t>(g.n) + 7) / 8;
-    l.global[1] = (static_cast<size_t>(g.m) + 7) / 8;
+    // A work-item per 4x16 block of C; 16 of them down M share a work-group (and B's strip).
+    l.dims = 3;
+    l.has_local = true;
+    l.global[0] = (static_cast<size_t>(g.n) + 15) / 16;
+    l.global[1] = round_up((static_cast<size_t>(g.m) + 3) / 4, 16);
     l.global[2] = static_cast<size_t>(g.batch);
+    l.local[0] = 1;
+    l.local[1] = 16;
+    l.local[2] = 1;
     return;
   }
   const size_t tile = p.lib().geometry().gemm_tile, lx = tile / 4;

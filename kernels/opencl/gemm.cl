@@ -75,46 +75,60 @@ __kernel __attribute__((reqd_work_group_size(GEMM_LX, GEMM_LY, 1))) void gemm_ti
 
 // The variant for CPU drivers (PoCL): no local memory, since the caches already play its
 // part, and no barriers, which make PoCL keep every work-item's accumulators in memory
-// between work-item loops. Each work-item computes GEMM_BM rows x 8 columns of C in registers
-// from float8 loads of B's rows (B row-major: column stride 1) and broadcast elements of A.
-#define GEMM_BM 8
-
+// between work-item loops. Each work-item computes 4 rows x 16 columns of C in four float16
+// registers (named, not an array, so they stay in vector registers) from float16 loads of B's
+// rows (B row-major: column stride 1) and broadcast elements of A. Work-groups stack work-items
+// along M so they share the B strip in cache.
 __kernel void gemm_blocked(const __global float* a, const __global float* b, __global float* c,
                            const __global float* bias, int m, int n, int k, int a_rs, int a_cs,
                            int a_bs, int b_rs, int b_bs, int c_bs, int bias_rs, int bias_cs,
                            float alpha, float beta, int has_bias) {
-  const int n0 = get_global_id(0) * 8, m0 = get_global_id(1) * GEMM_BM;
+  const int n0 = get_global_id(0) * 16, m0 = get_global_id(1) * 4;
   const int batch = get_global_id(2);
   if (n0 >= n || m0 >= m) return;
   a += batch * a_bs;
   b += batch * b_bs;
   c += batch * c_bs;
-  const int rows = min(GEMM_BM, m - m0), cols = min(8, n - n0);
+  const int rows = min(4, m - m0), cols = min(16, n - n0);
   // Rows past the edge re-read the last valid row (their results are not stored).
-  const __global float* ar[GEMM_BM];
-  for (int i = 0; i < GEMM_BM; ++i) ar[i] = a + (m0 + min(i, rows - 1)) * a_rs;
-  float8 acc[GEMM_BM];
-  for (int i = 0; i < GEMM_BM; ++i) acc[i] = (float8)(0.0f);
-  if (cols == 8) {
+  const __global float* a0 = a + m0 * a_rs;
+  const __global float* a1 = a + (m0 + min(1, rows - 1)) * a_rs;
+  const __global float* a2 = a + (m0 + min(2, rows - 1)) * a_rs;
+  const __global float* a3 = a + (m0 + min(3, rows - 1)) * a_rs;
+  float16 c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f;
+  if (cols == 16) {
     for (int kk = 0; kk < k; ++kk) {
-      const float8 bv = vload8(0, b + kk * b_rs + n0);
+      const float16 bv = vload16(0, b + kk * b_rs + n0);
       const int ak = kk * a_cs;
-      for (int i = 0; i < GEMM_BM; ++i) acc[i] = mad((float8)(ar[i][ak]), bv, acc[i]);
+      c0 = mad((float16)(a0[ak]), bv, c0);
+      c1 = mad((float16)(a1[ak]), bv, c1);
+      c2 = mad((float16)(a2[ak]), bv, c2);
+      c3 = mad((float16)(a3[ak]), bv, c3);
     }
   } else {
     for (int kk = 0; kk < k; ++kk) {
-      float bl[8];
-      for (int j = 0; j < 8; ++j) bl[j] = j < cols ? b[kk * b_rs + n0 + j] : 0.0f;
-      const float8 bv = vload8(0, bl);
+      float bl[16];
+      for (int j = 0; j < 16; ++j) bl[j] = j < cols ? b[kk * b_rs + n0 + j] : 0.0f;
+      const float16 bv = vload16(0, bl);
       const int ak = kk * a_cs;
-      for (int i = 0; i < GEMM_BM; ++i) acc[i] = mad((float8)(ar[i][ak]), bv, acc[i]);
+      c0 = mad((float16)(a0[ak]), bv, c0);
+      c1 = mad((float16)(a1[ak]), bv, c1);
+      c2 = mad((float16)(a2[ak]), bv, c2);
+      c3 = mad((float16)(a3[ak]), bv, c3);
     }
   }
+  float out[4][16];
+  vstore16(c0 * alpha, 0, out[0]);
+  vstore16(c1 * alpha, 0, out[1]);
+  vstore16(c2 * alpha, 0, out[2]);
+  vstore16(c3 * alpha, 0, out[3]);
   for (int i = 0; i < rows; ++i) {
-    float out[8];
-    vstore8(acc[i] * alpha, 0, out);
+    if (cols == 16 && !has_bias) {
+      vstore16(vload16(0, out[i]), 0, c + (m0 + i) * n + n0);
+      continue;
+    }
     for (int j = 0; j < cols; ++j) {
-      float v = out[j];
+      float v = out[i][j];
       if (has_bias) v += beta * bias[(m0 + i) * bias_rs + (n0 + j) * bias_cs];
       c[(m0 + i) * n + n0 + j] = v;
     }
