@@ -11,7 +11,7 @@
 namespace nuri::opencl {
 
 // Which GEMM kernel serves row-major B: the local-memory tiles (GPUs) or the register-blocked
-// variant without barriers (CPU drivers). Transposed B always takes the tiled kernel.
+// variant without barriers (CPU drivers), which first lays a transposed B out row-major.
 enum class GemmKernel { Auto, Tiled, Blocked };
 
 struct KernelGeometry {

@@ -93,10 +93,22 @@ struct GemmArgs {
   bool has_bias = false;
 };
 
-void gemm(OpenClProgram& p, const ir::Node& node, size_t step, const GemmArgs& g) {
+void gemm(OpenClProgram& p, const ir::Node& node, size_t step, GemmArgs g) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   auto i = [&](int64_t v) { return to_int(v, node); };
-  if (p.lib().geometry().gemm_blocked && g.b_cs == 1) {
+  if (p.lib().geometry().gemm_blocked && g.b_cs != 1) {
+    // The blocked kernel reads B's rows as vectors: lay a transposed B out row-major first
+    // (K*N moves per run against M*N*K multiply-adds).
+    const int64_t b_batches = g.b_bs == 0 ? 1 : g.batch;
+    cl_mem rowmajor = p.scratch(static_cast<size_t>(b_batches * g.k * g.n) * sizeof(float));
+    strided_copy(p, node, step, g.b, rowmajor, sizeof(float), Shape{b_batches, g.k, g.n},
+                 {g.b_bs, g.b_rs, g.b_cs}, 0, {g.k * g.n, g.n, 1}, 0);
+    g.b = rowmajor;
+    g.b_rs = g.n;
+    g.b_cs = 1;
+    g.b_bs = g.b_bs == 0 ? 0 : g.k * g.n;
+  }
+  if (p.lib().geometry().gemm_blocked) {
     Launch& l = p.add_launch("gemm_blocked", step);
     set_args(l, g.a, g.b, g.c, g.bias, i(g.m), i(g.n), i(g.k), i(g.a_rs), i(g.a_cs), i(g.a_bs),
              i(g.b_rs), i(g.b_bs), i(g.m * g.n), i(g.bias_rs), i(g.bias_cs), g.alpha, g.beta,

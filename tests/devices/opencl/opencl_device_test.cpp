@@ -100,8 +100,14 @@ TEST_F(OpenClDevice, GemmTransposedWithColumnBias) {
   auto c = b.input("c", DType::F32, {9, 1});
   b.output(b.add1(OpKind::Gemm, {a, w, c},
                   {{"transA", int64_t{1}}, {"transB", int64_t{1}}, {"alpha", 0.5}, {"beta", 2.0}}));
-  expect_matches_ref(b.build(), {random(DType::F32, {17, 9}, 3), random(DType::F32, {20, 17}, 4),
-                                 random(DType::F32, {9, 1}, 5)});
+  const ir::Graph g = b.build();
+  for (const char* kernel : {"gemm=tiled", "gemm=blocked"}) {
+    SCOPED_TRACE(kernel);
+    expect_matches_ref(g,
+                       {random(DType::F32, {17, 9}, 3), random(DType::F32, {20, 17}, 4),
+                        random(DType::F32, {9, 1}, 5)},
+                       kernel);
+  }
 }
 
 TEST_F(OpenClDevice, AttentionWithPastGqaBoolMaskAndPresent) {
