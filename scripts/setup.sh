@@ -13,7 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev      # tests and benchmarks
   libfmt-dev nlohmann-json3-dev libcli11-dev      # formatting, JSON, CLI
   libdnnl-dev libhwloc-dev                        # cpu device: oneDNN, thread pinning
-  ocl-icd-opencl-dev opencl-c-headers             # oneDNN's CMake package needs OpenCL (a Recommends)
+  ocl-icd-opencl-dev opencl-c-headers             # opencl device (ICD loader); oneDNN's CMake needs it too
+  pocl-opencl-icd                                 # an OpenCL driver on the CPU for the opencl tests
   libonnx-dev libprotobuf-dev protobuf-compiler   # ONNX import
   libvulkan-dev glslc                             # vulkan device: loader + headers, GLSL -> SPIR-V
   mesa-vulkan-drivers vulkan-validationlayers     # lavapipe (Vulkan on the CPU); validation test
