@@ -14,5 +14,6 @@ void register_run(CLI::App& app);
 void register_dump(CLI::App& app);
 void register_devices(CLI::App& app);
 void register_inspect(CLI::App& app);
+void register_bench(CLI::App& app);
 
 }  // namespace nuri::cli

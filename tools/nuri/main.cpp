@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   nuri::cli::register_dump(app);
   nuri::cli::register_devices(app);
   nuri::cli::register_inspect(app);
+  nuri::cli::register_bench(app);
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--version") == 0) {
       print_version();

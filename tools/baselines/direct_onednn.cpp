@@ -1,6 +1,6 @@
-#include "bench/cpu/direct_onednn.h"
+#include "tools/baselines/direct_onednn.h"
 
-namespace nuri::bench {
+namespace nuri::baselines {
 
 DirectMatmul::DirectMatmul(int64_t m, int64_t n, int64_t k, const float* weights, const float* src,
                            float* dst) {
@@ -24,4 +24,4 @@ void DirectMatmul::run() {
   stream_.wait();
 }
 
-}  // namespace nuri::bench
+}  // namespace nuri::baselines

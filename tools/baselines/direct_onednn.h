@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <oneapi/dnnl/dnnl.hpp>
 
-namespace nuri::bench {
+namespace nuri::baselines {
 
 class DirectMatmul {
  public:
@@ -21,4 +21,4 @@ class DirectMatmul {
   dnnl::memory src_, weights_, dst_;
 };
 
-}  // namespace nuri::bench
+}  // namespace nuri::baselines

@@ -1,0 +1,185 @@
+#include "tools/nuri/bench_runner.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "nuri/error.hpp"
+#include "runtime/session.h"
+#ifdef NURI_HAVE_ONEDNN_BASELINE
+#include <omp.h>
+
+#include "tools/baselines/direct_onednn.h"
+#endif
+
+namespace nuri::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ns_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+}
+
+std::string join_options(const std::string& a, const std::string& b) {
+  return a.empty() ? b : b.empty() ? a : a + ";" + b;
+}
+
+// The weight of a MatMul/Gemm case as [K, N] (Gemm's transB undone), or null.
+struct MatmulShape {
+  int64_t m = 1, n = 0, k = 0;
+  bool trans_b = false;
+};
+std::optional<MatmulShape> matmul_shape(const BenchCase& c) {
+  if (c.inputs.size() != 2 || !c.inputs[1].constant || c.inputs[0].constant) return std::nullopt;
+  const Shape& a = c.inputs[0].type.shape;
+  const Shape& w = c.inputs[1].type.shape;
+  if (c.inputs[0].type.dtype != DType::F32 || w.size() != 2 || a.size() < 2) return std::nullopt;
+  MatmulShape s;
+  if (c.op == ir::OpKind::Gemm) {
+    if (c.attrs.get_int("transA", 0) != 0 || c.attrs.get_float("alpha", 1.0) != 1.0)
+      return std::nullopt;
+    s.trans_b = c.attrs.get_int("transB", 0) != 0;
+  } else if (c.op != ir::OpKind::MatMul) {
+    return std::nullopt;
+  }
+  for (size_t i = 0; i + 1 < a.size(); ++i) s.m *= a[i];
+  s.k = a.back();
+  s.n = s.trans_b ? w[0] : w[1];
+  return s;
+}
+
+// oneDNN called directly on the same shape, on an OpenMP team of `threads`.
+class OnednnReference {
+ public:
+  OnednnReference(const MatmulShape& s, int threads) {
+#ifdef NURI_HAVE_ONEDNN_BASELINE
+    omp_set_num_threads(threads);
+    weights_ = seeded_tensor({DType::F32, {s.k, s.n}}, 100);
+    src_ = seeded_tensor({DType::F32, {s.m, s.k}}, 1);
+    dst_ = Tensor(DType::F32, {s.m, s.n});
+    mm_ = std::make_unique<baselines::DirectMatmul>(s.m, s.n, s.k, weights_.data_as<float>(),
+                                                    src_.data_as<float>(), dst_.data_as<float>());
+#else
+    (void)s;
+    (void)threads;
+    throw Error("--compare onednn: this build has no oneDNN baseline");
+#endif
+  }
+  void run() {
+#ifdef NURI_HAVE_ONEDNN_BASELINE
+    mm_->run();
+#endif
+  }
+
+ private:
+  Tensor weights_, src_, dst_;
+#ifdef NURI_HAVE_ONEDNN_BASELINE
+  std::unique_ptr<baselines::DirectMatmul> mm_;
+#endif
+};
+
+double device_ns(rt::Session& s) {
+  double ns = 0;
+  for (const rt::PartitionStats& p : s.last_stats()) ns += p.stats.elapsed_ns;
+  return ns;
+}
+
+}  // namespace
+
+bool onednn_comparable(const BenchCase& c) {
+  return matmul_shape(c).has_value();
+}
+
+BenchResult run_case(const BenchCase& c, const std::string& device, const BenchRunOptions& o,
+                     rt::DeviceRegistry& registry) {
+  BenchResult r;
+  r.case_name = c.name;
+  r.op = std::string(ir::op_name(c.op));
+  r.device = device;
+  r.flops = c.flops;
+  r.bytes = c.bytes;
+  r.occurrences = c.occurrences;
+  try {
+    if (!registry.has(device)) throw Error(fmt::format("no device '{}' is registered", device));
+    std::string options;
+    if (auto it = o.device_options.find(device); it != o.device_options.end()) options = it->second;
+    auto dev = registry.create(device, options);
+    const nuri_device_properties props = dev->properties();
+    if (props.kind == NURI_DEVICE_KIND_CPU && options.find("threads=") == std::string::npos)
+      options = join_options(options, fmt::format("threads={}", o.threads));
+    r.simulated = props.simulated != 0;
+    // Simulators skip the numerics when they can: the time is the same and large shapes stay
+    // quick. A simulator without the option runs functionally on seeded data.
+    bool timing_only = false;
+    if (r.simulated && options.find("timing_only") == std::string::npos) {
+      try {
+        registry.create(device, join_options(options, "timing_only=1"));
+        options = join_options(options, "timing_only=1");
+        timing_only = true;
+      } catch (const Error&) {
+      }
+    }
+    const DType dtype = c.inputs.empty() ? DType::F32 : c.inputs[0].type.dtype;
+    r.peak_ops_per_s = props.peak_ops_per_s[static_cast<int>(dtype)];
+    r.peak_bytes_per_s = props.memory_bandwidth_bytes_per_s;
+
+    rt::SessionOptions so;
+    so.devices = {device};
+    so.fallback_device = device;
+    so.strict = true;
+    so.device_options[device] = options;
+    rt::Session session(bench_graph(c, !timing_only), so, registry);
+    const std::vector<Tensor> inputs = bench_inputs(c);
+
+    std::unique_ptr<OnednnReference> reference;
+    if (o.compare_onednn && !r.simulated && props.kind == NURI_DEVICE_KIND_CPU)
+      if (auto shape = matmul_shape(c))
+        reference = std::make_unique<OnednnReference>(*shape, o.threads);
+
+    double host_ns = 0;
+    for (int i = 0; i < std::max(1, o.warmup); ++i) {
+      const auto t0 = Clock::now();
+      session.run(inputs);
+      host_ns = ns_since(t0);
+      if (reference) reference->run();
+    }
+    // Simulated time is deterministic: one run per repetition is enough.
+    r.iterations = r.simulated
+                       ? 1
+                       : static_cast<int>(std::clamp(
+                             std::ceil(o.min_time_s * 1e9 / std::max(host_ns, 1.0)), 1.0, 10000.0));
+    r.repetitions = std::max(1, o.repetitions);
+    std::vector<double> dev_samples, host_samples, ref_samples;
+    // Nuri and the reference alternate per repetition, so drifting machine load hits both.
+    for (int rep = 0; rep < r.repetitions; ++rep) {
+      double dev_sum = 0;
+      const auto t0 = Clock::now();
+      for (int it = 0; it < r.iterations; ++it) {
+        session.run(inputs);
+        dev_sum += device_ns(session);
+      }
+      host_samples.push_back(ns_since(t0) / r.iterations);
+      dev_samples.push_back(dev_sum / r.iterations);
+      if (reference) {
+        const auto t1 = Clock::now();
+        for (int it = 0; it < r.iterations; ++it) reference->run();
+        ref_samples.push_back(ns_since(t1) / r.iterations);
+      }
+    }
+    r.time = time_stats(dev_samples);
+    r.host_time = time_stats(host_samples);
+    if (reference) {
+      r.reference_time = time_stats(ref_samples);
+      r.ratio_to = "onednn";
+      if (r.time.median_ns > 0) r.ratio = r.reference_time->median_ns / r.time.median_ns;
+    }
+  } catch (const Error& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
+}  // namespace nuri::cli

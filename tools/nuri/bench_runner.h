@@ -1,0 +1,31 @@
+// Runs one benchmark case on one device through rt::Session (strict: the one device or an
+// error), as any graph runs: the same ABI path for built-in devices and plugins.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "runtime/registry.h"
+#include "tools/nuri/bench_case.h"
+#include "tools/nuri/bench_result.h"
+
+namespace nuri::cli {
+
+struct BenchRunOptions {
+  int warmup = 2;            // untimed runs first (caches, lazy packing)
+  int repetitions = 5;       // timed samples; median, min and max are over these
+  double min_time_s = 0.02;  // per repetition: iterations are added until it lasts this long
+  int threads = 1;           // cpu device (and oneDNN direct) threads
+  // Device options by device name ("threads=2;pin=0"); cpu gets "threads=<threads>" if absent.
+  std::map<std::string, std::string> device_options;
+  bool compare_onednn = false;  // interleave oneDNN called directly (cpu MatMul/Gemm cases)
+};
+
+// Never throws for a device that cannot run the case: the result carries the error instead.
+BenchResult run_case(const BenchCase& c, const std::string& device, const BenchRunOptions& o,
+                     rt::DeviceRegistry& registry);
+
+// Whether `--compare onednn` has a direct oneDNN baseline for the case.
+bool onednn_comparable(const BenchCase& c);
+
+}  // namespace nuri::cli
