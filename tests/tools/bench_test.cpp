@@ -148,7 +148,8 @@ void run_cli(const std::string& args) {
 
 TEST(BenchCommand, BadFlagsGiveClearErrors) {
   expect_error([] { run_cli("--device ref"); }, "either --suite");
-  expect_error([] { run_cli("--op Relu --shape 4 --suite gpt2-small"); }, "either --suite");
+  expect_error([] { run_cli("--op Relu --shape 4 --suite gpt2-small"); }, "--shape goes with");
+  expect_error([] { run_cli("--op Softmax --suite gpt2-small"); }, "has no such op");
   expect_error([] { run_cli("--op Relu --shape 4 --device nosuchdev"); }, "'nosuchdev'");
   expect_error([] { run_cli("--op Relu --shape 4 --compare /nonexistent/base.json"); },
                "/nonexistent/base.json");

@@ -26,7 +26,7 @@ struct StreamResult {
   uint64_t array_bytes = 0;
   int threads = 1;
 };
-// Triad a[i] = b[i] + s * c[i] on arrays of `array_bytes` each (pick > 4x the last-level cache).
+// Triad a[i] = b[i] + s * c[i] on three arrays of `array_bytes` each (larger than the caches).
 StreamResult measure_stream_triad(uint64_t array_bytes, int threads, int repetitions);
 
 }  // namespace nuri::cli

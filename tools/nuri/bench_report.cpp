@@ -102,7 +102,7 @@ std::string format_table(const std::vector<BenchResult>& results, const BenchCon
         r.device, human_time(r.time.median_ns), human_time(r.time.min_ns),
         human_time(r.time.max_ns), r.flops > 0 ? human_rate(r.flops_per_s(), "") : "-",
         human_rate(r.bytes_per_s(), ""), opt_pct(r.pct_peak_compute()), opt_pct(bw),
-        ctx.caches.empty() ? "-" : fits_in(ctx.caches, r.bytes),
+        ctx.caches.empty() || r.measured_bytes_per_s <= 0 ? "-" : fits_in(ctx.caches, r.bytes),
         any_ratio ? (r.ratio ? fmt::format(" {:>9.3f}", *r.ratio) : fmt::format(" {:>9}", "-"))
                   : "",
         r.simulated ? fmt::format("  (simulated; host {})", human_time(r.host_time.median_ns))
