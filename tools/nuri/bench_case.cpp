@@ -81,7 +81,7 @@ ir::Graph bench_graph(const BenchCase& c, bool with_data) {
       ins.push_back(ir::kNoValue);
     else if (!in.constant)
       ins.push_back(b.input(name, in.type.dtype, in.type.shape));
-    else if (with_data)
+    else if (with_data || !is_float(in.type.dtype))  // indices (positions) are always real
       ins.push_back(b.constant(name, seeded_tensor(in.type, 100 + i)));
     else
       ins.push_back(b.constant_placeholder(name, in.type.dtype, in.type.shape));

@@ -27,8 +27,9 @@ struct BenchCase {
   double bytes = 0;  // compulsory traffic: inputs read once, outputs written once
 };
 
-// The one-node graph that runs `c`. Constants get seeded random data when `with_data`, else
-// shape-only placeholders (enough for a timing-only simulator).
+// The one-node graph that runs `c`. Constants get seeded random data when `with_data`; else
+// float constants are shape-only placeholders (enough for a timing-only simulator) and integer
+// ones (indices such as positions, which the timing depends on) still get data.
 ir::Graph bench_graph(const BenchCase& c, bool with_data);
 // Seeded inputs for the graph's inputs, in order (floats in [-1, 1), integers 0: a valid index).
 std::vector<Tensor> bench_inputs(const BenchCase& c);

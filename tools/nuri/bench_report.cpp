@@ -85,7 +85,7 @@ std::string format_table(const std::vector<BenchResult>& results, const BenchCon
       std::any_of(results.begin(), results.end(), [](const BenchResult& r) { return r.ratio; });
   std::string ratio_head;
   for (const BenchResult& r : results)
-    if (r.ratio) ratio_head = "vs " + r.ratio_to;
+    if (r.ratio) ratio_head = r.ratio_to;
   out << fmt::format("{:<58} {:<6} {:>10} {:>10} {:>10} {:>11} {:>11} {:>7} {:>7} {:>5}{}\n",
                      "case", "device", "time", "min", "max", "FLOP/s", "B/s", "%comp", "%bw",
                      "fits", any_ratio ? fmt::format(" {:>9}", "ratio") : "");
@@ -109,7 +109,7 @@ std::string format_table(const std::vector<BenchResult>& results, const BenchCon
                     : "");
   }
   if (any_ratio)
-    out << fmt::format("ratio: {} time / our time (above 1: Nuri is faster)\n", ratio_head);
+    out << fmt::format("ratio: time of {} / time here (above 1: faster here)\n", ratio_head);
   return out.str();
 }
 

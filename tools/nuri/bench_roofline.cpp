@@ -39,6 +39,14 @@ std::string escape(const std::string& s) {
   return out;
 }
 
+// 2.6e14 -> "262 TFLOP/s": short enough for the legend column.
+std::string with_prefix(double v, const char* unit) {
+  const char* prefixes[] = {"", "k", "M", "G", "T", "P"};
+  size_t p = 0;
+  while (v >= 1000 && p + 1 < std::size(prefixes)) v /= 1000, ++p;
+  return fmt::format("{:.3g} {}{}", v, prefixes[p], unit);
+}
+
 }  // namespace
 
 std::string roofline_svg(const std::vector<BenchResult>& results, const BenchContext& ctx) {
@@ -50,12 +58,11 @@ std::string roofline_svg(const std::vector<BenchResult>& results, const BenchCon
       const std::string color = kColors[device_color.size() % std::size(kColors)];
       device_color[r.device] = color;
       if (r.peak_bytes_per_s > 0 || r.peak_ops_per_s > 0)
-        ceilings.push_back({r.device + " peak", r.peak_ops_per_s, r.peak_bytes_per_s, color});
+        ceilings.push_back({r.device, r.peak_ops_per_s, r.peak_bytes_per_s, color});
     }
     if (r.ran() && r.flops > 0 && r.bytes > 0 && r.time.median_ns > 0) points.push_back(&r);
   }
-  if (ctx.stream)
-    ceilings.push_back({"host memory (STREAM)", 0, ctx.stream->bytes_per_s, "#555555", true});
+  if (ctx.stream) ceilings.push_back({"STREAM", 0, ctx.stream->bytes_per_s, "#555555", true});
 
   // Axis ranges: decades around every point and every ridge.
   double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = 0;
@@ -127,8 +134,8 @@ std::string roofline_svg(const std::vector<BenchResult>& results, const BenchCon
         "stroke=\"{}\" stroke-width=\"2\"{} clip-path=\"url(#plot)\"/>\n",
         escape(c.label), pts, c.color, c.dashed ? " stroke-dasharray=\"6,4\"" : "");
     std::string text = c.label;
-    if (c.peak_flops > 0) text += fmt::format(", {:.3g} GFLOP/s", c.peak_flops * 1e-9);
-    if (c.bytes_per_s > 0) text += fmt::format(", {:.3g} GB/s", c.bytes_per_s * 1e-9);
+    if (c.peak_flops > 0) text += ", " + with_prefix(c.peak_flops, "FLOP/s");
+    if (c.bytes_per_s > 0) text += ", " + with_prefix(c.bytes_per_s, "B/s");
     svg << fmt::format("<text x=\"{}\" y=\"{:.1f}\" fill=\"{}\">{}</text>\n", kLeft + pw + 8,
                        legend_y, c.color, escape(text));
     legend_y += 16;
