@@ -307,6 +307,23 @@ TEST(BenchReport, RooflineHasAPointPerComputingCaseAndTheCeilings) {
   EXPECT_EQ(svg.rfind("</svg>"), svg.size() - 7);
 }
 
+TEST(BenchReport, TableStatesTheTargetsItCanDecide) {
+  std::vector<BenchResult> results = sample_results();
+  results[0].ratio = 0.97;  // MatMul on cpu against oneDNN: met
+  results[0].ratio_to = "onednn";
+  BenchResult big = results[2];  // a Softmax over 64 MiB, above the 32 MiB sample LLC
+  big.case_name = "Softmax/4096x4096->4096x4096";
+  big.op = "Softmax";
+  big.bytes = 2.0 * 4096 * 4096 * 4;
+  big.measured_bytes_per_s = 1e10;
+  big.time.median_ns = big.bytes / 7e9 * 1e9;  // 70% of the measured bandwidth: missed
+  results.push_back(big);
+  const std::string table = format_table(results, sample_context());
+  EXPECT_NE(table.find("oneDNN direct: met by 1 of 1"), std::string::npos) << table;
+  EXPECT_NE(table.find("above the LLC: met by 0 of 1"), std::string::npos) << table;
+  EXPECT_NE(table.find("L1 Data: 48 KiB"), std::string::npos) << table;
+}
+
 TEST(BenchHost, FitsInTheInnermostLevelThatHoldsIt) {
   const BenchContext ctx = sample_context();
   EXPECT_EQ(fits_in(ctx.caches, 1024), "L1");

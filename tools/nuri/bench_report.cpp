@@ -66,6 +66,36 @@ void add_counters(nlohmann::json& j, const BenchResult& r) {
   if (r.ratio) j[r.ratio_to == "onednn" ? "ratio_onednn" : "ratio_baseline"] = *r.ratio;
 }
 
+// The speed targets, stated where the run has cases that decide them: cpu MatMul at least 95%
+// of oneDNN direct; Softmax, LayerNorm and Gelu at least 80% of the measured bandwidth when
+// their input is larger than the last-level cache.
+std::string format_targets(const std::vector<BenchResult>& results, const BenchContext& ctx) {
+  const double llc = ctx.caches.empty() ? 0 : static_cast<double>(ctx.caches.back().bytes);
+  int mm = 0, mm_met = 0, mem = 0, mem_met = 0;
+  for (const BenchResult& r : results) {
+    if (!r.ran()) continue;
+    if (r.ratio && r.ratio_to == "onednn") {
+      ++mm;
+      mm_met += *r.ratio >= 0.95;
+    }
+    const bool memory_bound = r.op == "Softmax" || r.op == "LayerNorm" || r.op == "Gelu";
+    const auto pct = r.pct_measured_bandwidth();
+    if (memory_bound && pct && llc > 0 && r.bytes / 2 > llc) {  // input ~ half the bytes
+      ++mem;
+      mem_met += *pct >= 80;
+    }
+  }
+  std::string out;
+  if (mm > 0)
+    out += fmt::format("target: cpu MatMul >= 95% of oneDNN direct: met by {} of {}\n", mm_met, mm);
+  if (mem > 0)
+    out += fmt::format(
+        "target: Softmax/LayerNorm/Gelu >= 80% of measured bandwidth above the LLC: met by {} of "
+        "{}\n",
+        mem_met, mem);
+  return out;
+}
+
 }  // namespace
 
 std::string run_name(const BenchResult& r) {
@@ -108,6 +138,7 @@ std::string format_table(const std::vector<BenchResult>& results, const BenchCon
         r.simulated ? fmt::format("  (simulated; host {})", human_time(r.host_time.median_ns))
                     : "");
   }
+  out << format_targets(results, ctx);
   if (any_ratio)
     out << fmt::format("ratio: time of {} / time here (above 1: faster here)\n", ratio_head);
   return out.str();

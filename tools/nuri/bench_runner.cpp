@@ -174,7 +174,12 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
     if (reference) {
       r.reference_time = time_stats(ref_samples);
       r.ratio_to = "onednn";
-      if (r.time.median_ns > 0) r.ratio = r.reference_time->median_ns / r.time.median_ns;
+      // The median of each repetition's own ratio: a load change between repetitions then
+      // moves both times of a pair, not the ratio.
+      std::vector<double> ratios;
+      for (size_t i = 0; i < dev_samples.size(); ++i)
+        if (dev_samples[i] > 0) ratios.push_back(ref_samples[i] / dev_samples[i]);
+      if (!ratios.empty()) r.ratio = time_stats(ratios).median_ns;
     }
   } catch (const Error& e) {
     r.error = e.what();
