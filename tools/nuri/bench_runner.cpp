@@ -27,6 +27,21 @@ std::string join_options(const std::string& a, const std::string& b) {
   return a.empty() ? b : b.empty() ? a : a + ";" + b;
 }
 
+// Adds `key=value` unless the user set `key`, if the device accepts it (devices reject options
+// they do not know, and a plugin's cpu or simulator may not know this one).
+std::string with_default(rt::DeviceRegistry& registry, const std::string& device,
+                         const std::string& options, const std::string& key,
+                         const std::string& value) {
+  if ((";" + options).find(";" + key + "=") != std::string::npos) return options;
+  const std::string extended = join_options(options, key + "=" + value);
+  try {
+    registry.create(device, extended);
+    return extended;
+  } catch (const Error&) {
+    return options;
+  }
+}
+
 // The weight of a MatMul/Gemm case as [K, N] (Gemm's transB undone), or null.
 struct MatmulShape {
   int64_t m = 1, n = 0, k = 0;
@@ -108,19 +123,19 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
     if (auto it = o.device_options.find(device); it != o.device_options.end()) options = it->second;
     auto dev = registry.create(device, options);
     const nuri_device_properties props = dev->properties();
-    if (props.kind == NURI_DEVICE_KIND_CPU && options.find("threads=") == std::string::npos)
-      options = join_options(options, fmt::format("threads={}", o.threads));
     r.simulated = props.simulated != 0;
+    if (props.kind == NURI_DEVICE_KIND_CPU && !r.simulated) {
+      options = with_default(registry, device, options, "threads", std::to_string(o.threads));
+      // Unpinned, as oneDNN direct is: a pinned thread cannot dodge other jobs on its core,
+      // which would bias the comparison on a shared machine.
+      options = with_default(registry, device, options, "pin", "0");
+    }
     // Simulators skip the numerics when they can: the time is the same and large shapes stay
     // quick. A simulator without the option runs functionally on seeded data.
     bool timing_only = false;
-    if (r.simulated && options.find("timing_only") == std::string::npos) {
-      try {
-        registry.create(device, join_options(options, "timing_only=1"));
-        options = join_options(options, "timing_only=1");
-        timing_only = true;
-      } catch (const Error&) {
-      }
+    if (r.simulated) {
+      options = with_default(registry, device, options, "timing_only", "1");
+      timing_only = (";" + options).find(";timing_only=1") != std::string::npos;
     }
     const DType dtype = c.inputs.empty() ? DType::F32 : c.inputs[0].type.dtype;
     r.peak_ops_per_s = props.peak_ops_per_s[static_cast<int>(dtype)];

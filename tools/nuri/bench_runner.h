@@ -16,7 +16,8 @@ struct BenchRunOptions {
   int repetitions = 5;       // timed samples; median, min and max are over these
   double min_time_s = 0.02;  // per repetition: iterations are added until it lasts this long
   int threads = 1;           // cpu device (and oneDNN direct) threads
-  // Device options by device name ("threads=2;pin=0"); cpu gets "threads=<threads>" if absent.
+  // Device options by device name ("threads=2;pin=1"). Host cpu devices get threads=<threads>
+  // and pin=0 (as oneDNN direct runs), simulators timing_only=1, unless set here or refused.
   std::map<std::string, std::string> device_options;
   bool compare_onednn = false;  // interleave oneDNN called directly (cpu MatMul/Gemm cases)
 };
