@@ -10,7 +10,7 @@ function(nuri_bench out_var expect_rc)
 endfunction()
 
 set(stem ${WORK}/bench_cli)
-nuri_bench(out 0 --op Relu --shape 16x32 --device ref --repetitions 2 --min-time 0
+nuri_bench(out 0 --op Relu --shape 16x32 --device ref --repetitions 2 --min-time 0 --no-stream
            --json ${stem}.json --csv ${stem}.csv --roofline ${stem}.svg)
 foreach(file ${stem}.json ${stem}.csv ${stem}.svg)
   file(READ ${file} text)

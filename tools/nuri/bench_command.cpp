@@ -23,6 +23,7 @@ struct BenchOptions {
   std::string json, csv, roofline, compare;
   std::vector<std::string> device_options;
   int warmup = 2, repetitions = 5, threads = 1;
+  bool no_stream = false;
   double min_time = 0.02;
 };
 
@@ -98,7 +99,7 @@ void run_bench(const BenchOptions& o) {
     auto dev = reg.create(d, run.device_options.count(d) ? run.device_options.at(d) : "");
     host_device |= dev->properties().kind == NURI_DEVICE_KIND_CPU && !dev->properties().simulated;
   }
-  if (host_device) {
+  if (host_device && !o.no_stream) {
     // Three arrays of twice the last-level cache each leave nothing cached between passes;
     // capped so a huge (or misreported) cache does not take gigabytes of a shared machine.
     const uint64_t llc = ctx.caches.empty() ? (uint64_t{32} << 20) : ctx.caches.back().bytes;
@@ -155,6 +156,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--min-time", o->min_time, "seconds each repetition lasts at least")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--no-stream", o->no_stream,
+                "skip the STREAM bandwidth measurement (it takes three arrays of up to 512 MiB)");
   cmd->add_option("--json", o->json, "write Google Benchmark JSON to FILE");
   cmd->add_option("--csv", o->csv, "write CSV to FILE");
   cmd->add_option("--roofline", o->roofline, "write a roofline plot to FILE.svg");
