@@ -410,14 +410,18 @@ class Codegen {
       done[*c] = true;
       label += "+" + g_.node(*c).name;
     }
-    const View o = alloc(g_.value(out).name, type(out).shape);
+    // An f32 partition output is stored straight from the f32 accumulators (no bf16 copy
+    // epilogue, no rounding); values other NPU ops consume stay bf16, the NPU's activation format.
+    const bool f32_out = type(out).dtype == nuri::DType::F32 && consumers_[out].empty() &&
+                         std::find(is_output_.begin(), is_output_.end(), out) != is_output_.end();
+    s.dtype = DType::BF16;
+    s.out_dtype = f32_out ? DType::F32 : DType::BF16;
+    const View o = alloc(g_.value(out).name, type(out).shape, s.out_dtype);
     s.c_addr = o.addr;
     s.ldc = s.n;
-    s.dtype = DType::BF16;
-    s.out_dtype = DType::BF16;
     // The plan depends on shapes and strides, not addresses: plan each distinct GEMM once.
     const auto key = std::make_tuple(s.m, s.n, s.k, s.lda, s.ldb, s.transpose_b, s.has_bias,
-                                     static_cast<int>(s.act));
+                                     static_cast<int>(s.act), static_cast<int>(s.out_dtype));
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, plan_gemm(cfg_, s)).first;
     step(label, emit_gemm(cfg_, s, it->second));
@@ -590,7 +594,8 @@ class Codegen {
   std::vector<std::vector<ir::NodeId>> consumers_;
   std::vector<ir::ValueId> is_output_;
   std::map<std::tuple<ir::ValueId, int, int64_t>, View> consts_;
-  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int>, GemmPlan>
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int, int>,
+           GemmPlan>
       plans_;
   uint64_t next_ = 0;
   NpuProgram prog_;

@@ -154,8 +154,8 @@ class NpuExecutable : public sdk::HostExecutable {
   }
   void read(const IoBinding& b, std::byte* dst) {
     const uint64_t n = static_cast<uint64_t>(b.type.numel());
-    if (b.type.dtype == nuri::DType::F32)
-      sim_.read_values(b.view.addr, reinterpret_cast<float*>(dst), n, sim::DType::BF16);
+    if (b.type.dtype == nuri::DType::F32)  // widened from the view's dtype (bf16 or f32)
+      sim_.read_values(b.view.addr, reinterpret_cast<float*>(dst), n, b.view.dtype);
     else
       sim_.read_dram(b.view.addr, dst, n * 2);
   }

@@ -25,6 +25,8 @@ class MemoryTiming {
   virtual double transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) = 0;
   // Forget all state (queues, open rows, stats).
   virtual void reset() = 0;
+  // A promise that no later transfer is issued before `ns`: state older than that may go.
+  virtual void retire_before(double /*ns*/) {}
   virtual std::string describe() const = 0;
   // Peak bandwidth in bytes per nanosecond (= GB/s), for roofline bounds.
   virtual double peak_bytes_per_ns() const = 0;

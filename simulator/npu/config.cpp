@@ -101,6 +101,22 @@ const char* vec_op_name(VecOp op) {
   return i < kVecOpCount ? kVecOpNames[i] : "?";
 }
 
+const char* dataflow_name(Dataflow d) {
+  switch (d) {
+    case Dataflow::WeightStationary:
+      return "weight_stationary";
+    case Dataflow::OutputStationary:
+      return "output_stationary";
+    case Dataflow::InputStationary:
+      return "input_stationary";
+  }
+  return "?";
+}
+
+const char* compat_name(Compat c) {
+  return c == Compat::ScaleSim ? "scale-sim" : "none";
+}
+
 bool is_reduction(VecOp op) {
   return op == VecOp::RowMax || op == VecOp::RowSum;
 }
@@ -128,15 +144,19 @@ NpuConfig config_from_json(const nlohmann::json& j) {
     ObjectReader a(r.field("array"), "npu.array");
     c.array.rows = a.u32("rows");
     c.array.cols = a.u32("cols");
-    std::string df = a.str("dataflow");
-    if (df == "weight_stationary") {
-      c.array.dataflow = Dataflow::WeightStationary;
-    } else if (df == "output_stationary") {
-      c.array.dataflow = Dataflow::OutputStationary;
-    } else {
-      throw Error("npu.array.dataflow: expected weight_stationary or output_stationary, got '" +
-                  df + "'");
-    }
+    const std::string df = a.str("dataflow");
+    bool known = false;
+    for (Dataflow d :
+         {Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary})
+      if (df == dataflow_name(d)) {
+        c.array.dataflow = d;
+        known = true;
+      }
+    if (!known)
+      throw Error(
+          "npu.array.dataflow: expected weight_stationary, output_stationary or "
+          "input_stationary, got '" +
+          df + "'");
     c.array.pipelined = a.boolean("pipelined");
     a.finish();
   }
@@ -169,6 +189,23 @@ NpuConfig config_from_json(const nlohmann::json& j) {
     c.energy.static_watts = e.num("static_watts");
     e.finish();
   }
+  if (r.has("tiling")) {
+    ObjectReader t(r.field("tiling"), "npu.tiling");
+    if (t.has("tile_m")) c.tiling.tile_m = t.u32("tile_m");
+    if (t.has("tile_n")) c.tiling.tile_n = t.u32("tile_n");
+    if (t.has("tile_k")) c.tiling.tile_k = t.u32("tile_k");
+    t.finish();
+  }
+  if (r.has("compat")) {
+    const std::string cm = r.str("compat");
+    if (cm == compat_name(Compat::None)) {
+      c.compat = Compat::None;
+    } else if (cm == compat_name(Compat::ScaleSim)) {
+      c.compat = Compat::ScaleSim;
+    } else {
+      throw Error("npu.compat: expected \"none\" or \"scale-sim\", got '" + cm + "'");
+    }
+  }
   r.finish();
   validate_config(c);
   return c;
@@ -193,8 +230,7 @@ nlohmann::json config_to_json(const NpuConfig& c) {
       {"array",
        {{"rows", c.array.rows},
         {"cols", c.array.cols},
-        {"dataflow", c.array.dataflow == Dataflow::WeightStationary ? "weight_stationary"
-                                                                    : "output_stationary"},
+        {"dataflow", dataflow_name(c.array.dataflow)},
         {"pipelined", c.array.pipelined}}},
       {"vector",
        {{"lanes", c.vector.lanes}, {"latency_cycles", c.vector.latency_cycles}, {"op_cycles", oc}}},
@@ -217,6 +253,9 @@ nlohmann::json config_to_json(const NpuConfig& c) {
         {"pj_per_sram_byte", c.energy.pj_per_sram_byte},
         {"pj_per_dram_byte", c.energy.pj_per_dram_byte},
         {"static_watts", c.energy.static_watts}}},
+      {"tiling",
+       {{"tile_m", c.tiling.tile_m}, {"tile_n", c.tiling.tile_n}, {"tile_k", c.tiling.tile_k}}},
+      {"compat", compat_name(c.compat)},
   };
 }
 
@@ -253,6 +292,9 @@ void validate_config(const NpuConfig& c) {
   require(c.memory.channels > 0, "npu.memory.channels", "must be > 0");
   require(c.memory.gbps_per_channel > 0, "npu.memory.gbps_per_channel", "must be > 0");
   require(c.memory.capacity_bytes > 0, "npu.memory.capacity_bytes", "must be > 0");
+  // SCALE-Sim simulates one array; several cores would split the GEMM it runs whole.
+  require(c.compat != Compat::ScaleSim || c.cores == 1, "npu.compat",
+          "\"scale-sim\" models one systolic array: set npu.cores to 1");
 }
 
 NpuConfig load_config(const std::string& preset_or_path) {

@@ -16,7 +16,16 @@
 
 namespace nuri::sim::npu {
 
-enum class Dataflow : uint8_t { WeightStationary, OutputStationary };
+// What stays in the PEs while the other operands stream: B (weights), C (outputs) or A (inputs).
+enum class Dataflow : uint8_t { WeightStationary, OutputStationary, InputStationary };
+const char* dataflow_name(Dataflow d);
+
+// Timing semantics. None: Nuri's own (pipelined folds, physical output drain, real memory,
+// epilogue on the vector unit). ScaleSim: SCALE-Sim v2's stall-free compute model exactly
+// (README.md "SCALE-Sim compatibility"): its per-fold cycles, folds back to back, free memory
+// and vector unit, and a run reports the index of its last cycle (cycles - 1) as SCALE-Sim does.
+enum class Compat : uint8_t { None, ScaleSim };
+const char* compat_name(Compat c);
 
 // Vector-unit operations; per-op cost is "cycles per lane-chunk" (one chunk = `lanes` elements).
 enum class VecOp : uint8_t {
@@ -42,8 +51,8 @@ const char* vec_op_name(VecOp op);
 bool is_reduction(VecOp op);
 
 struct ArrayConfig {
-  uint32_t rows = 0;  // R: PE rows (the K extent under WS, the M extent under OS)
-  uint32_t cols = 0;  // C: PE columns (the N extent)
+  uint32_t rows = 0;  // R: PE rows (the K extent under WS and IS, the M extent under OS)
+  uint32_t cols = 0;  // C: PE columns (the N extent under WS and OS, the M extent under IS)
   Dataflow dataflow = Dataflow::WeightStationary;
   bool pipelined = true;  // overlap the next tile's fill/preload with the current tile
 };
@@ -77,6 +86,12 @@ struct MemoryConfig {
   double aggregate_gbps() const { return channels * gbps_per_channel; }
 };
 
+// GEMM tile sizes the device tiler must use (0 = the tiler chooses). A tile larger than the
+// dimension is clamped to it.
+struct TilingConfig {
+  uint32_t tile_m = 0, tile_n = 0, tile_k = 0;
+};
+
 // Energy per event, in picojoules (README.md cites where each figure comes from).
 struct EnergyConfig {
   double pj_per_mac_int8 = 0;
@@ -100,6 +115,8 @@ struct NpuConfig {
   DmaConfig dma;
   MemoryConfig memory;
   EnergyConfig energy;
+  TilingConfig tiling;           // optional JSON key "tiling"
+  Compat compat = Compat::None;  // optional JSON key "compat": "none" or "scale-sim"
 
   double clock_ghz() const { return clock_mhz / 1000.0; }
   bool supports(DType t) const;

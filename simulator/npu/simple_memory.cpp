@@ -1,6 +1,7 @@
 #include "simulator/npu/simple_memory.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -13,26 +14,64 @@ SimpleMemory::SimpleMemory(const MemoryConfig& cfg)
   if (!(bytes_per_ns_ > 0)) throw Error("SimpleMemory: aggregate bandwidth must be > 0");
 }
 
+void SimpleMemory::occupy(double start, double end) {
+  auto next = busy_.lower_bound(start);
+  if (next != busy_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second >= start) {  // touches the previous interval: extend it
+      start = prev->first;
+      end = std::max(end, prev->second);
+      busy_.erase(prev);
+    }
+  }
+  while (next != busy_.end() && next->first <= end) {  // swallow the intervals it reaches
+    end = std::max(end, next->second);
+    next = busy_.erase(next);
+  }
+  busy_.emplace(start, end);
+}
+
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
   if (addr + bytes > cfg_.capacity_bytes || addr + bytes < addr)
     throw Error(fmt::format("SimpleMemory: transfer [{:#x}, +{}) beyond capacity {} bytes", addr,
                             bytes, cfg_.capacity_bytes));
-  double start = std::max(issue_ns, server_free_ns_);
-  server_free_ns_ = start + static_cast<double>(bytes) / bytes_per_ns_;
   (is_write ? stats_.write_bytes : stats_.read_bytes) += bytes;
   ++stats_.transfers;
-  return server_free_ns_ + cfg_.latency_ns;
+  if (bytes == 0) return issue_ns + cfg_.latency_ns;
+  double need = static_cast<double>(bytes) / bytes_per_ns_;
+  double t = issue_ns;
+  // Take idle time from the issue on, slice by slice, until the transfer is served.
+  for (;;) {
+    auto next = busy_.upper_bound(t);
+    if (next != busy_.begin() && std::prev(next)->second > t) {  // t is inside a busy interval
+      t = std::prev(next)->second;
+      continue;
+    }
+    const double slice =
+        next == busy_.end() ? need : std::min(need, next->first - t);  // next->first > t
+    occupy(t, t + slice);
+    t += slice;
+    need -= slice;
+    if (need <= 0) break;
+  }
+  return t + cfg_.latency_ns;
+}
+
+void SimpleMemory::retire_before(double ns) {
+  // Intervals wholly before `ns` can no longer delay anything; keep the one reaching past it.
+  auto it = busy_.begin();
+  while (it != busy_.end() && it->second < ns) it = busy_.erase(it);
 }
 
 void SimpleMemory::reset() {
-  server_free_ns_ = 0;
+  busy_.clear();
   stats_ = {};
 }
 
 std::string SimpleMemory::describe() const {
-  return fmt::format("simple {}: {} ch x {} GB/s = {} GB/s, {} ns latency, one shared FIFO server",
-                     cfg_.kind, cfg_.channels, cfg_.gbps_per_channel, bytes_per_ns_,
-                     cfg_.latency_ns);
+  return fmt::format(
+      "simple {}: {} ch x {} GB/s = {} GB/s, {} ns latency, one server in issue-time order",
+      cfg_.kind, cfg_.channels, cfg_.gbps_per_channel, bytes_per_ns_, cfg_.latency_ns);
 }
 
 }  // namespace nuri::sim::npu

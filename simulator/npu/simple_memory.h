@@ -1,11 +1,17 @@
-// The simple off-chip model: every transfer from every core goes through ONE first-come
-// first-served server whose rate is the aggregate bandwidth (channels x per-channel GB/s),
-// then pays a fixed latency. A transfer of b bytes issued at t finishes at
-//   start = max(t, server_free);  server_free = start + b / BW;  done = server_free + latency.
-// So concurrent requesters share bandwidth (their transfers queue), and an isolated transfer
-// costs latency + b / BW. It ignores banks, rows, refresh and read/write turnaround (the
-// command-level DRAM model in simulator/dram covers those through the same interface).
+// The simple off-chip model: every transfer from every core goes through ONE server whose rate
+// is the aggregate bandwidth (channels x per-channel GB/s), then pays a fixed latency.
+// Requests are served in the order of their issue times, not the order they reach the model:
+// the simulator commits a core's instructions in program order, but a later instruction (the
+// next tile's prefetch) may issue before an earlier one (the previous tile's store). So the
+// server keeps its busy intervals and a transfer of b bytes issued at t takes the first
+// b / BW ns of idle time from t on (filling gaps between earlier-committed transfers, which
+// keep their slots), then done = end of its last slice + latency.
+// So concurrent requesters share bandwidth and an isolated transfer costs latency + b / BW. It
+// ignores banks, rows, refresh and read/write turnaround (the command-level DRAM model in
+// simulator/dram covers those through the same interface).
 #pragma once
+
+#include <map>
 
 #include "simulator/common/memory_timing.h"
 #include "simulator/npu/config.h"
@@ -17,14 +23,18 @@ class SimpleMemory : public MemoryTiming {
   explicit SimpleMemory(const MemoryConfig& cfg);
   double transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) override;
   void reset() override;
+  void retire_before(double ns) override;
   std::string describe() const override;
   double peak_bytes_per_ns() const override { return bytes_per_ns_; }
   MemoryTransferStats stats() const override { return stats_; }
 
  private:
+  // Marks [start, end) busy, merging with touching neighbours.
+  void occupy(double start, double end);
+
   MemoryConfig cfg_;
   double bytes_per_ns_;
-  double server_free_ns_ = 0;
+  std::map<double, double> busy_;  // disjoint busy intervals: start -> end (ns)
   MemoryTransferStats stats_;
 };
 

@@ -108,6 +108,11 @@ uint64_t Simulator::dma_time(uint32_t core, const Instr& in, uint64_t start) {
   const bool store = in.op == Opcode::DmaStore;
   const TileRef& off = store ? in.dst : in.src0;
   const uint64_t es = dtype_size(off.dtype), total = off.bytes();
+  auto& st = stats_[core];
+  (store ? st.dram_write_bytes : st.dram_read_bytes) += total;
+  st.sram_bytes += total;
+  // SCALE-Sim's stall-free figures assume an ideal memory: operands are there when needed.
+  if (cfg_.compat == Compat::ScaleSim) return start;
   const double ghz = cfg_.clock_ghz();
   const uint64_t engine_end = start + dma_engine_cycles(cfg_.dma, total);
   const uint64_t first = start + cfg_.dma.setup_cycles;
@@ -122,9 +127,6 @@ uint64_t Simulator::dma_time(uint32_t core, const Instr& in, uint64_t start) {
     done_ns = std::max(done_ns, mem_->transfer(issue / ghz, addr, seg, store));
   }
   auto mem_end = static_cast<uint64_t>(std::ceil(done_ns * ghz - 1e-9));
-  auto& st = stats_[core];
-  (store ? st.dram_write_bytes : st.dram_read_bytes) += total;
-  st.sram_bytes += total;
   return std::max(engine_end, mem_end);
 }
 
@@ -142,7 +144,7 @@ void Simulator::commit(uint32_t core, CoreRun& cr, OpRecord& op) {
   switch (in.op) {
     case Opcode::MatMul: {
       const uint64_t m = in.src0.rows, k = in.src0.cols, n = in.dst.cols;
-      ArrayTiming t = matmul_timing(cfg_.array, m, k, n);
+      ArrayTiming t = matmul_timing(cfg_.array, m, k, n, cfg_.compat);
       end = start + t.latency;
       busy = t.occupancy;
       cr.engine_free[kEngineArray] = start + t.occupancy;
@@ -154,7 +156,10 @@ void Simulator::commit(uint32_t core, CoreRun& cr, OpRecord& op) {
     }
     case Opcode::Vector: {
       uint64_t moved = in.src0.bytes() + in.dst.bytes() + (is_binary(in.vop) ? in.src1.bytes() : 0);
-      uint64_t cyc = vector_cycles(cfg_, in.vop, in.src0.rows, in.src0.cols, moved);
+      // SCALE-Sim models the array alone: an epilogue costs nothing there.
+      const uint64_t cyc = cfg_.compat == Compat::ScaleSim
+                               ? 0
+                               : vector_cycles(cfg_, in.vop, in.src0.rows, in.src0.cols, moved);
       end = start + cyc;
       busy = cyc;
       cr.engine_free[kEngineVector] = end;
@@ -218,6 +223,7 @@ RunResult Simulator::run(const std::vector<Program>& programs, const std::string
   OpRecord op;
   op.label = label;
   op.start_cycle = now_;
+  mem_->retire_before(now_ns());  // nothing of this run issues before its start
   std::vector<CoreRun> runs(programs.size());
   for (size_t c = 0; c < programs.size(); ++c) {
     runs[c].prog = &programs[c];
@@ -254,6 +260,8 @@ RunResult Simulator::run(const std::vector<Program>& programs, const std::string
   }
   uint64_t end = now_;
   for (const auto& r : runs) end = std::max(end, r.last_end);
+  // SCALE-Sim reports a layer's cycles as the index of its last cycle, counted from 0.
+  if (cfg_.compat == Compat::ScaleSim && end > now_) --end;
   op.end_cycle = end;
   now_ = end;
   ops_.push_back(op);

@@ -4,16 +4,22 @@
 
 namespace nuri::sim::npu {
 
-ArrayTiming matmul_timing(const ArrayConfig& a, uint64_t m, uint64_t k, uint64_t /*n*/) {
+ArrayTiming matmul_timing(const ArrayConfig& a, uint64_t m, uint64_t k, uint64_t n, Compat compat) {
   const uint64_t r = a.rows, c = a.cols;
+  // The streamed extent: A rows under WS, the reduction under OS, B columns under IS.
+  const uint64_t stream = a.dataflow == Dataflow::WeightStationary   ? m
+                          : a.dataflow == Dataflow::OutputStationary ? k
+                                                                     : n;
   ArrayTiming t{};
-  if (a.dataflow == Dataflow::WeightStationary) {
-    t.latency = r + m + r + c - 2;
-    t.occupancy = a.pipelined ? std::max(m, r) : t.latency;
-  } else {
-    t.latency = k + r + c - 2 + r;
-    t.occupancy = a.pipelined ? std::max(k, r) : t.latency;
+  if (compat == Compat::ScaleSim) {
+    t.latency =
+        a.dataflow == Dataflow::OutputStationary ? stream + r + c - 2 : 2 * r + c + stream - 2;
+    t.occupancy = t.latency;
+    return t;
   }
+  // WS and IS preload the stationary tile (R) first; OS drains its outputs (R) last.
+  t.latency = r + stream + r + c - 2;
+  t.occupancy = a.pipelined ? std::max(stream, r) : t.latency;
   return t;
 }
 

@@ -13,7 +13,7 @@ struct ArrayTiming {
   uint64_t occupancy;  // issue -> the array can accept the next tile
 };
 
-// One matmul tile of A[m x k] B[k x n].
+// One matmul tile of A[m x k] B[k x n] (README.md derives each form).
 //  Weight-stationary: preload R cycles (weights shift down one PE row per cycle), stream m
 //    rows: last result leaves PE(R-1, C-1) m + R + C - 2 cycles after streaming starts.
 //      latency = R + m + R + C - 2;  occupancy = pipelined ? max(m, R) : latency
@@ -22,7 +22,14 @@ struct ArrayTiming {
 //    (k + R + C - 2 cycles), then drain R rows of outputs:
 //      latency = k + R + C - 2 + R;  occupancy = pipelined ? max(k, R) : latency
 //    (pipelined: outputs drain through a second register set while the next tile streams).
-ArrayTiming matmul_timing(const ArrayConfig& a, uint64_t m, uint64_t k, uint64_t n);
+//  Input-stationary: WS with A and B swapped: preload the A tile (k over rows, m over
+//    columns), stream the n columns of B:
+//      latency = R + n + R + C - 2;  occupancy = pipelined ? max(n, R) : latency
+//  Compat::ScaleSim (SCALE-Sim v2's demand matrices, one fold per tile, no overlap):
+//      WS 2R + C + m - 2, OS k + R + C - 2 (no separate drain), IS 2R + C + n - 2;
+//      occupancy = latency.
+ArrayTiming matmul_timing(const ArrayConfig& a, uint64_t m, uint64_t k, uint64_t n,
+                          Compat compat = Compat::None);
 
 // A vector op over rows x cols, processed one row at a time in chunks of `lanes`:
 //   compute = rows * ceil(cols / lanes) * op_cycles  (+ rows * ceil(log2 lanes) for a

@@ -85,11 +85,14 @@ void validate_instr(const NpuConfig& c, const Instr& i, const std::string& where
         throw Error(fmt::format("{}: matmul shapes A {}x{}, B {}x{}{}, C {}x{} disagree", where,
                                 a.rows, a.cols, b.rows, b.cols, i.transpose_b ? "^T" : "", cc.rows,
                                 cc.cols));
-      bool ws = c.array.dataflow == Dataflow::WeightStationary;
-      uint32_t lim = ws ? k : m;
-      if (lim > c.array.rows || n > c.array.cols)
-        throw Error(fmt::format("{}: matmul tile ({} = {}, N = {}) exceeds the {}x{} array", where,
-                                ws ? "K" : "M", lim, n, c.array.rows, c.array.cols));
+      // The stationary tile's extents over rows and columns (README.md "Timing formulas").
+      const Dataflow df = c.array.dataflow;
+      const bool os = df == Dataflow::OutputStationary, is = df == Dataflow::InputStationary;
+      const uint32_t on_rows = os ? m : k, on_cols = is ? m : n;
+      if (on_rows > c.array.rows || on_cols > c.array.cols)
+        throw Error(fmt::format("{}: {} matmul tile ({} = {}, {} = {}) exceeds the {}x{} array",
+                                where, dataflow_name(df), os ? "M" : "K", on_rows, is ? "M" : "N",
+                                on_cols, c.array.rows, c.array.cols));
       return;
     }
     case Opcode::Vector: {

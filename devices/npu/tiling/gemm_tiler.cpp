@@ -35,9 +35,14 @@ Footprint footprint(const GemmSpec& s, uint64_t tm, uint64_t tn, uint64_t tk) {
   return f;
 }
 
-// Tile sizes tried along one dimension: powers of two from 8, multiples of the array
-// granularity (full-array tiles), and the whole dimension.
-std::vector<uint32_t> candidates(uint32_t dim, uint32_t gran) {
+// Tile sizes tried along one dimension: the configured size if set (npu.tiling, clamped to the
+// dimension); under SCALE-Sim compatibility the whole dimension (SCALE-Sim folds a GEMM
+// only over the array, never into memory tiles); else powers of two from 8, multiples of the
+// array granularity (full-array tiles), and the whole dimension.
+std::vector<uint32_t> candidates(const sim::NpuConfig& cfg, uint32_t fixed, uint32_t dim,
+                                 uint32_t gran) {
+  if (fixed != 0) return {std::min(fixed, dim)};
+  if (cfg.compat == sim::Compat::ScaleSim) return {dim};
   std::vector<uint32_t> v;
   for (uint64_t t = 8; t < dim; t *= 2) v.push_back(static_cast<uint32_t>(t));
   for (uint64_t t = gran; t < dim; t *= 2) v.push_back(static_cast<uint32_t>(t));
@@ -104,8 +109,12 @@ nlohmann::json GemmPlan::to_json() const {
 
 GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
   check_spec(cfg, s);
-  const bool ws = cfg.array.dataflow == sim::Dataflow::WeightStationary;
+  const sim::Dataflow df = cfg.array.dataflow;
+  const bool os = df == sim::Dataflow::OutputStationary, is = df == sim::Dataflow::InputStationary;
   const uint32_t R = cfg.array.rows, C = cfg.array.cols;
+  const sim::TilingConfig& fix = cfg.tiling;
+  // Array granularity per dimension: the extent one instruction covers (32 where it streams).
+  const uint32_t gran_m = os ? R : is ? C : 32, gran_n = is ? 32 : C, gran_k = os ? 32 : R;
   std::vector<std::pair<double, GemmPlan>> ranked;
   for (uint32_t pm = 1; pm <= std::min(cfg.cores, s.m); ++pm) {
     const uint32_t pn = std::min<uint32_t>(cfg.cores / pm, s.n);
@@ -114,9 +123,9 @@ GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
     // Cores that would get an empty block are not used.
     const uint32_t used_m = static_cast<uint32_t>(ceil_div(s.m, mc));
     const uint32_t used_n = static_cast<uint32_t>(ceil_div(s.n, nc));
-    for (uint32_t tm : candidates(mc, ws ? 32 : R))
-      for (uint32_t tn : candidates(nc, C))
-        for (uint32_t tk : candidates(s.k, ws ? R : 32)) {
+    for (uint32_t tm : candidates(cfg, fix.tile_m, mc, gran_m))
+      for (uint32_t tn : candidates(cfg, fix.tile_n, nc, gran_n))
+        for (uint32_t tk : candidates(cfg, fix.tile_k, s.k, gran_k)) {
           Footprint f = footprint(s, tm, tn, tk);
           if (f.spm > cfg.spm.size_bytes || f.acc > cfg.acc.size_bytes) continue;
           for (bool n_outer : {false, true}) {
@@ -124,8 +133,13 @@ GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
             const uint64_t total = t.total() * used_m * used_n;
             // Array cycles of one core: every (m, n, k) tile's instructions at their occupancy.
             const uint64_t tiles = ceil_div(mc, tm) * ceil_div(nc, tn) * ceil_div(s.k, tk);
-            const auto occ = sim::matmul_timing(cfg.array, std::min(tm, ws ? tm : R),
-                                                std::min(tk, ws ? R : tk), tn);
+            // One instruction's extents: m, k, n clipped to the stationary dimensions.
+            const auto occ = sim::matmul_timing(cfg.array,
+                                                std::min(tm, os   ? R
+                                                             : is ? C
+                                                                  : tm),
+                                                std::min(tk, os ? tk : R),
+                                                std::min(tn, is ? tn : C), cfg.compat);
             const uint64_t compute = tiles * onchip_matmul_count(cfg, tm, tk, tn) * occ.occupancy;
             // A DMA engine runs one transfer at a time and pays setup + memory latency on each.
             const double lat = cfg.memory.latency_ns * cfg.clock_ghz();
@@ -148,8 +162,12 @@ GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
   }
   if (ranked.empty())
     throw Error(fmt::format(
-        "npu gemm {}x{}x{}: no tiling fits npu.spm.size_bytes={} / npu.acc.size_bytes={}", s.m, s.n,
-        s.k, cfg.spm.size_bytes, cfg.acc.size_bytes));
+        "npu gemm {}x{}x{}: no tiling fits npu.spm.size_bytes={} / npu.acc.size_bytes={}{}", s.m,
+        s.n, s.k, cfg.spm.size_bytes, cfg.acc.size_bytes,
+        fix.tile_m || fix.tile_n || fix.tile_k
+            ? fmt::format(" with npu.tiling tile_m={} tile_n={} tile_k={} (0 = free)", fix.tile_m,
+                          fix.tile_n, fix.tile_k)
+            : std::string()));
   // Two bandwidth-free rankings (engine-time estimate; off-chip traffic) each nominate their
   // best few, and a timing-only simulation of the nominees picks the plan (it sees queueing and
   // overlap the estimates do not). The nominees do not depend on the memory's bandwidth, so

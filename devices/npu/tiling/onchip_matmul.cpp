@@ -25,6 +25,18 @@ void emit_onchip_matmul(const sim::NpuConfig& cfg, sim::Program& p, const sim::T
     }
     return;
   }
+  if (cfg.array.dataflow == sim::Dataflow::InputStationary) {
+    // A chunks of K (rows) x M (cols) stay in the array while all N columns of B stream.
+    for (uint32_t m0 = 0; m0 < m; m0 += C) {
+      const uint32_t mc = std::min(C, m - m0);
+      for (uint32_t k0 = 0; k0 < k; k0 += R) {
+        const uint32_t kc = std::min(R, k - k0);
+        p.push(sim::matmul(c.sub(m0, 0, mc, n), a.sub(m0, k0, mc, kc), bsub(k0, 0, kc, n),
+                           accumulate || k0 > 0, transpose_b));
+      }
+    }
+    return;
+  }
   for (uint32_t m0 = 0; m0 < m; m0 += R) {
     const uint32_t mc = std::min(R, m - m0);
     for (uint32_t n0 = 0; n0 < n; n0 += C) {
@@ -39,6 +51,8 @@ uint64_t onchip_matmul_count(const sim::NpuConfig& cfg, uint64_t m, uint64_t k, 
   const uint64_t R = cfg.array.rows, C = cfg.array.cols;
   if (cfg.array.dataflow == sim::Dataflow::WeightStationary)
     return sim::ceil_div(n, C) * sim::ceil_div(k, R);
+  if (cfg.array.dataflow == sim::Dataflow::InputStationary)
+    return sim::ceil_div(m, C) * sim::ceil_div(k, R);
   return sim::ceil_div(m, R) * sim::ceil_div(n, C);
 }
 

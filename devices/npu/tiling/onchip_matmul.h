@@ -10,7 +10,8 @@ namespace sim = nuri::sim::npu;
 
 // C[M x N] (+)= A[M x K] B[K x N]; with transpose_b, B is stored [N x K].
 //  weight-stationary: for each N chunk of `cols`, K chunks of `rows` accumulate (M streams);
-//  output-stationary: for each (M chunk of `rows`, N chunk of `cols`) one instruction (K streams).
+//  output-stationary: for each (M chunk of `rows`, N chunk of `cols`) one instruction (K streams);
+//  input-stationary: for each M chunk of `cols`, K chunks of `rows` accumulate (N streams).
 void emit_onchip_matmul(const sim::NpuConfig& cfg, sim::Program& p, const sim::TileRef& c,
                         const sim::TileRef& a, const sim::TileRef& b, bool transpose_b,
                         bool accumulate);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -397,6 +398,39 @@ TEST(NpuDevice, WeightsBeyondDeviceMemoryNameTheTensor) {
     EXPECT_NE(std::string(e.what()).find("tensor '"), std::string::npos) << e.what();
   }
   fs::remove(path);
+}
+
+// A MatMul whose f32 result is a graph output is stored straight from the f32 accumulators:
+// with bf16-exact operands (small integers; weights k/16 scaled by 1, 16 or 256, the scale
+// varying along K so sums mix magnitudes) every product
+// and partial sum is exact in f32 but needs up to ~13 significant bits, more than bf16's 8, so
+// the outputs equal the exact reference only if no bf16 epilogue rounds them.
+TEST(NpuDevice, F32MatMulOutputIsNotRoundedToBf16) {
+  const int64_t M = 16, K = 32, N = 24;
+  ir::GraphBuilder b("mm_f32");
+  const ir::ValueId x = b.input("x", DType::F32, {M, K});
+  Tensor w(DType::F32, {K, N});
+  float* W = w.data_as<float>();
+  for (int64_t i = 0; i < w.numel(); ++i)
+    W[i] = float((i * 5) % 17 - 8) * 0.0625f * float(1 << (4 * ((i + i / N) % 3)));
+  b.output(b.matmul(x, b.constant("w", w)));
+  rt::Session s(b.build(), npu_options(""), registry());
+  Tensor in(DType::F32, {M, K});
+  for (int64_t i = 0; i < in.numel(); ++i) in.data_as<float>()[i] = float(i % 7 - 3);
+  const Tensor out = s.run({in})[0];
+  int not_bf16 = 0;
+  for (int64_t r = 0; r < M; ++r)
+    for (int64_t n = 0; n < N; ++n) {
+      double acc = 0;
+      for (int64_t k = 0; k < K; ++k) acc += double(in.data_as<float>()[r * K + k]) * W[k * N + n];
+      EXPECT_EQ(double(out.data_as<float>()[r * N + n]), acc) << r << "," << n;
+      const float f = static_cast<float>(acc);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      not_bf16 += (bits & 0xffff) != 0;
+    }
+  EXPECT_GT(not_bf16, M * N / 2);  // most results would have been rounded by a bf16 store
+                                   // (349 of 384 for these operands)
 }
 
 }  // namespace

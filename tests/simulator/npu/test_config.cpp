@@ -47,6 +47,19 @@ TEST(NpuConfig, JsonRoundTripAndFile) {
     nlohmann::json j = config_to_json(c);
     EXPECT_EQ(config_to_json(config_from_json(j)), j) << name;
   }
+  {  // the optional keys: input-stationary, SCALE-Sim compatibility, fixed tiles
+    nlohmann::json o = config_to_json(preset_config("tpu-v1"));
+    o["array"]["dataflow"] = "input_stationary";
+    o["compat"] = "scale-sim";
+    o["tiling"] = {{"tile_m", 512}, {"tile_k", 256}};
+    NpuConfig c = config_from_json(o);
+    EXPECT_EQ(c.array.dataflow, Dataflow::InputStationary);
+    EXPECT_EQ(c.compat, Compat::ScaleSim);
+    EXPECT_EQ(c.tiling.tile_m, 512u);
+    EXPECT_EQ(c.tiling.tile_n, 0u);
+    EXPECT_EQ(c.tiling.tile_k, 256u);
+    EXPECT_EQ(config_to_json(config_from_json(config_to_json(c))), config_to_json(c));
+  }
   const std::string path = ::testing::TempDir() + "npu_cfg_test.json";
   nlohmann::json j = config_to_json(preset_config("atom-like"));
   j["name"] = "from-file";
@@ -83,6 +96,11 @@ TEST(NpuConfig, ErrorsNameTheField) {
       with([](auto& j) { j["vector"]["op_cycles"].erase("exp"); }).find("npu.vector.op_cycles.exp"),
       std::string::npos);
   EXPECT_NE(with([](auto& j) { j["array"]["dataflow"] = "row"; }).find("npu.array.dataflow"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& j) { j["compat"] = "scalesim"; }).find("npu.compat"), std::string::npos);
+  EXPECT_NE(with([](auto& j) { j["compat"] = "scale-sim"; }).find("npu.compat"),  // 8 cores
+            std::string::npos);
+  EXPECT_NE(with([](auto& j) { j["tiling"]["tile_q"] = 8; }).find("npu.tiling.tile_q"),
             std::string::npos);
   EXPECT_NE(with([](auto& j) { j["clock_mhz"] = "fast"; }).find("npu.clock_mhz"),
             std::string::npos);

@@ -96,8 +96,36 @@ TEST(NpuFunctional, GemmBf16OutputStationary) {
   check_bf16_gemm(sim::Dataflow::OutputStationary, DType::BF16, Activation::Gelu, true);
 }
 
+TEST(NpuFunctional, GemmBf16InputStationary) {
+  check_bf16_gemm(sim::Dataflow::InputStationary, DType::F32, Activation::None, false);
+  check_bf16_gemm(sim::Dataflow::InputStationary, DType::BF16, Activation::Gelu, true);
+}
+
+// npu.tiling fixes the plan's tiles (clamped to the dimension), or names itself when they do
+// not fit.
+TEST(NpuFunctional, TilesFromConfigAreUsed) {
+  auto cfg = small_cfg(sim::Dataflow::WeightStationary);
+  cfg.tiling = {8, 8, 1000};  // spm 2 x (8x20 + 20x8 bf16 + 8x8 f32 + bias) = 1856 B
+  GemmSpec s;
+  s.m = 37, s.n = 29, s.k = 20;
+  s.out_dtype = DType::F32;
+  s.b_addr = 1 << 16, s.c_addr = 2 << 16;
+  const GemmPlan plan = plan_gemm(cfg, s);
+  EXPECT_EQ(plan.tile_m, 8u);
+  EXPECT_EQ(plan.tile_n, 8u);
+  EXPECT_EQ(plan.tile_k, 20u);  // clamped to K
+  cfg.tiling = {64, 64, 64};    // 2 x (64x64 A + 64x64 B + ...) bf16 cannot fit 2 KiB
+  try {
+    plan_gemm(cfg, s);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("npu.tiling"), std::string::npos) << e.what();
+  }
+}
+
 TEST(NpuFunctional, GemmInt8IsExact) {
-  for (auto df : {sim::Dataflow::WeightStationary, sim::Dataflow::OutputStationary})
+  for (auto df : {sim::Dataflow::WeightStationary, sim::Dataflow::OutputStationary,
+                  sim::Dataflow::InputStationary})
     for (bool tb : {false, true}) {
       const auto cfg = small_cfg(df);
       const uint32_t M = 33, N = 21, K = 70;
