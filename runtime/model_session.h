@@ -16,17 +16,25 @@ class ModelSession {
  public:
   ModelSession(onnx::OnnxModel model, SessionOptions options, onnx::ImportOptions import = {},
                DeviceRegistry& registry = DeviceRegistry::global());
+  // Several sessions may share one loaded model (specialize() is const).
+  ModelSession(std::shared_ptr<const onnx::OnnxModel> model, SessionOptions options,
+               onnx::ImportOptions import = {},
+               DeviceRegistry& registry = DeviceRegistry::global());
 
   // Inputs in the model's input order. Compiles on the first call with these shapes.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // The compiled session for these input shapes (compiling it if new).
   Session& session_for(const std::vector<Tensor>& inputs);
+  Session& session_for(const std::vector<TensorView>& inputs);
+  // The session the last session_for() returned (nullptr before the first).
+  Session* last_session() const { return last_; }
 
-  const onnx::OnnxModel& model() const { return model_; }
+  const onnx::OnnxModel& model() const { return *model_; }
   size_t compiled_shapes() const { return cache_.size(); }
 
  private:
-  onnx::OnnxModel model_;
+  std::shared_ptr<const onnx::OnnxModel> model_;
+  Session* last_ = nullptr;
   SessionOptions options_;
   onnx::ImportOptions import_;
   DeviceRegistry& registry_;

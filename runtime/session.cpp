@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "compiler/ir/verifier.h"
+#include "compiler/passes/pipeline.h"
 
 namespace nuri::rt {
 
@@ -34,6 +35,10 @@ Session::~Session() = default;
 Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& registry)
     : graph_(std::move(graph)), options_(std::move(options)) {
   ir::verify(graph_);
+  if (options_.fuse)
+    ir::fusion_pipeline().run(graph_);
+  else
+    ir::cleanup_pipeline().run(graph_);
   std::vector<std::string> names = options_.devices;
   if (names.empty()) throw Error("session: no devices given");
   // The fallback device goes last; the reference device stands in where no cpu is built.
@@ -81,17 +86,29 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   }
 }
 
+std::vector<TensorView> views_of(const std::vector<Tensor>& tensors) {
+  std::vector<TensorView> views;
+  for (const Tensor& t : tensors) views.push_back({t.dtype(), t.shape(), t.data()});
+  return views;
+}
+
 std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
+  return run(views_of(inputs));
+}
+
+std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
   const auto& gin = graph_.inputs();
   if (inputs.size() != gin.size())
     throw Error(fmt::format("graph '{}' takes {} inputs, got {}", graph_.name(), gin.size(),
                             inputs.size()));
-  std::vector<const Tensor*> host(graph_.values().size(), nullptr);
+  std::vector<const TensorView*> host(graph_.values().size(), nullptr);
   for (size_t i = 0; i < gin.size(); ++i) {
     const ir::Value& v = graph_.value(gin[i]);
-    if (inputs[i].dtype() != v.type.dtype || inputs[i].shape() != v.type.shape)
+    if (inputs[i].dtype != v.type.dtype || inputs[i].shape != v.type.shape)
       throw Error(fmt::format("input '{}' must be {}, got {}{}", v.name, ir::type_str(v.type),
-                              dtype_name(inputs[i].dtype()), shape_str(inputs[i].shape())));
+                              dtype_name(inputs[i].dtype), shape_str(inputs[i].shape)));
+    if (!inputs[i].data && v.type.nbytes())
+      throw Error(fmt::format("input '{}' has no data", v.name));
     host[gin[i]] = &inputs[i];
   }
   // Where each value was last produced: (partition, output index).
@@ -106,7 +123,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
       const size_t bytes = graph_.value(v).type.nbytes();
       DeviceBuffer& dst = *cp.in_bufs[i];
       if (host[v]) {
-        dev.write(dst, host[v]->data(), bytes);
+        dev.write(dst, host[v]->data, bytes);
         continue;
       }
       const auto [src_part, src_out] = produced[v];
@@ -135,7 +152,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
     const ir::Value& v = graph_.value(id);
     Tensor t(v.type.dtype, v.type.shape);
     if (host[id]) {
-      std::memcpy(t.data(), host[id]->data(), t.nbytes());
+      std::memcpy(t.data(), host[id]->data, t.nbytes());
     } else if (v.kind == ir::ValueKind::Constant && v.data) {
       std::memcpy(t.data(), v.data->data(), t.nbytes());
     } else {

@@ -21,6 +21,16 @@ struct SessionOptions {
   bool strict = false;  // fail instead of falling back
   // Per-device options passed to device_create ("threads=2", "config=large", ...).
   std::map<std::string, std::string> device_options;
+  // Run the fusion pipeline (compiler/passes/pipeline.h) before placement, so graphs built
+  // with GraphBuilder or the C API get the same passes as imported ones. Off: cleanup only.
+  bool fuse = true;
+};
+
+// A host tensor the caller owns: the session reads it where it lies (no staging copy).
+struct TensorView {
+  DType dtype = DType::F32;
+  Shape shape;
+  const void* data = nullptr;
 };
 
 struct PartitionStats {
@@ -37,6 +47,7 @@ class Session {
 
   // Inputs in graph input order; each must match its input's dtype and shape.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+  std::vector<Tensor> run(const std::vector<TensorView>& inputs);
 
   const ir::Graph& graph() const { return graph_; }
   const ir::PartitionPlan& plan() const { return plan_; }
@@ -62,6 +73,8 @@ class Session {
   std::vector<std::unique_ptr<CompiledPartition>> parts_;
   uint64_t transfer_bytes_last_ = 0;
 };
+
+std::vector<TensorView> views_of(const std::vector<Tensor>& tensors);
 
 // "a,b" -> {"a", "b"}
 std::vector<std::string> split_list(const std::string& list, char sep = ',');

@@ -95,6 +95,27 @@ OnnxInput input_info(const ::onnx::ValueInfoProto& v, const std::string& label) 
   return in;
 }
 
+// What the model declares about an output; exporters may leave its type or shape out.
+OnnxInput output_info(const ::onnx::ValueInfoProto& v) {
+  OnnxInput out;
+  out.name = v.name();
+  out.has_shape = false;
+  if (!v.type().has_tensor_type()) return out;
+  const auto& tt = v.type().tensor_type();
+  if (const auto dtype = dtype_from_onnx(tt.elem_type())) out.dtype = *dtype;
+  if (!tt.has_shape()) return out;
+  out.has_shape = true;
+  for (const auto& d : tt.shape().dim()) {
+    OnnxDim dim;
+    if (d.has_dim_value() && d.dim_value() >= 0)
+      dim.size = d.dim_value();
+    else if (d.has_dim_param())
+      dim.param = d.dim_param();
+    out.dims.push_back(dim);
+  }
+  return out;
+}
+
 }  // namespace
 
 OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& base_dir,
@@ -124,7 +145,10 @@ OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& bas
   for (const auto& init : p.graph().initializer()) initializers.insert(init.name());
   for (const auto& v : p.graph().input())
     if (!initializers.count(v.name())) m.inputs_.push_back(input_info(v, label));
-  for (const auto& v : p.graph().output()) m.outputs_.push_back(v.name());
+  for (const auto& v : p.graph().output()) {
+    m.outputs_.push_back(v.name());
+    m.output_info_.push_back(output_info(v));
+  }
   if (m.outputs_.empty()) throw Error(fmt::format("{}: the graph has no outputs", label));
   return m;
 }

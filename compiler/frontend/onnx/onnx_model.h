@@ -28,6 +28,7 @@ struct OnnxInput {
   std::string name;
   DType dtype = DType::F32;
   std::vector<OnnxDim> dims;
+  bool has_shape = true;  // false for an output the model declares without a shape
   bool is_static() const;
   // The shape with dynamic dims replaced by `fill` (e.g. 1 for a quick look at the model).
   Shape shape_with(int64_t fill) const;
@@ -63,6 +64,9 @@ class OnnxModel {
   // Runtime inputs (initializers excluded) and outputs, in the model's order.
   const std::vector<OnnxInput>& inputs() const { return inputs_; }
   const std::vector<std::string>& outputs() const { return outputs_; }
+  // The outputs' declared dtypes and dims (dynamic dims as in inputs()); an output declared
+  // without a shape has has_shape false, one without a supported dtype says F32.
+  const std::vector<OnnxInput>& output_info() const { return output_info_; }
   // ONNX node op types (domain-qualified when not the default domain) -> count.
   std::map<std::string, int64_t> op_histogram() const;
 
@@ -83,6 +87,7 @@ class OnnxModel {
   int64_t opset_ = 0;
   std::vector<OnnxInput> inputs_;
   std::vector<std::string> outputs_;
+  std::vector<OnnxInput> output_info_;
 };
 
 }  // namespace nuri::onnx

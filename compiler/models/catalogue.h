@@ -1,0 +1,37 @@
+// The catalogue of built-in models: the demo GPT-2-style model and the published shapes of
+// GPT-2 small, BERT-base and Llama-2-7B. Size overrides apply to every family; a size that
+// makes no sense (not positive, heads not dividing d_model, an odd rotary head dim) is refused
+// with an error naming the flag (--layers, --d-model, --heads, --vocab, --seq).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "nuri/tensor.hpp"
+
+namespace nuri::ir {
+
+// Unset fields keep the family's own dims.
+struct ModelSizes {
+  std::optional<int64_t> layers, d_model, heads, vocab, seq;
+};
+
+struct BuiltinModel {
+  Graph graph;
+  int64_t seq = 0, vocab = 0, layers = 0, d_model = 0, heads = 0;
+  bool has_logits = true;  // false for BERT (hidden states out)
+  Tensor ids;              // seeded input ids i64[1, seq] in [0, vocab)
+};
+
+// "demo", "gpt2-small", "bert-base", "llama2-7b".
+const std::vector<std::string>& builtin_model_names();
+
+// Throws nuri::Error for an unknown name (listing the known ones) or a bad size. Without
+// weights the constants are shape-only (for timing-only simulation).
+BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& sizes, uint64_t seed,
+                                 bool with_weights = true);
+
+}  // namespace nuri::ir
