@@ -1,4 +1,4 @@
-#include "tools/nuri/model_loader.h"
+#include "runtime/model_inputs.h"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 
 #include "kernels/cpu/half.h"
 #include "nuri/error.hpp"
-#include "tools/nuri/npy.h"
+#include "runtime/npy.h"
 
-namespace nuri::cli {
+namespace nuri::rt {
 namespace {
 
 bool contains(const std::string& s, const char* word) {
@@ -189,4 +189,4 @@ ModelInputs build_inputs(const onnx::OnnxModel& model,
   return out;
 }
 
-}  // namespace nuri::cli
+}  // namespace nuri::rt

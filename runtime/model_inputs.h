@@ -1,5 +1,6 @@
-// Loading a model for the CLI: the ONNX file, and its inputs from `NAME=FILE.npy` pairs, with
-// missing inputs filled by seeded random values (and a note saying so).
+// Loading an ONNX model and its inputs (shared by the CLI, the C API and the bindings): the file,
+// and its inputs from `NAME=FILE.npy` pairs, with missing inputs filled by seeded random values
+// (and a note saying so).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 #include "compiler/frontend/onnx/onnx_model.h"
 
-namespace nuri::cli {
+namespace nuri::rt {
 
 onnx::OnnxModel load_model(const std::string& path);
 
@@ -33,4 +34,4 @@ ModelInputs build_inputs(const onnx::OnnxModel& model,
                          const std::map<std::string, std::string>& files,
                          const std::map<std::string, int64_t>& dims = {}, uint64_t seed = 0);
 
-}  // namespace nuri::cli
+}  // namespace nuri::rt

@@ -1,4 +1,4 @@
-#include "tools/nuri/npy.h"
+#include "runtime/npy.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "nuri/error.hpp"
 
-namespace nuri::cli {
+namespace nuri::rt {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
@@ -170,4 +170,4 @@ void write_npy(const std::string& path, const Tensor& t) {
   if (!out) throw Error(fmt::format("{}: writing failed", path));
 }
 
-}  // namespace nuri::cli
+}  // namespace nuri::rt

@@ -6,7 +6,7 @@
 
 #include "nuri/tensor.hpp"
 
-namespace nuri::cli {
+namespace nuri::rt {
 
 // Throws nuri::Error naming the file: unreadable, not a .npy, an unsupported dtype (with the
 // dtype named), Fortran order, or a data size that does not match the shape.
@@ -17,4 +17,4 @@ Tensor parse_npy(const std::string& bytes, const std::string& label);
 void write_npy(const std::string& path, const Tensor& tensor);
 std::string npy_bytes(const Tensor& tensor);
 
-}  // namespace nuri::cli
+}  // namespace nuri::rt

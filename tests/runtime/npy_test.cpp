@@ -1,5 +1,5 @@
 // .npy reading/writing: round trips for every supported dtype, clear errors for bad files.
-#include "tools/nuri/npy.h"
+#include "runtime/npy.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@ TEST(Npy, RoundTripsEveryDtype) {
       auto* b = static_cast<uint8_t*>(t.data());
       for (size_t i = 0; i < t.nbytes(); ++i)
         b[i] = dt == DType::Bool ? i % 2 : static_cast<uint8_t>(i * 7);
-      const Tensor back = cli::parse_npy(cli::npy_bytes(t), "rt");
+      const Tensor back = rt::parse_npy(rt::npy_bytes(t), "rt");
       EXPECT_EQ(back.dtype(), dt);
       EXPECT_EQ(back.shape(), shape);
       EXPECT_EQ(0, std::memcmp(back.data(), t.data(), t.nbytes()));
@@ -27,7 +27,7 @@ TEST(Npy, RoundTripsEveryDtype) {
 }
 
 TEST(Npy, ReadsNumpyWrittenFile) {  // written by numpy in scripts/generate_onnx_models.py
-  const Tensor t = cli::read_npy(testing::onnx_data("cases/gpt2_prefill/in_0_input_ids.npy"));
+  const Tensor t = rt::read_npy(testing::onnx_data("cases/gpt2_prefill/in_0_input_ids.npy"));
   EXPECT_EQ(t.dtype(), DType::I64);
   EXPECT_EQ(t.shape(), (Shape{2, 5}));
 }
@@ -35,7 +35,7 @@ TEST(Npy, ReadsNumpyWrittenFile) {  // written by numpy in scripts/generate_onnx
 TEST(Npy, ClearErrors) {
   auto err = [](const std::string& bytes) {
     try {
-      cli::parse_npy(bytes, "bad.npy");
+      rt::parse_npy(bytes, "bad.npy");
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -43,7 +43,7 @@ TEST(Npy, ClearErrors) {
   };
   EXPECT_NE(err("not numpy at all").find("not a .npy"), std::string::npos);
   Tensor t(DType::F32, {2, 2});
-  const std::string good = cli::npy_bytes(t);
+  const std::string good = rt::npy_bytes(t);
   EXPECT_NE(err(good.substr(0, good.size() - 3)).find("expected 16"), std::string::npos);
   std::string f64 = good;
   f64.replace(f64.find("<f4"), 3, "<f8");
@@ -52,8 +52,8 @@ TEST(Npy, ClearErrors) {
   fortran.replace(fortran.find("False"), 5, "True ");
   EXPECT_NE(err(fortran).find("Fortran"), std::string::npos);
   EXPECT_NE(err(good.substr(0, 20)).find("truncated"), std::string::npos);
-  EXPECT_THROW(cli::npy_bytes(Tensor(DType::BF16, {1})), Error);
-  EXPECT_THROW(cli::read_npy("/nonexistent.npy"), Error);
+  EXPECT_THROW(rt::npy_bytes(Tensor(DType::BF16, {1})), Error);
+  EXPECT_THROW(rt::read_npy("/nonexistent.npy"), Error);
 }
 
 }  // namespace

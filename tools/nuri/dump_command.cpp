@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "compiler/ir/dump.h"
+#include "runtime/model_inputs.h"
 #include "tools/nuri/commands.h"
-#include "tools/nuri/model_loader.h"
 
 namespace nuri::cli {
 
@@ -27,8 +27,9 @@ void register_dump(CLI::App& app) {
       fmt::print("{}", ir::dump(ir::build_gpt2(o->config)));
       return;
     }
-    const onnx::OnnxModel model = load_model(o->model);
-    const ModelInputs in = build_inputs(model, {}, parse_dim_args(o->dims), o->config.seed);
+    const onnx::OnnxModel model = rt::load_model(o->model);
+    const rt::ModelInputs in =
+        rt::build_inputs(model, {}, rt::parse_dim_args(o->dims), o->config.seed);
     fmt::print("{}", ir::dump(model.specialize(in.shapes, {.fuse = !o->no_fuse})));
   });
 }

@@ -5,12 +5,12 @@
 #include <map>
 #include <memory>
 
+#include "compiler/abi/graph_desc.h"
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "compiler/ir/op_params.h"
-#include "compiler/abi/graph_desc.h"
+#include "runtime/model_inputs.h"
 #include "runtime/registry.h"
 #include "tools/nuri/commands.h"
-#include "tools/nuri/model_loader.h"
 
 namespace nuri::cli {
 namespace {
@@ -107,10 +107,10 @@ void print_device_support(const ir::Graph& g) {
 }
 
 void run_inspect(const InspectOptions& o) {
-  const onnx::OnnxModel model = load_model(o.model);
+  const onnx::OnnxModel model = rt::load_model(o.model);
   fmt::print("model {} (graph '{}', opset {}, producer '{}')\n", o.model, model.graph_name(),
              model.opset(), model.producer());
-  const ModelInputs inputs = build_inputs(model, {}, parse_dim_args(o.dims));
+  const rt::ModelInputs inputs = rt::build_inputs(model, {}, rt::parse_dim_args(o.dims));
   fmt::print("inputs:\n");
   for (const auto& in : model.inputs()) {
     std::vector<std::string> d;

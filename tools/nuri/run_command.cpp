@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <memory>
 
-#include "compiler/models/bert.h"
-#include "compiler/models/llama.h"
+#include "compiler/models/catalogue.h"
 #include "devices/cpu/thread_pool.h"
+#include "runtime/model_inputs.h"
 #include "runtime/model_session.h"
+#include "runtime/npy.h"
 #include "runtime/session.h"
+#include "runtime/session_options.h"
 #include "tools/nuri/commands.h"
-#include "tools/nuri/model_loader.h"
-#include "tools/nuri/npy.h"
 #include "tools/nuri/summary.h"
 
 namespace nuri::cli {
@@ -35,14 +35,14 @@ struct RunOptions {
   std::string builtin = "demo";
   bool timing_only = false;
   std::string npu_config, pim_config;
-  CLI::Option* seq_option = nullptr;
+  ir::ModelSizes sizes;  // the size flags given (they override a built-in model's dims)
   std::string report, trace;
 };
 
 // Writes DIR/<name>.npy (check_flags made DIR).
 void write_output(const std::string& dir, const std::string& name, const Tensor& t) {
   const std::string path = (std::filesystem::path(dir) / (name + ".npy")).string();
-  write_npy(path, t);
+  rt::write_npy(path, t);
   fmt::print("  wrote {}\n", path);
 }
 
@@ -65,15 +65,9 @@ rt::SessionOptions session_options(const RunOptions& o) {
     add("npu", "timing_only=1");
     add("pim", "timing_only=1");
   }
-  const std::vector<std::string> registered = rt::DeviceRegistry::global().names();
   for (const std::string& kv : o.device_options) {  // DEVICE:key=value
-    const auto colon = kv.find(':');
-    if (colon == std::string::npos || kv.find('=', colon) == std::string::npos)
-      throw Error(fmt::format("--device-option '{}' must look like DEVICE:key=value", kv));
-    const std::string device = kv.substr(0, colon);
-    if (std::find(registered.begin(), registered.end(), device) == registered.end())
-      throw Error(fmt::format("--device-option '{}': no device named '{}' (devices: {})", kv,
-                              device, fmt::join(registered, ", ")));
+    rt::add_device_option(s, kv);                   // format and registered device checked there
+    const std::string device = kv.substr(0, kv.find(':'));
     const bool used = std::find(s.devices.begin(), s.devices.end(), device) != s.devices.end() ||
                       (!s.strict && device == s.fallback_device);
     if (!used)
@@ -81,8 +75,6 @@ rt::SessionOptions session_options(const RunOptions& o) {
           fmt::format("--device-option '{}': '{}' is not among the devices used (--device "
                       "{}{})",
                       kv, device, o.devices, s.strict ? ", --strict" : ""));
-    std::string& opts = s.device_options[device];
-    opts += (opts.empty() ? "" : ";") + kv.substr(colon + 1);
   }
   return s;
 }
@@ -128,72 +120,34 @@ std::vector<Tensor> run_timed(rt::Session& session, const std::vector<Tensor>& i
   return outputs;
 }
 
-// The built-in models: "demo" (shaped by the model options), and published shapes for
-// simulation (with --timing-only their weights are shape-only placeholders).
-ir::Graph build_builtin(const RunOptions& o, ir::Gpt2Config& demo) {
-  const bool weights = !o.timing_only;
-  const bool seq_given = o.seq_option && o.seq_option->count() > 0;
-  if (o.builtin == "demo") {
-    demo.with_weights = weights;
-    return ir::build_gpt2(demo);
-  }
-  if (o.builtin == "gpt2-small") {
-    demo = ir::Gpt2Config{12,   768,  12,           50257,  seq_given ? o.model.seq : 128,
-                          3072, 1024, o.model.seed, weights};
-    return ir::build_gpt2(demo);
-  }
-  if (o.builtin == "bert-base") {
-    ir::BertConfig c;
-    c.seq = seq_given ? o.model.seq : c.seq;
-    c.seed = o.model.seed;
-    c.with_weights = weights;
-    demo.seq = c.seq;
-    demo.vocab = c.vocab;
-    return ir::build_bert(c);
-  }
-  if (o.builtin == "llama2-7b") {
-    ir::LlamaConfig c;
-    c.seq = seq_given ? o.model.seq : c.seq;
-    c.seed = o.model.seed;
-    c.with_weights = weights;
-    demo.seq = c.seq;
-    demo.vocab = c.vocab;
-    return ir::build_llama(c);
-  }
-  throw Error(fmt::format("unknown built-in model '{}' (demo, gpt2-small, bert-base, llama2-7b)",
-                          o.builtin));
-}
-
 void run_builtin(const RunOptions& o) {
   const auto t_build = std::chrono::steady_clock::now();
-  ir::Gpt2Config c = o.model;
-  ir::Graph graph = build_builtin(o, c);
+  ir::BuiltinModel m = ir::build_builtin_model(o.builtin, o.sizes, o.model.seed, !o.timing_only);
   const double build_ms = ms_since(t_build);
-  fmt::print("model: built-in {} ({}, {} tokens, {:.2f} M parameters{}, {} nodes)\n", graph.name(),
-             o.builtin, c.seq, static_cast<double>(graph.parameter_count()) / 1e6,
-             o.timing_only ? " without weights: timing only" : "", graph.nodes().size());
+  fmt::print("model: built-in {} ({}, {} tokens, {:.2f} M parameters{}, {} nodes)\n",
+             m.graph.name(), o.builtin, m.seq, static_cast<double>(m.graph.parameter_count()) / 1e6,
+             o.timing_only ? " without weights: timing only" : "", m.graph.nodes().size());
   const auto t_compile = std::chrono::steady_clock::now();
-  rt::Session session(std::move(graph), session_options(o));
+  rt::Session session(std::move(m.graph), session_options(o));
   const double compile_ms = ms_since(t_compile);
   print_placement(session, o.placement);
 
-  const std::vector<Tensor> inputs{ir::gpt2_demo_ids(c)};  // ids i64[1, seq] in [0, vocab)
+  const std::vector<Tensor> inputs{m.ids};  // ids i64[1, seq] in [0, vocab)
   const auto* ids = inputs[0].data_as<int64_t>();
-  fmt::print("input ids (seed {}): [{}]\n", c.seed, fmt::join(ids, ids + c.seq, ", "));
+  fmt::print("input ids (seed {}): [{}]\n", o.model.seed, fmt::join(ids, ids + m.seq, ", "));
   const std::vector<Tensor> outputs = run_timed(session, inputs, o, build_ms, compile_ms);
   const Tensor& logits = outputs.front();
   if (o.timing_only) {
     fmt::print("timing only: outputs were not computed\n");
     return;
   }
-  if (o.builtin != "bert-base") {
+  if (m.has_logits) {
     const std::vector<int64_t> next = argmax_last(logits);
     fmt::print("next-token ids (argmax at each position): [{}]\n", fmt::join(next, ", "));
     fmt::print("next token after the sequence: {}\n", next.back());
   }
-  fmt::print("{} {}{}: {}\n", o.builtin == "bert-base" ? "hidden states" : "logits",
-             dtype_name(logits.dtype()), shape_str(logits.shape()),
-             format_checksum(checksum(logits)));
+  fmt::print("{} {}{}: {}\n", m.has_logits ? "logits" : "hidden states", dtype_name(logits.dtype()),
+             shape_str(logits.shape()), format_checksum(checksum(logits)));
   if (!o.output_dir.empty())
     for (size_t i = 0; i < outputs.size(); ++i)
       write_output(o.output_dir, session.graph().value(session.graph().outputs()[i]).name,
@@ -202,9 +156,9 @@ void run_builtin(const RunOptions& o) {
 
 void run_onnx(const RunOptions& o) {
   const auto t_build = std::chrono::steady_clock::now();
-  onnx::OnnxModel model = load_model(o.model_path);
-  ModelInputs in =
-      build_inputs(model, parse_input_args(o.inputs), parse_dim_args(o.dims), o.model.seed);
+  onnx::OnnxModel model = rt::load_model(o.model_path);
+  rt::ModelInputs in = rt::build_inputs(model, rt::parse_input_args(o.inputs),
+                                        rt::parse_dim_args(o.dims), o.model.seed);
   for (const std::string& note : in.notes) fmt::print(stderr, "note: {}\n", note);
   const double build_ms = ms_since(t_build);
   fmt::print("model: {} (opset {}, producer {})\n", o.model_path, model.opset(),
@@ -277,7 +231,6 @@ void register_run(CLI::App& app) {
   cmd->add_option("--output", o->output_dir, "write each output as DIR/<output name>.npy");
   cmd->add_flag("--no-fuse", o->no_fuse, "import without the fusion passes");
   add_builtin_model_options(*cmd, o->model);
-  o->seq_option = cmd->get_option("--seq");
   cmd->add_option("--builtin", o->builtin,
                   "built-in model when no file is given: demo, gpt2-small, bert-base, llama2-7b")
       ->capture_default_str();
@@ -298,7 +251,11 @@ void register_run(CLI::App& app) {
   cmd->add_option("--device-option", o->device_options, "DEVICE:key=value passed to a device");
   cmd->add_option("--report", o->report, "write device reports to FILE-STEM.<part>.<device>.json");
   cmd->add_option("--trace", o->trace, "write Chrome traces to FILE-STEM.<part>.<device>.json");
-  cmd->callback([o] { run(*o); });
+  cmd->callback([o, cmd] {
+    o->sizes = given_model_sizes(*cmd, o->model);
+    if (!o->model_path.empty()) reject_model_sizes(*cmd, "an ONNX model file");
+    run(*o);
+  });
 }
 
 }  // namespace nuri::cli

@@ -12,7 +12,7 @@
 
 #include "nuri/tensor.hpp"
 #include "tests/compiler/frontend/onnx_test_util.h"
-#include "tools/nuri/npy.h"
+#include "runtime/npy.h"
 
 namespace nuri::testing {
 
@@ -37,8 +37,8 @@ inline OnnxCase load_case(const std::string& name) {
     const std::string io_name = rest.substr(us + 1, rest.size() - us - 1 - 4);
     (is_in ? ins : outs)[k] = {io_name, e.path().string()};
   }
-  for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, cli::read_npy(p.second));
-  for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, cli::read_npy(p.second));
+  for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, rt::read_npy(p.second));
+  for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, rt::read_npy(p.second));
   return c;
 }
 
