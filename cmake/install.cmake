@@ -6,6 +6,8 @@ include(CMakePackageConfigHelpers)
 add_library(nuri_lib SHARED ${PROJECT_SOURCE_DIR}/runtime/c_api.cpp)
 target_link_libraries(nuri_lib PRIVATE nuri_runtime)
 target_include_directories(nuri_lib INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+# nuri.hpp uses std::span: a consumer gets C++20 from the target, whatever it sets itself.
+target_compile_features(nuri_lib INTERFACE cxx_std_20)
 set_target_properties(nuri_lib PROPERTIES OUTPUT_NAME nuri EXPORT_NAME nuri
                       VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
 
