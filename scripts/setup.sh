@@ -18,6 +18,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler   # ONNX import
   libvulkan-dev glslc                             # vulkan device: loader + headers, GLSL -> SPIR-V
   mesa-vulkan-drivers vulkan-validationlayers     # lavapipe (Vulkan on the CPU); validation test
+  pybind11-dev python3-dev python3-numpy python3-pytest  # Python bindings and their tests
   clang-format ccache                             # style; ccache makes rebuilds quick
 )
 
