@@ -10,7 +10,7 @@ int main() {
   for (int64_t i = 0; i < out[0].numel(); ++i) sum += out[0].data_as<float>()[i];
   std::printf("c++: logits %s sum %.6f\n", nuri::shape_str(out[0].shape()).c_str(), sum);
   try {
-    session.run({});
+    session.run(std::vector<nuri::Tensor>{});
   } catch (const nuri::Error& e) {
     std::printf("c++: bad call rejected: %s\n", e.what());
     return 0;
