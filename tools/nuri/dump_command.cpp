@@ -22,11 +22,12 @@ void register_dump(CLI::App& app) {
   cmd->add_option("--dim", o->dims, "NAME=SIZE for a symbolic input dimension");
   cmd->add_flag("--no-fuse", o->no_fuse, "the graph as imported, without fusion");
   add_builtin_model_options(*cmd, o->config);
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     if (o->model.empty()) {
       fmt::print("{}", ir::dump(ir::build_gpt2(o->config)));
       return;
     }
+    reject_model_sizes(*cmd, "an ONNX model file");
     const onnx::OnnxModel model = rt::load_model(o->model);
     const rt::ModelInputs in =
         rt::build_inputs(model, {}, rt::parse_dim_args(o->dims), o->config.seed);

@@ -96,7 +96,7 @@ OnnxInput input_info(const ::onnx::ValueInfoProto& v, const std::string& label) 
 }
 
 // What the model declares about an output; exporters may leave its type or shape out.
-OnnxInput output_info(const ::onnx::ValueInfoProto& v) {
+OnnxInput declared_output(const ::onnx::ValueInfoProto& v) {
   OnnxInput out;
   out.name = v.name();
   out.has_shape = false;
@@ -147,7 +147,7 @@ OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& bas
     if (!initializers.count(v.name())) m.inputs_.push_back(input_info(v, label));
   for (const auto& v : p.graph().output()) {
     m.outputs_.push_back(v.name());
-    m.output_info_.push_back(output_info(v));
+    m.output_info_.push_back(declared_output(v));
   }
   if (m.outputs_.empty()) throw Error(fmt::format("{}: the graph has no outputs", label));
   return m;
