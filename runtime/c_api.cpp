@@ -2,6 +2,7 @@
 // point checks its handles and out-pointers and turns exceptions into a status and message.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -140,13 +141,14 @@ nuri::rt::TensorView input_view(const nuri_tensor& t, const ValueInfo& info) {
   return {dtype, shape, t.data};
 }
 
-void deliver(const nuri::Tensor& out, nuri_tensor& dst, const std::string& name) {
-  if (!dst.data) return;  // session-owned: filled in below by the caller
+// Caller memory for an output must be described as the output is (dtype and shape).
+void check_caller_output(nuri::DType dtype, const nuri::Shape& want, const nuri_tensor& dst,
+                         const std::string& name) {
+  if (!dst.data) return;  // session-owned
   const nuri::Shape shape = shape_of(dst, "output", name);
-  if (!valid_dtype(dst.dtype) || static_cast<nuri::DType>(dst.dtype) != out.dtype() ||
-      shape != out.shape())
+  if (!valid_dtype(dst.dtype) || static_cast<nuri::DType>(dst.dtype) != dtype || shape != want)
     throw Error(fmt::format("output '{}' is {}{}; the caller's memory is described as dtype {} {}",
-                            name, nuri::dtype_name(out.dtype()), nuri::shape_str(out.shape()),
+                            name, nuri::dtype_name(dtype), nuri::shape_str(want),
                             static_cast<int>(dst.dtype), nuri::shape_str(shape)));
 }
 
@@ -400,6 +402,13 @@ nuri_status nuri_session_run(nuri_session* s, const nuri_tensor* inputs, size_t 
     std::vector<nuri::rt::TensorView> views;
     for (size_t i = 0; i < num_inputs; ++i)
       views.push_back(input_view(inputs[i], session.inputs[i]));
+    // Caller memory for an output whose shape is known now is checked before running.
+    for (size_t i = 0; i < num_outputs; ++i) {
+      const ValueInfo& v = session.outputs[i];
+      const bool known = v.has_shape && std::all_of(v.dims.begin(), v.dims.end(),
+                                                    [](int64_t d) { return d >= 0; });
+      if (known) check_caller_output(v.dtype, v.dims, outputs[i], v.name);
+    }
     std::lock_guard lock(session.mu);
     const auto t0 = std::chrono::steady_clock::now();
     nuri::rt::Session& run = session.fixed ? *session.fixed : session.dynamic->session_for(views);
@@ -408,7 +417,8 @@ nuri_status nuri_session_run(nuri_session* s, const nuri_tensor* inputs, size_t 
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     session.last = &run;
     session.has_run = true;
-    for (size_t i = 0; i < num_outputs; ++i) deliver(out[i], outputs[i], session.outputs[i].name);
+    for (size_t i = 0; i < num_outputs; ++i)
+      check_caller_output(out[i].dtype(), out[i].shape(), outputs[i], session.outputs[i].name);
     for (size_t i = 0; i < num_outputs; ++i)
       if (outputs[i].data) std::memcpy(outputs[i].data, out[i].data(), out[i].nbytes());
     std::vector<nuri::Tensor>& owned = session.owned_outputs[std::this_thread::get_id()];

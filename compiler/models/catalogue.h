@@ -16,7 +16,11 @@ namespace nuri::ir {
 
 // Unset fields keep the family's own dims.
 struct ModelSizes {
-  std::optional<int64_t> layers, d_model, heads, vocab, seq;
+  std::optional<int64_t> layers = std::nullopt;
+  std::optional<int64_t> d_model = std::nullopt;
+  std::optional<int64_t> heads = std::nullopt;
+  std::optional<int64_t> vocab = std::nullopt;
+  std::optional<int64_t> seq = std::nullopt;
 };
 
 struct BuiltinModel {

@@ -14,6 +14,14 @@ DATA = os.environ.get("NURI_TEST_DATA",
 ATOL, RTOL = 2e-5, 1e-4
 
 
+def assert_close_bf16(got, want):
+    """The npu runs f32 graphs on its bf16 datapath: as the npu device tests, max error within
+    2% of the largest reference magnitude, mean error within 0.5% of it."""
+    scale = np.abs(want).max()
+    err = np.abs(got.astype(np.float64) - want)
+    assert err.max() <= 0.02 * scale and err.mean() <= 0.005 * scale, (err.max(), scale)
+
+
 def case(name, *files):
     return [np.load(os.path.join(DATA, "cases", name, f)) for f in files]
 
@@ -46,7 +54,7 @@ def test_gpt2_prefill_matches_torch_on_npu_and_cpu():
     (want,) = case("gpt2_prefill", "out_0_logits.npy")
     (got,) = s.run(["logits"], feed)
     assert got.shape == want.shape and got.dtype == np.float32
-    np.testing.assert_allclose(got, want, atol=ATOL, rtol=RTOL)
+    assert_close_bf16(got, want)
     report = s.report()
     assert report["total"]["simulated_time_ns"] > 0
     npu = [p for p in report["partitions"] if p["device"] == "npu"]
@@ -59,6 +67,8 @@ def test_run_with_none_returns_every_output_and_shapes_follow_inputs():
     feed = gpt2_prefill_feed()
     outs = s.run(None, feed)
     assert len(outs) == len(s.get_outputs())
+    (want,) = case("gpt2_prefill", "out_0_logits.npy")
+    np.testing.assert_allclose(outs[0], want, atol=ATOL, rtol=RTOL)  # cpu: f32
     # A second shape compiles a second graph; a non-contiguous input is accepted.
     ids = np.ascontiguousarray(feed["input_ids"][:, :3])
     strided = np.zeros((ids.shape[0], 6), np.int64)
