@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   nuri_model* model = NULL;
   nuri_session* session = NULL;
   nuri_session_options options;
+  const char* npu_options[] = {"npu:config=atom-like"};
   if (argc != 2) {
     fprintf(stderr, "usage: %s MODEL.onnx\n", argv[0]);
     return 2;
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   memset(&options, 0, sizeof options);
   options.struct_size = sizeof options;
   options.devices = "npu,cpu";
+  options.device_options = npu_options;
+  options.num_device_options = 1;
   if (nuri_model_load_onnx(argv[1], &model, &err) != NURI_OK ||
       nuri_session_create_with_options(model, &options, &session, &err) != NURI_OK) {
     fprintf(stderr, "error: %s\n", err.message);
