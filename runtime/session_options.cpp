@@ -20,7 +20,7 @@ void add_device_option(SessionOptions& options, const std::string& entry,
     throw Error(fmt::format("device option '{}' must look like DEVICE:key=value", entry));
   const std::string device = entry.substr(0, colon);
   if (!registry.has(device))
-    throw Error(fmt::format("device option '{}': no device '{}' (devices: {})", entry, device,
+    throw Error(fmt::format("device option '{}': no device named '{}' (devices: {})", entry, device,
                             fmt::join(registry.names(), ", ")),
                 NURI_ERROR_NOT_FOUND);
   append(options, device, entry.substr(colon + 1));

@@ -114,7 +114,7 @@ def test_errors_raise_with_nuris_message():
     path = os.path.join(DATA, "mlp_external_opset13.onnx")
     with pytest.raises(nuri.NuriError, match="cannot open"):
         nuri.InferenceSession("/nonexistent.onnx")
-    with pytest.raises(nuri.NuriError, match="no device 'tpu'"):
+    with pytest.raises(nuri.NuriError, match="no device named 'tpu'"):
         nuri.InferenceSession(path, options={"tpu": {"threads": 1}})
     s = nuri.InferenceSession(path)
     (x,) = case("mlp_external", "in_0_x.npy")
