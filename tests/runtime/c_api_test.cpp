@@ -227,7 +227,8 @@ TEST(CApi, MisuseIsAnErrorNeverACrash) {
   o.device_options = tpu;
   o.num_device_options = 1;
   EXPECT_EQ(nuri_session_create_with_options(model, &o, &session, &err), NURI_ERROR_NOT_FOUND);
-  EXPECT_NE(std::string(err.message).find("no device named 'tpu'"), std::string::npos) << err.message;
+  EXPECT_NE(std::string(err.message).find("no device named 'tpu'"), std::string::npos)
+      << err.message;
   const char* malformed[] = {"threads=1"};
   o.device_options = malformed;
   EXPECT_EQ(nuri_session_create_with_options(model, &o, &session, &err),

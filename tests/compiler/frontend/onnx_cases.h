@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "nuri/tensor.hpp"
-#include "tests/compiler/frontend/onnx_test_util.h"
 #include "runtime/npy.h"
+#include "tests/compiler/frontend/onnx_test_util.h"
 
 namespace nuri::testing {
 
