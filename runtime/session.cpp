@@ -35,10 +35,7 @@ Session::~Session() = default;
 Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& registry)
     : graph_(std::move(graph)), options_(std::move(options)) {
   ir::verify(graph_);
-  if (options_.fuse)
-    ir::fusion_pipeline().run(graph_);
-  else
-    ir::cleanup_pipeline().run(graph_);
+  if (options_.fuse) ir::session_pipeline().run(graph_);
   std::vector<std::string> names = options_.devices;
   if (names.empty()) throw Error("session: no devices given");
   // The fallback device goes last; the reference device stands in where no cpu is built.

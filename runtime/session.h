@@ -21,8 +21,8 @@ struct SessionOptions {
   bool strict = false;  // fail instead of falling back
   // Per-device options passed to device_create ("threads=2", "config=large", ...).
   std::map<std::string, std::string> device_options;
-  // Run the fusion pipeline (compiler/passes/pipeline.h) before placement, so graphs built
-  // with GraphBuilder or the C API get the same passes as imported ones. Off: cleanup only.
+  // Run the fusions (ir::session_pipeline) before placement, so graphs built with GraphBuilder
+  // or the C API get the same passes as imported ones. Off: the graph runs as given.
   bool fuse = true;
 };
 

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "compiler/ir/builder.h"
 #include "compiler/models/gpt2.h"
 #include "compiler/models/seeded_random.h"
@@ -138,6 +141,40 @@ TEST_F(SessionTest, WrongInputsAreRejected) {
         s.run({Tensor(DType::F32, {8, 4})});
       },
       ThrowsMessage<Error>(HasSubstr("input 'x' must be f32[4, 8], got f32[8, 4]")));
+}
+
+// A graph built in code gets the fusions too: MatMul + bias becomes one Gemm, same numbers.
+TEST_F(SessionTest, BuiltGraphsGetTheFusionPasses) {
+  const auto build = [] {
+    ir::GraphBuilder b("linear");
+    ir::SeededRandom rng(3);
+    Tensor w(DType::F32, {8, 8}), bias(DType::F32, {8});
+    for (int64_t i = 0; i < w.numel(); ++i)
+      w.data_as<float>()[i] = static_cast<float>(rng.normal());
+    for (int64_t i = 0; i < bias.numel(); ++i)
+      bias.data_as<float>()[i] = static_cast<float>(rng.normal());
+    const auto x = b.input("x", DType::F32, {4, 8});
+    const auto y =
+        b.add_(b.matmul(x, b.constant("w", std::move(w))), b.constant("b", std::move(bias)));
+    b.output(b.add1(OpKind::Relu, {y}, {}, "relu"));
+    return b.build();
+  };
+  const auto count = [](const ir::Graph& g, OpKind op) {
+    return std::count_if(g.nodes().begin(), g.nodes().end(),
+                         [&](const ir::Node& n) { return n.op == op; });
+  };
+  SessionOptions fused, as_built;
+  fused.devices = as_built.devices = {"ref"};
+  as_built.fuse = false;
+  Session f(build(), fused, reg_), a(build(), as_built, reg_);
+  EXPECT_EQ(count(f.graph(), OpKind::Gemm), 1);
+  EXPECT_EQ(count(f.graph(), OpKind::MatMul) + count(f.graph(), OpKind::Add), 0);
+  EXPECT_EQ(count(a.graph(), OpKind::MatMul), 1);
+  const Tensor got = f.run({input()})[0], want = a.run({input()})[0];
+  // Same products and sums in f32; only the order of the bias add may differ.
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i],
+                1e-5 * (1 + std::abs(want.data_as<float>()[i])));
 }
 
 }  // namespace
