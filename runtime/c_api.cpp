@@ -402,8 +402,9 @@ nuri_status nuri_session_run(nuri_session* s, const nuri_tensor* inputs, size_t 
     std::vector<nuri::rt::TensorView> views;
     for (size_t i = 0; i < num_inputs; ++i)
       views.push_back(input_view(inputs[i], session.inputs[i]));
-    // Caller memory for an output whose shape is known now is checked before running.
-    for (size_t i = 0; i < num_outputs; ++i) {
+    // A static graph's output shapes are known now: caller memory is checked before running.
+    // (An ONNX model's declared output shapes are only the exporter's word: checked after.)
+    for (size_t i = 0; session.fixed && i < num_outputs; ++i) {
       const ValueInfo& v = session.outputs[i];
       const bool known = v.has_shape && std::all_of(v.dims.begin(), v.dims.end(),
                                                     [](int64_t d) { return d >= 0; });
