@@ -21,3 +21,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/NuriConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/NuriConfig.cmake ${PROJECT_BINARY_DIR}/NuriConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Nuri)
+# A sanitized libnuri needs the sanitizer runtimes in whatever links it.
+if(NURI_ASAN)
+  target_link_options(nuri_lib INTERFACE -fsanitize=address,undefined)
+endif()

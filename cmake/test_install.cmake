@@ -62,6 +62,6 @@ foreach(program c/nuri_example_c cpp/nuri_example_cpp readme/readme_c readme/rea
   step(${root}/${program} ${model})
 endforeach()
 foreach(script ${SOURCE_DIR}/examples/python/run_model.py ${snippets}/snippet.python)
-  step(${CMAKE_COMMAND} -E env PYTHONPATH=${prefix}/lib/python3/dist-packages /usr/bin/python3
-       ${script} ${model})
+  step(${CMAKE_COMMAND} -E env PYTHONPATH=${prefix}/lib/python3/dist-packages ${PYTHON_ENV}
+       /usr/bin/python3 ${script} ${model})
 endforeach()
