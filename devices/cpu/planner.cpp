@@ -195,6 +195,8 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
     if (attention[id]) step = std::move(attention[id]);
     if (!step && (n.op == ir::OpKind::MatMul || n.op == ir::OpKind::Gemm))
       step = plan_matmul(ctx, id, options, bf16, engine);
+    if (!step && (n.op == ir::OpKind::MatMulInteger || n.op == ir::OpKind::QLinearMatMul))
+      step = plan_int8_matmul(ctx, id, engine);
     if (!step) step = plan_binary(ctx, id);
     if (!step) step = plan_row_op(ctx, id);
     if (!step) step = reference_step(n, id);
