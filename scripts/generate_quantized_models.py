@@ -29,19 +29,7 @@ import torch.ao.quantization as tq
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
-
-
-def save_case(case, model_file, inputs, outputs):
-    """inputs/outputs: lists of (name, np.ndarray)."""
-    d = os.path.join(ROOT, "cases", case)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "model.txt"), "w") as f:
-        f.write(model_file + "\n")
-    for k, (name, a) in enumerate(inputs):
-        np.save(os.path.join(d, f"in_{k}_{name}.npy"), np.ascontiguousarray(a))
-    for k, (name, a) in enumerate(outputs):
-        np.save(os.path.join(d, f"out_{k}_{name}.npy"), np.ascontiguousarray(a))
+from generate_onnx_models import ROOT, save_case
 
 
 class QuantMlp(nn.Module):

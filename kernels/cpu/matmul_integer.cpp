@@ -5,23 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/matmul.h"
 #include "kernels/cpu/quantize.h"
 #include "nuri/error.hpp"
 
 namespace nuri::kernels {
 namespace {
-
-int64_t numel(Dims shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
-std::string dims_str(Dims shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 int32_t element(const void* p, bool is_unsigned, int64_t i) {
   return is_unsigned ? static_cast<const uint8_t*>(p)[i] : static_cast<const int8_t*>(p)[i];
@@ -66,50 +55,13 @@ void gemm_integer(const QuantOperand& a, int64_t a_off, const QuantOperand& b, i
 
 void matmul_integer(const QuantOperand& a, Dims a_shape, const QuantOperand& b, Dims b_shape,
                     int32_t* out, Dims out_shape) {
-  if (a_shape.empty() || b_shape.empty())
-    throw Error("matmul_integer: operands must have rank >= 1");
-  for (Dims s : {a_shape, b_shape})
-    for (int64_t d : s)
-      if (d < 0) throw Error("matmul_integer: negative dimension in " + dims_str(s));
-  const size_t ra = a_shape.size(), rb = b_shape.size();
-  const int64_t m = ra == 1 ? 1 : a_shape[ra - 2];
-  const int64_t k = a_shape[ra - 1];
-  const int64_t kb = rb == 1 ? b_shape[0] : b_shape[rb - 2];
-  const int64_t n = rb == 1 ? 1 : b_shape[rb - 1];
-  if (k != kb)
-    throw Error("matmul_integer: inner dimensions differ, a " + dims_str(a_shape) + " b " +
-                dims_str(b_shape));
-  const Dims a_batch = ra > 2 ? a_shape.first(ra - 2) : Dims{};
-  const Dims b_batch = rb > 2 ? b_shape.first(rb - 2) : Dims{};
-  const auto batch = broadcast_shapes(a_batch, b_batch);
-  if (!batch)
-    throw Error("matmul_integer: batch dimensions do not broadcast, a " + dims_str(a_shape) +
-                " b " + dims_str(b_shape));
-  std::vector<int64_t> expected = *batch;
-  if (ra > 1) expected.push_back(m);
-  if (rb > 1) expected.push_back(n);
-  if (!std::equal(expected.begin(), expected.end(), out_shape.begin(), out_shape.end()))
-    throw Error("matmul_integer: output shape " + dims_str(out_shape) + " should be " +
-                dims_str(expected));
+  const MatmulShape s = resolve_matmul_shape(a_shape, b_shape, out_shape, "matmul_integer");
+  const int64_t m = s.m, n = s.n, k = s.k;
   const std::vector<int32_t> a_zp = zero_points(a, m, "a"), b_zp = zero_points(b, n, "b");
-  const int64_t nbatch = numel(*batch);
-  if (nbatch == 0 || m * n == 0) return;
-  const std::vector<int64_t> a_strides = broadcast_strides(a_batch, *batch);
-  const std::vector<int64_t> b_strides = broadcast_strides(b_batch, *batch);
-  const size_t rank = batch->size();
-  std::vector<int64_t> index(rank, 0);
-  int64_t a_off = 0, b_off = 0;
-  for (int64_t t = 0; t < nbatch; ++t) {
-    gemm_integer(a, a_off * m * k, b, b_off * k * n, a_zp, b_zp, out + t * m * n, m, n, k);
-    for (size_t d = rank; d-- > 0;) {
-      a_off += a_strides[d];
-      b_off += b_strides[d];
-      if (++index[d] < (*batch)[d]) break;
-      a_off -= a_strides[d] * (*batch)[d];
-      b_off -= b_strides[d] * (*batch)[d];
-      index[d] = 0;
-    }
-  }
+  if (s.batch_count == 0 || m * n == 0) return;
+  for_each_matmul_batch(s, [&](int64_t t, int64_t a_mat, int64_t b_mat) {
+    gemm_integer(a, a_mat * m * k, b, b_mat * k * n, a_zp, b_zp, out + t * m * n, m, n, k);
+  });
 }
 
 void requantize(const int32_t* acc, int64_t batch, int64_t m, int64_t n, const Requantize& q,
