@@ -50,7 +50,7 @@ std::optional<Step> plan_int8_matmul(PlanContext& ctx, ir::NodeId id, const dnnl
     const Tensor *as = ctx.constant(n.inputs[1]), *bs = ctx.constant(n.inputs[4]);
     const Tensor *ys = ctx.constant(n.inputs[6]), *yzp = ctx.constant(n.inputs[7]);
     if (!as || !bs || !ys || !yzp || as->numel() != 1) return std::nullopt;
-    s.requantize = true;
+    s.out = Int8MatmulSpec::Out::Quantized;
     // The same f32 expression as the reference: a_scale * b_scale / y_scale.
     for (int64_t j = 0; j < bs->numel(); ++j)
       s.output_scales.push_back(scalar_f32(*as) * bs->data_as<float>()[j] / scalar_f32(*ys));
@@ -69,6 +69,7 @@ std::optional<Step> plan_int8_matmul(PlanContext& ctx, ir::NodeId id, const dnnl
   step.node = id;
   step.reads.push_back(n.inputs[0]);
   if (s.a_zero_point) step.reads.push_back(n.inputs[a_zp_i]);
+  step.a_zp_from_input = s.a_zero_point;
   step.a_zp_unsigned = s.a_unsigned;
   step.writes.push_back(n.outputs[0]);
   return step;

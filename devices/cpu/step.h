@@ -52,7 +52,9 @@ struct Step {
   std::unique_ptr<OnednnMatmul> matmul;
   bool matmul_runtime_b = false, matmul_addend = false;
   std::unique_ptr<OnednnInt8Matmul> int8_matmul;
-  bool a_zp_unsigned = false;  // Int8Matmul: A's zero point is uint8 (else int8)
+  // Int8Matmul: A's zero point is read from reads[1] (uint8 or int8), or is the constant a_zp.
+  bool a_zp_from_input = false, a_zp_unsigned = false;
+  int32_t a_zp = 0;
   // Attention: views of q, k, v, out; args hold dims (pointers filled per run).
   ViewRef q, k, v, out;
   fast::AttentionArgs attn;

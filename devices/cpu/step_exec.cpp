@@ -42,8 +42,8 @@ void run_matmul(Step& s, RunBuffers& rb) {
 }
 
 void run_int8_matmul(Step& s, RunBuffers& rb) {
-  int32_t zp = 0;
-  if (s.reads.size() > 1) {
+  int32_t zp = s.a_zp;
+  if (s.a_zp_from_input) {
     const std::byte* p = rb.ptr[s.reads[1]];
     zp = s.a_zp_unsigned ? static_cast<int32_t>(*reinterpret_cast<const uint8_t*>(p))
                          : static_cast<int32_t>(*reinterpret_cast<const int8_t*>(p));

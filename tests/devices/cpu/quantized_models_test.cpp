@@ -87,9 +87,10 @@ double output_step(const ir::Graph& g) {
 }
 
 // torch's default eager int8 flow (uint8 activations with zero points, per-channel int8
-// weights) exported as QDQ: Nuri dequantizes, computes in f32 and requantizes, torch runs its
-// int8 kernels. Both quantize each layer's output to the same grid, so they agree to within
-// one quantization step of the output (a tie or a near-tie rounded the other way).
+// weights) exported as QDQ. ref dequantizes, computes in f32 and requantizes; cpu and torch
+// accumulate the 8-bit products in int32 and scale once. All quantize each layer's output to
+// the same grid, so they agree to within one quantization step of the output (a tie or a
+// near-tie rounded the other way).
 TEST(QuantizedModels, TorchInt8MlpWithinOneStepOfTorch) {
   const Loaded l = load("torch_int8_mlp");
   int u8_activations = 0;
@@ -97,6 +98,11 @@ TEST(QuantizedModels, TorchInt8MlpWithinOneStepOfTorch) {
   EXPECT_GT(u8_activations, 0);  // the uint8 activations are kept, not widened away
   const double step = output_step(l.graph);
   ASSERT_GT(step, 0);
+  // The cpu engine runs both QDQ Gemms on oneDNN's int8 matmul (u8 x s8, s32 accumulation).
+  int int8_steps = 0;
+  for (const std::string& line : cpu::CpuProgram(l.graph, {.threads = 1}).describe())
+    int8_steps += line.rfind("int8-matmul", 0) == 0;
+  EXPECT_EQ(int8_steps, 2);
   for (const auto& [device, run] : runners()) {
     const auto outs = run(l.graph, l.inputs);
     ASSERT_EQ(outs.size(), 1u) << device;
