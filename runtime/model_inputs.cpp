@@ -50,6 +50,7 @@ Tensor random_input(const onnx::OnnxInput& in, const Shape& shape, int64_t past,
         if (in.dtype == DType::I64) t.data_as<int64_t>()[i] = v;
         if (in.dtype == DType::I32) t.data_as<int32_t>()[i] = static_cast<int32_t>(v);
         if (in.dtype == DType::I8) t.data_as<int8_t>()[i] = static_cast<int8_t>(v);
+        if (in.dtype == DType::U8) t.data_as<uint8_t>()[i] = static_cast<uint8_t>(v);
       };
       if (contains(in.name, "mask")) {
         for (int64_t i = 0; i < n; ++i) put(i, 1);

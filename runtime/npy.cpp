@@ -18,7 +18,8 @@ struct DescrMap {
   DType dtype;
 };
 constexpr DescrMap kDescrs[] = {{"<f4", DType::F32}, {"<f2", DType::F16}, {"|i1", DType::I8},
-                                {"<i4", DType::I32}, {"<i8", DType::I64}, {"|b1", DType::Bool}};
+                                {"|u1", DType::U8},  {"<i4", DType::I32}, {"<i8", DType::I64},
+                                {"|b1", DType::Bool}};
 
 // The value of 'key' in the header dict, as the raw text up to the next top-level comma.
 std::string header_field(const std::string& header, const std::string& key,

@@ -483,6 +483,8 @@ def main():
     matmul_integer_case()
     opset18_case()
     external_data_case()
+    import generate_quantized_models  # the uint8/int8 cases (its own script, runnable alone)
+    generate_quantized_models.main()
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote {ROOT} ({total / 1e6:.2f} MB)")
 

@@ -6,13 +6,15 @@
 
 namespace nuri::ir {
 
-#define NURI_OP_LIST(X)                                                                         \
-  X(MatMul)                                                                                     \
-  X(Gemm) X(Add) X(Sub) X(Mul) X(Div) X(Pow) X(Sqrt) X(Exp) X(Erf) X(Tanh) X(Neg) X(Reciprocal) \
-      X(Equal) X(Where) X(Relu) X(Gelu) X(Silu) X(Sigmoid) X(Softmax) X(LayerNorm) X(RMSNorm)   \
-          X(ReduceMean) X(ReduceSum) X(ReduceMax) X(Reshape) X(Transpose) X(Concat) X(Split)    \
-              X(Slice) X(Gather) X(Unsqueeze) X(Squeeze) X(Expand) X(Cast) X(Embedding)         \
-                  X(Attention) X(RotaryEmbedding) X(QuantizeLinear) X(DequantizeLinear)
+#define NURI_OP_LIST(X)                                                                            \
+  X(MatMul)                                                                                        \
+  X(Gemm)                                                                                          \
+  X(Add) X(Sub) X(Mul) X(Div) X(Pow) X(Sqrt) X(Exp) X(Erf) X(Tanh) X(Neg) X(Reciprocal) X(Equal)   \
+      X(Where) X(Relu) X(Gelu) X(Silu) X(Sigmoid) X(Softmax) X(LayerNorm) X(RMSNorm) X(ReduceMean) \
+          X(ReduceSum) X(ReduceMax) X(Reshape) X(Transpose) X(Concat) X(Split) X(Slice) X(Gather)  \
+              X(Unsqueeze) X(Squeeze) X(Expand) X(Cast) X(Embedding) X(Attention)                  \
+                  X(RotaryEmbedding) X(QuantizeLinear) X(DequantizeLinear) X(MatMulInteger)        \
+                      X(QLinearMatMul)
 
 enum class OpKind {
 #define NURI_OP_ENUM(name) name,

@@ -7,7 +7,9 @@ double node_flops(const Graph& g, const Node& n) {
   const auto shape_of = [&](size_t i) -> const Shape& { return g.value(n.inputs[i]).type.shape; };
   const double outs = static_cast<double>(out.numel());
   switch (n.op) {
-    case OpKind::MatMul: {
+    case OpKind::MatMul:
+    case OpKind::MatMulInteger:  // integer multiply-adds, counted as the f32 ones
+    case OpKind::QLinearMatMul: {
       const Shape& a = shape_of(0);
       return 2.0 * outs * static_cast<double>(a.empty() ? 1 : a.back());
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "compiler/ir/op_params.h"
 #include "kernels/cpu/broadcast.h"
@@ -80,11 +81,9 @@ class Rules {
 
 using Types = std::vector<TensorType>;
 
-Types infer_matmul(const Rules& r) {
-  r.arity(2, 2);
-  r.float_in(0);
-  r.same_dtype(0, 1);
-  Shape a = r.in(0).shape, b = r.in(1).shape;
+// Numpy matmul's result shape for inputs a_i and b_i.
+Shape matmul_shape(const Rules& r, size_t a_i = 0, size_t b_i = 1) {
+  Shape a = r.in(a_i).shape, b = r.in(b_i).shape;
   if (a.empty() || b.empty()) r.fail("inputs must have rank >= 1");
   const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
   if (a_vec) a.insert(a.begin(), 1);
@@ -92,8 +91,8 @@ Types infer_matmul(const Rules& r) {
   const int64_t k_a = a.back(), k_b = b[b.size() - 2];
   if (k_a != k_b)
     r.fail(fmt::format("inner dimensions differ: {} shape {} has K={}, {} shape {} has K={}",
-                       r.label(0), shape_str(r.in(0).shape), k_a, r.label(1),
-                       shape_str(r.in(1).shape), k_b));
+                       r.label(a_i), shape_str(r.in(a_i).shape), k_a, r.label(b_i),
+                       shape_str(r.in(b_i).shape), k_b));
   Shape batch_a(a.begin(), a.end() - 2), batch_b(b.begin(), b.end() - 2);
   auto batch = kernels::broadcast_shapes(batch_a, batch_b);
   if (!batch)
@@ -102,7 +101,14 @@ Types infer_matmul(const Rules& r) {
   Shape out = *batch;
   if (!a_vec) out.push_back(a[a.size() - 2]);
   if (!b_vec) out.push_back(b.back());
-  return {{r.in(0).dtype, out}};
+  return out;
+}
+
+Types infer_matmul(const Rules& r) {
+  r.arity(2, 2);
+  r.float_in(0);
+  r.same_dtype(0, 1);
+  return {{r.in(0).dtype, matmul_shape(r)}};
 }
 
 Types infer_gemm(const Rules& r) {
@@ -391,14 +397,18 @@ Types infer_rotary(const Rules& r) {
   return {r.in(0)};
 }
 
+// QuantizeLinear gives the zero point's dtype (uint8 without one, as ONNX); DequantizeLinear
+// takes int8, uint8 or int32 (an exporter's quantized bias) with a zero point of that dtype.
 Types infer_quant(OpKind op, const Rules& r) {
   r.arity(2, 3);
-  if (op == OpKind::QuantizeLinear)
+  if (op == OpKind::QuantizeLinear) {
     r.dtype_in(0, {DType::F32});
-  else
-    r.dtype_in(0, {DType::I8});
+    if (r.has(2)) r.dtype_in(2, {DType::I8, DType::U8});
+  } else {
+    r.dtype_in(0, {DType::I8, DType::U8, DType::I32});
+    if (r.has(2)) r.same_dtype(0, 2);
+  }
   r.dtype_in(1, {DType::F32});
-  if (r.has(2)) r.dtype_in(2, {DType::I8});
   const Shape& s = r.in(1).shape;
   const bool per_tensor = num_elements(s) == 1 && s.size() <= 1;
   if (!per_tensor) {
@@ -410,7 +420,71 @@ Types infer_quant(OpKind op, const Rules& r) {
   if (r.has(2) && r.in(2).shape != s)
     r.fail(fmt::format("zero_point shape {} differs from scale shape {}", shape_str(r.in(2).shape),
                        shape_str(s)));
-  return {{op == OpKind::QuantizeLinear ? DType::I8 : DType::F32, r.in(0).shape}};
+  if (op == OpKind::DequantizeLinear) return {{DType::F32, r.in(0).shape}};
+  return {{r.has(2) ? r.in(2).dtype : DType::U8, r.in(0).shape}};
+}
+
+bool is_scalar_like(const Shape& s) {
+  return s.size() <= 1 && num_elements(s) == 1;
+}
+
+// A quantization parameter of operand `of` of a matrix product: a scalar, or 1-D with one
+// entry per row of A (`per` = "row", count M) or column of B ("column", count N).
+void quant_param(const Rules& r, size_t i, size_t of, int64_t count, const char* per) {
+  const Shape& s = r.in(i).shape;
+  if (is_scalar_like(s) || (s.size() == 1 && s[0] == count)) return;
+  r.fail(fmt::format("{} has shape {}; expected a scalar or [{}] (one per {} of {})", r.label(i),
+                     shape_str(s), count, per, r.label(of)));
+}
+
+int64_t rows_of(const Rules& r, size_t i) {
+  return r.rank(i) == 1 ? 1 : r.in(i).shape[r.rank(i) - 2];
+}
+int64_t cols_of(const Rules& r, size_t i) {
+  return r.rank(i) == 1 ? 1 : r.in(i).shape.back();
+}
+
+// MatMulInteger(A, B, [a_zero_point], [b_zero_point]) -> int32; A and B int8 or uint8, each
+// zero point of its operand's dtype, per tensor or per row of A / per column of B.
+Types infer_matmul_integer(const Rules& r) {
+  r.arity(2, 4);
+  r.dtype_in(0, {DType::I8, DType::U8});
+  r.dtype_in(1, {DType::I8, DType::U8});
+  const Shape out = matmul_shape(r);
+  if (r.has(2)) {
+    r.same_dtype(0, 2);
+    quant_param(r, 2, 0, rows_of(r, 0), "row");
+  }
+  if (r.has(3)) {
+    r.same_dtype(1, 3);
+    quant_param(r, 3, 1, cols_of(r, 1), "column");
+  }
+  return {{DType::I32, out}};
+}
+
+// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) -> y_zp's dtype.
+Types infer_qlinear_matmul(const Rules& r) {
+  r.arity(8, 8);
+  r.dtype_in(0, {DType::I8, DType::U8});
+  r.dtype_in(3, {DType::I8, DType::U8});
+  r.dtype_in(7, {DType::I8, DType::U8});
+  for (size_t s : {1, 4, 6}) r.dtype_in(s, {DType::F32});
+  r.same_dtype(0, 2);
+  r.same_dtype(3, 5);
+  const Shape out = matmul_shape(r, 0, 3);
+  for (auto [scale, zp, of, count, per] :
+       {std::tuple{size_t{1}, size_t{2}, size_t{0}, rows_of(r, 0), "row"},
+        std::tuple{size_t{4}, size_t{5}, size_t{3}, cols_of(r, 3), "column"}}) {
+    quant_param(r, scale, of, count, per);
+    if (num_elements(r.in(zp).shape) != num_elements(r.in(scale).shape))
+      r.fail(fmt::format("{} has shape {} but {} has {}", r.label(zp), shape_str(r.in(zp).shape),
+                         r.label(scale), shape_str(r.in(scale).shape)));
+  }
+  for (size_t i : {6, 7})
+    if (!is_scalar_like(r.in(i).shape))
+      r.fail(fmt::format("{} has shape {}; the output is quantized per tensor (a scalar)",
+                         r.label(i), shape_str(r.in(i).shape)));
+  return {{r.in(7).dtype, out}};
 }
 
 }  // namespace
@@ -502,6 +576,10 @@ std::vector<TensorType> infer_types(OpKind op, const Attributes& attrs,
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear:
       return single(infer_quant(op, r));
+    case OpKind::MatMulInteger:
+      return single(infer_matmul_integer(r));
+    case OpKind::QLinearMatMul:
+      return single(infer_qlinear_matmul(r));
   }
   r.fail("unknown op");
 }

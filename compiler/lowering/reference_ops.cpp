@@ -11,6 +11,7 @@
 #include "kernels/cpu/half.h"
 #include "kernels/cpu/layout.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/matmul_integer.h"
 #include "kernels/cpu/normalize.h"
 #include "kernels/cpu/quantize.h"
 #include "kernels/cpu/reduce.h"
@@ -206,13 +207,68 @@ void run_quant(const Node& n, const NodeOperands& io) {
     outer = split_at(x, axis).rows;
     inner = split_at(x, axis + 1).cols;
   }
-  const auto* zp = has_in(io, 2) ? static_cast<const int8_t*>(io.in[2]) : nullptr;
-  if (n.op == OpKind::QuantizeLinear)
-    k::quantize_linear(f32(io, 0), f32(io, 1), zp, static_cast<int8_t*>(io.out[0]), outer, channels,
-                       inner);
-  else
-    k::dequantize_linear(static_cast<const int8_t*>(io.in[0]), f32(io, 1), zp, f32_out(io, 0),
-                         outer, channels, inner);
+  const void* zp = has_in(io, 2) ? io.in[2] : nullptr;
+  if (n.op == OpKind::QuantizeLinear) {
+    if (io.out_types[0]->dtype == DType::U8)
+      k::quantize_linear(f32(io, 0), f32(io, 1), static_cast<const uint8_t*>(zp),
+                         static_cast<uint8_t*>(io.out[0]), outer, channels, inner);
+    else
+      k::quantize_linear(f32(io, 0), f32(io, 1), static_cast<const int8_t*>(zp),
+                         static_cast<int8_t*>(io.out[0]), outer, channels, inner);
+    return;
+  }
+  switch (io.in_types[0]->dtype) {
+    case DType::U8:
+      return k::dequantize_linear(static_cast<const uint8_t*>(io.in[0]), f32(io, 1),
+                                  static_cast<const uint8_t*>(zp), f32_out(io, 0), outer, channels,
+                                  inner);
+    case DType::I32:
+      return k::dequantize_linear(static_cast<const int32_t*>(io.in[0]), f32(io, 1),
+                                  static_cast<const int32_t*>(zp), f32_out(io, 0), outer, channels,
+                                  inner);
+    default:
+      return k::dequantize_linear(static_cast<const int8_t*>(io.in[0]), f32(io, 1),
+                                  static_cast<const int8_t*>(zp), f32_out(io, 0), outer, channels,
+                                  inner);
+  }
+}
+
+// Operand `i` of an integer matmul with its zero point at input `zp_i` (absent: 0).
+k::QuantOperand quant_operand(const NodeOperands& io, size_t i, size_t zp_i) {
+  k::QuantOperand q;
+  q.data = io.in[i];
+  q.is_unsigned = io.in_types[i]->dtype == DType::U8;
+  if (has_in(io, zp_i)) {
+    q.zero_point = io.in[zp_i];
+    q.zero_point_count = num_elements(in_shape(io, zp_i));
+  }
+  return q;
+}
+
+void run_matmul_integer(const NodeOperands& io) {
+  k::matmul_integer(quant_operand(io, 0, 2), in_shape(io, 0), quant_operand(io, 1, 3),
+                    in_shape(io, 1), static_cast<int32_t*>(io.out[0]), out_shape(io, 0));
+}
+
+void run_qlinear_matmul(const NodeOperands& io) {
+  const Shape& out = out_shape(io, 0);
+  std::vector<int32_t> acc(static_cast<size_t>(num_elements(out)));
+  k::matmul_integer(quant_operand(io, 0, 2), in_shape(io, 0), quant_operand(io, 3, 5),
+                    in_shape(io, 3), acc.data(), out);
+  const Shape& a = in_shape(io, 0);
+  const Shape& b = in_shape(io, 3);
+  const int64_t m = a.size() == 1 ? 1 : a[a.size() - 2], nn = b.size() == 1 ? 1 : b.back();
+  k::Requantize q;
+  q.a_scale = f32(io, 1);
+  q.a_count = num_elements(in_shape(io, 1));
+  q.b_scale = f32(io, 4);
+  q.b_count = num_elements(in_shape(io, 4));
+  q.y_scale = *f32(io, 6);
+  q.y_unsigned = io.in_types[7]->dtype == DType::U8;
+  q.y_zero_point =
+      q.y_unsigned ? *static_cast<const uint8_t*>(io.in[7]) : *static_cast<const int8_t*>(io.in[7]);
+  const int64_t batch = m * nn == 0 ? 0 : num_elements(out) / (m * nn);
+  k::requantize(acc.data(), batch, m, nn, q, io.out[0]);
 }
 
 // Every op with all float operands in f32 (integer paths where the op has them).
@@ -359,6 +415,10 @@ void run_node(const Node& n, const NodeOperands& io) {
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear:
       return run_quant(n, io);
+    case OpKind::MatMulInteger:
+      return run_matmul_integer(io);
+    case OpKind::QLinearMatMul:
+      return run_qlinear_matmul(io);
   }
   fail(n, "no reference kernel");
 }

@@ -36,6 +36,8 @@ const char* kind_name(StepKind k) {
       return "ref";
     case StepKind::Matmul:
       return "matmul";
+    case StepKind::Int8Matmul:
+      return "int8-matmul";
     case StepKind::Softmax:
       return "softmax";
     case StepKind::LayerNorm:
@@ -177,6 +179,7 @@ void CpuProgram::Impl::size_scratch() {
       pad = std::max(pad, s.matmul->scratchpad_bytes());
       if (s.matmul->bf16()) a16 = std::max(a16, s.matmul->a_elements());
     }
+    if (s.int8_matmul) pad = std::max(pad, s.int8_matmul->scratchpad_bytes());
     if (s.kind == StepKind::Attention)
       attention_floats = std::max(attention_floats, fast::attention_scratch_floats(s.attn));
   }
@@ -295,6 +298,7 @@ std::vector<std::string> CpuProgram::describe() const {
     for (ir::NodeId f : s.fused) line += "+" + impl_->graph.node(f).name;
     if (s.matmul)
       line += fmt::format(" [{}{}]", s.matmul->impl_name(), s.matmul->bf16() ? ", bf16" : "");
+    if (s.int8_matmul) line += fmt::format(" [{}]", s.int8_matmul->impl_name());
     lines.push_back(std::move(line));
   }
   return lines;

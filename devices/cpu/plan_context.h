@@ -36,6 +36,14 @@ struct PlanContext {
 std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOptions& options,
                                 bool bf16, const dnnl::engine& engine);
 
+// A MatMulInteger / QLinearMatMul step on oneDNN's int8 matmul, or nullopt (reference).
+std::optional<Step> plan_int8_matmul(PlanContext& ctx, ir::NodeId id, const dnnl::engine& engine);
+
+// Gemm/MatMul over DequantizeLinear'd 8-bit operands (the QDQ export of an int8 linear layer)
+// on oneDNN's int8 matmul, by node id (the rest null); folds away the dequantize nodes that
+// only fed them. Run before the main pass.
+std::vector<std::optional<Step>> plan_qdq_matmuls(PlanContext& ctx, const dnnl::engine& engine);
+
 // Attention steps reading operands in place: marks the Split/Reshape/Transpose nodes they make
 // redundant as claimed and their values virtual. Run before the main pass; returns one step
 // per fast attention node (by node id, the rest null).

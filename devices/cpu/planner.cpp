@@ -182,6 +182,7 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
   plan.root.resize(graph.values().size());
   for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(plan.root.size()); ++v) plan.root[v] = v;
   std::vector<std::optional<Step>> attention = plan_attention(ctx, options);
+  std::vector<std::optional<Step>> qdq = plan_qdq_matmuls(ctx, engine);
 
   for (ir::NodeId id : order) {
     if (ctx.claimed[id]) continue;
@@ -193,8 +194,11 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
     }
     std::optional<Step> step;
     if (attention[id]) step = std::move(attention[id]);
+    if (qdq[id]) step = std::move(qdq[id]);
     if (!step && (n.op == ir::OpKind::MatMul || n.op == ir::OpKind::Gemm))
       step = plan_matmul(ctx, id, options, bf16, engine);
+    if (!step && (n.op == ir::OpKind::MatMulInteger || n.op == ir::OpKind::QLinearMatMul))
+      step = plan_int8_matmul(ctx, id, engine);
     if (!step) step = plan_binary(ctx, id);
     if (!step) step = plan_row_op(ctx, id);
     if (!step) step = reference_step(n, id);

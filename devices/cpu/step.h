@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "devices/cpu/onednn_int8_matmul.h"
 #include "devices/cpu/onednn_matmul.h"
 #include "kernels/cpu_fast/fast_attention.h"
 #include "kernels/cpu_fast/fast_ops.h"
@@ -16,6 +17,7 @@ namespace nuri::cpu {
 enum class StepKind {
   Reference,   // run_reference_node on `node`
   Matmul,      // oneDNN (with fused bias/addend/activation)
+  Int8Matmul,  // oneDNN int8: reads = {A, [A's zero point]}, writes = {out}
   Softmax,     // rows x cols
   LayerNorm,   // rows x cols, inputs x, gamma, [beta]
   RMSNorm,     // rows x cols, inputs x, gamma
@@ -49,6 +51,10 @@ struct Step {
   // Matmul: reads = {A, [B], [addend]}, writes = {out}.
   std::unique_ptr<OnednnMatmul> matmul;
   bool matmul_runtime_b = false, matmul_addend = false;
+  std::unique_ptr<OnednnInt8Matmul> int8_matmul;
+  // Int8Matmul: A's zero point is read from reads[1] (uint8 or int8), or is the constant a_zp.
+  bool a_zp_from_input = false, a_zp_unsigned = false;
+  int32_t a_zp = 0;
   // Attention: views of q, k, v, out; args hold dims (pointers filled per run).
   ViewRef q, k, v, out;
   fast::AttentionArgs attn;

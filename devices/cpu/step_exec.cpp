@@ -41,6 +41,16 @@ void run_matmul(Step& s, RunBuffers& rb) {
   mm.execute(*rb.stream, src, b, addend, out_f32(rb, s), rb.scratchpad);
 }
 
+void run_int8_matmul(Step& s, RunBuffers& rb) {
+  int32_t zp = s.a_zp;
+  if (s.a_zp_from_input) {
+    const std::byte* p = rb.ptr[s.reads[1]];
+    zp = s.a_zp_unsigned ? static_cast<int32_t>(*reinterpret_cast<const uint8_t*>(p))
+                         : static_cast<int32_t>(*reinterpret_cast<const int8_t*>(p));
+  }
+  s.int8_matmul->execute(*rb.stream, rb.ptr[s.reads[0]], zp, rb.ptr[s.writes[0]], rb.scratchpad);
+}
+
 void run_attention(Step& s, RunBuffers& rb) {
   fast::AttentionArgs a = s.attn;
   const auto view = [&](const ViewRef& v) {
@@ -79,6 +89,14 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
         return run_matmul(s, rb);
       } catch (const dnnl::error& e) {
         throw Error(fmt::format("cpu: node '{}' (MatMul on oneDNN): {}", node->name, e.what()),
+                    NURI_ERROR_INTERNAL);
+      }
+    case StepKind::Int8Matmul:
+      try {
+        return run_int8_matmul(s, rb);
+      } catch (const dnnl::error& e) {
+        throw Error(fmt::format("cpu: node '{}' ({} on oneDNN): {}", node->name,
+                                ir::op_name(node->op), e.what()),
                     NURI_ERROR_INTERNAL);
       }
     case StepKind::Attention:

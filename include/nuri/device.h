@@ -48,13 +48,17 @@ typedef enum nuri_device_kind {
   NURI_DEVICE_KIND_OTHER = 4
 } nuri_device_kind;
 
+/* peak_ops_per_s has one entry per dtype of ABI 1.0 (F32..BOOL). Its size is frozen, so the
+ * struct's layout does not move when a dtype is appended (U8 has no peak entry). */
+#define NURI_DEVICE_PEAK_DTYPES 7
+
 typedef struct nuri_device_properties {
   size_t struct_size;
   const char* name;        /* short, unique: "cpu", "npu", "acme-x1" (owned by the device) */
   const char* description; /* one line */
   nuri_device_kind kind;
-  uint64_t memory_bytes;                    /* capacity of device memory */
-  double peak_ops_per_s[NURI_DTYPE_COUNT_]; /* per dtype; 0 = unsupported */
+  uint64_t memory_bytes;                          /* capacity of device memory */
+  double peak_ops_per_s[NURI_DEVICE_PEAK_DTYPES]; /* per dtype; 0 = unsupported */
   double memory_bandwidth_bytes_per_s;
   uint32_t dtype_mask; /* bit (1u << nuri_dtype) per supported dtype */
   int32_t simulated;   /* 1: times reported are simulated, not measured */

@@ -24,10 +24,11 @@ enum class DType : int32_t {
   I32 = NURI_DTYPE_I32,
   I64 = NURI_DTYPE_I64,
   Bool = NURI_DTYPE_BOOL,
+  U8 = NURI_DTYPE_U8,
 };
 
 inline constexpr DType kAllDTypes[] = {DType::F32, DType::F16, DType::BF16, DType::I8,
-                                       DType::I32, DType::I64, DType::Bool};
+                                       DType::I32, DType::I64, DType::Bool, DType::U8};
 
 inline constexpr size_t dtype_size(DType t) {
   switch (t) {
@@ -44,6 +45,8 @@ inline constexpr size_t dtype_size(DType t) {
     case DType::I64:
       return 8;
     case DType::Bool:
+      return 1;
+    case DType::U8:
       return 1;
   }
   return 0;
@@ -65,6 +68,8 @@ inline constexpr const char* dtype_name(DType t) {
       return "i64";
     case DType::Bool:
       return "bool";
+    case DType::U8:
+      return "u8";
   }
   return "?";
 }
@@ -73,7 +78,7 @@ inline constexpr bool is_float(DType t) {
   return t == DType::F32 || t == DType::F16 || t == DType::BF16;
 }
 inline constexpr bool is_integer(DType t) {
-  return t == DType::I8 || t == DType::I32 || t == DType::I64;
+  return t == DType::I8 || t == DType::U8 || t == DType::I32 || t == DType::I64;
 }
 
 inline std::optional<DType> parse_dtype(std::string_view s) {

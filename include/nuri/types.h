@@ -17,7 +17,8 @@ typedef enum nuri_dtype {
   NURI_DTYPE_I32 = 4,
   NURI_DTYPE_I64 = 5,
   NURI_DTYPE_BOOL = 6,
-  NURI_DTYPE_COUNT_ = 7
+  NURI_DTYPE_U8 = 7,
+  NURI_DTYPE_COUNT_ = 8
 } nuri_dtype;
 
 /* Status codes returned across every C boundary; a message travels beside them. */

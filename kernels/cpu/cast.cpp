@@ -40,9 +40,10 @@ template <typename I>
 I float_to_int(double x) {
   if (std::isnan(x)) return 0;
   const double t = std::trunc(x);
-  // Both bounds are powers of two (or their negation), so they are exact doubles.
+  // Both bounds are zero or (minus) a power of two, so they are exact doubles (max + 1 is
+  // 2^bits or 2^(bits-1); for int64 the conversion of max already rounds up to 2^63).
   constexpr double lo = static_cast<double>(std::numeric_limits<I>::min());
-  constexpr double hi_excl = -lo;
+  constexpr double hi_excl = static_cast<double>(std::numeric_limits<I>::max()) + 1.0;
   if (t <= lo) return std::numeric_limits<I>::min();
   if (t >= hi_excl) return std::numeric_limits<I>::max();
   return static_cast<I>(t);
@@ -128,6 +129,8 @@ void cast_from(const void* src, void* dst, nuri_dtype to, int64_t n) {
       return cast_loop<From, Int<int64_t>>(src, dst, n);
     case NURI_DTYPE_BOOL:
       return cast_loop<From, Bool>(src, dst, n);
+    case NURI_DTYPE_U8:
+      return cast_loop<From, Int<uint8_t>>(src, dst, n);
     case NURI_DTYPE_COUNT_:
       break;
   }
@@ -149,6 +152,8 @@ size_t dtype_bytes(nuri_dtype t) {
     case NURI_DTYPE_I64:
       return 8;
     case NURI_DTYPE_BOOL:
+      return 1;
+    case NURI_DTYPE_U8:
       return 1;
     case NURI_DTYPE_COUNT_:
       break;
@@ -180,6 +185,8 @@ void cast(const void* src, nuri_dtype from, void* dst, nuri_dtype to, int64_t n)
       return cast_from<Int<int64_t>>(src, dst, to, n);
     case NURI_DTYPE_BOOL:
       return cast_from<Bool>(src, dst, to, n);
+    case NURI_DTYPE_U8:
+      return cast_from<Int<uint8_t>>(src, dst, to, n);
     case NURI_DTYPE_COUNT_:
       break;
   }

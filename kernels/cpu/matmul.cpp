@@ -73,61 +73,56 @@ void gemm_rowmajor(const float* a, const float* b, float* c, int64_t m, int64_t 
   }
 }
 
-void matmul(const float* a, Dims a_shape, const float* b, Dims b_shape, float* out,
-            Dims out_shape) {
-  if (a_shape.empty() || b_shape.empty()) throw Error("matmul: operands must have rank >= 1");
-  check_dims_nonnegative(a_shape, "matmul");
-  check_dims_nonnegative(b_shape, "matmul");
+MatmulShape resolve_matmul_shape(Dims a_shape, Dims b_shape, Dims out_shape, const char* op) {
+  const std::string what(op);
+  if (a_shape.empty() || b_shape.empty()) throw Error(what + ": operands must have rank >= 1");
+  check_dims_nonnegative(a_shape, op);
+  check_dims_nonnegative(b_shape, op);
   const size_t ra = a_shape.size();
   const size_t rb = b_shape.size();
+  MatmulShape s;
   // Rank-1 operands are promoted: a [K] -> [1,K], b [K] -> [K,1].
-  const int64_t m = ra == 1 ? 1 : a_shape[ra - 2];
-  const int64_t k = a_shape[ra - 1];
+  s.m = ra == 1 ? 1 : a_shape[ra - 2];
+  s.k = a_shape[ra - 1];
   const int64_t kb = rb == 1 ? b_shape[0] : b_shape[rb - 2];
-  const int64_t n = rb == 1 ? 1 : b_shape[rb - 1];
-  if (k != kb)
-    throw Error("matmul: inner dimensions differ, a " + shape_str(a_shape) + " b " +
+  s.n = rb == 1 ? 1 : b_shape[rb - 1];
+  if (s.k != kb)
+    throw Error(what + ": inner dimensions differ, a " + shape_str(a_shape) + " b " +
                 shape_str(b_shape));
   const Dims a_batch = ra > 2 ? a_shape.first(ra - 2) : Dims{};
   const Dims b_batch = rb > 2 ? b_shape.first(rb - 2) : Dims{};
   const auto batch = broadcast_shapes(a_batch, b_batch);
   if (!batch)
-    throw Error("matmul: batch dimensions do not broadcast, a " + shape_str(a_shape) + " b " +
+    throw Error(what + ": batch dimensions do not broadcast, a " + shape_str(a_shape) + " b " +
                 shape_str(b_shape));
   std::vector<int64_t> expected = *batch;
-  if (ra > 1) expected.push_back(m);
-  if (rb > 1) expected.push_back(n);
+  if (ra > 1) expected.push_back(s.m);
+  if (rb > 1) expected.push_back(s.n);
   if (!std::equal(expected.begin(), expected.end(), out_shape.begin(), out_shape.end()))
-    throw Error("matmul: output shape " + shape_str(out_shape) + " should be " +
+    throw Error(what + ": output shape " + shape_str(out_shape) + " should be " +
                 shape_str(expected));
+  s.batch = *batch;
+  s.a_strides = broadcast_strides(a_batch, s.batch);
+  s.b_strides = broadcast_strides(b_batch, s.batch);
+  s.batch_count = numel(s.batch);
+  s.a_count = numel(a_batch);
+  s.b_count = numel(b_batch);
+  return s;
+}
 
-  const int64_t nbatch = numel(*batch);
-  if (nbatch == 0 || m * n == 0) return;
-  const int64_t a_mat = m * k;
-  const int64_t b_mat = k * n;
-  const int64_t o_mat = m * n;
+void matmul(const float* a, Dims a_shape, const float* b, Dims b_shape, float* out,
+            Dims out_shape) {
+  const MatmulShape s = resolve_matmul_shape(a_shape, b_shape, out_shape, "matmul");
+  const int64_t m = s.m, n = s.n, k = s.k;
+  if (s.batch_count == 0 || m * n == 0) return;
   // A shared B under an unbroadcast batch of A is one tall gemm.
-  if (numel(b_batch) == 1 && numel(a_batch) == nbatch) {
-    gemm_rowmajor(a, b, out, nbatch * m, n, k);
+  if (s.b_count == 1 && s.a_count == s.batch_count) {
+    gemm_rowmajor(a, b, out, s.batch_count * m, n, k);
     return;
   }
-  const std::vector<int64_t> a_strides = broadcast_strides(a_batch, *batch);
-  const std::vector<int64_t> b_strides = broadcast_strides(b_batch, *batch);
-  const size_t rank = batch->size();
-  std::vector<int64_t> index(rank, 0);
-  int64_t a_off = 0;
-  int64_t b_off = 0;
-  for (int64_t t = 0; t < nbatch; ++t) {
-    gemm_rowmajor(a + a_off * a_mat, b + b_off * b_mat, out + t * o_mat, m, n, k);
-    for (size_t d = rank; d-- > 0;) {
-      a_off += a_strides[d];
-      b_off += b_strides[d];
-      if (++index[d] < (*batch)[d]) break;
-      a_off -= a_strides[d] * (*batch)[d];
-      b_off -= b_strides[d] * (*batch)[d];
-      index[d] = 0;
-    }
-  }
+  for_each_matmul_batch(s, [&](int64_t t, int64_t a_mat, int64_t b_mat) {
+    gemm_rowmajor(a + a_mat * m * k, b + b_mat * k * n, out + t * m * n, m, n, k);
+  });
 }
 
 void gemm(const float* a, const float* b, const float* c, Dims c_shape, float* y, int64_t m,

@@ -12,7 +12,9 @@ namespace {
 using ir::OpKind;
 using Ints = std::vector<int64_t>;
 
-enum class Fill { Normal, Positive, Index };
+// Byte: every value of an 8-bit dtype; Scale: a quantization scale small enough that 8-bit
+// products land inside the output range; Zero: a zero point of 0.
+enum class Fill { Normal, Positive, Index, Byte, Scale, Zero };
 
 Tensor make_input(DType dt, const Shape& shape, Fill fill, int64_t index_limit, uint64_t seed) {
   ir::SeededRandom rng(seed);
@@ -22,6 +24,12 @@ Tensor make_input(DType dt, const Shape& shape, Fill fill, int64_t index_limit, 
       x = static_cast<float>(rng.uniform(0.5, 2.0));
     else if (fill == Fill::Index)
       x = static_cast<float>(rng.integer(0, index_limit));
+    else if (fill == Fill::Byte)
+      x = static_cast<float>(dt == DType::U8 ? rng.integer(0, 256) : rng.integer(-128, 128));
+    else if (fill == Fill::Scale)
+      x = static_cast<float>(rng.uniform(0.002, 0.01));
+    else if (fill == Fill::Zero)
+      x = 0.0f;
     else
       x = static_cast<float>(rng.normal());
   }
@@ -57,6 +65,67 @@ OpCase make_case(OpKind op, const std::string& tag, std::vector<InputSpec> specs
   for (ir::ValueId v : b.add(op, ins, std::move(attrs), outputs, "op")) b.output(v);
   c.graph = b.build();
   return c;
+}
+
+// uint8 and int8 quantization and integer matrix products. The cpu device takes the
+// constant-s8-weight, per-tensor-A cases to oneDNN's int8 matmul and the rest to reference
+// kernels, so both paths are covered.
+template <typename Add>
+void add_8bit_cases(const Add& add) {
+  const DType u8 = DType::U8, s8 = DType::I8, f32 = DType::F32;
+  const InputSpec scalar_scale{f32, {}, Fill::Scale, 0, true};
+  add(make_case(OpKind::Cast, "u8/to_f32", {{u8, {5, 7}, Fill::Byte}},
+                {{"to", std::string("f32")}}));
+  add(make_case(OpKind::Cast, "f32/to_u8_saturates", {{f32, {5, 7}, Fill::Index, 400}},
+                {{"to", std::string("u8")}}));
+  add(make_case(OpKind::QuantizeLinear, "u8/per_tensor",
+                {{f32, {6, 4}}, {f32, {}, Fill::Scale}, {u8, {}, Fill::Byte}}));
+  add(make_case(OpKind::QuantizeLinear, "u8/per_channel",
+                {{f32, {6, 4}}, {f32, {6}, Fill::Positive}, {u8, {6}, Fill::Byte}},
+                {{"axis", int64_t{0}}}));
+  add(make_case(OpKind::QuantizeLinear, "i8/per_channel",
+                {{f32, {2, 3, 4}}, {f32, {3}, Fill::Scale}, {s8, {3}, Fill::Byte}}));
+  add(make_case(OpKind::DequantizeLinear, "u8/per_channel",
+                {{u8, {6, 4}, Fill::Byte}, {f32, {4}, Fill::Positive}, {u8, {4}, Fill::Byte}},
+                {{"axis", int64_t{1}}}));
+  add(make_case(OpKind::DequantizeLinear, "i32/bias",
+                {{DType::I32, {24}, Fill::Index, 5000},
+                 {f32, {24}, Fill::Scale},
+                 {DType::I32, {24}, Fill::Zero}},
+                {{"axis", int64_t{0}}}));
+  add(make_case(
+      OpKind::MatMulInteger, "u8s8/const_weight",
+      {{u8, {2, 8, 64}, Fill::Byte}, {s8, {64, 24}, Fill::Byte, 0, true}, {u8, {}, Fill::Byte}}));
+  add(make_case(OpKind::MatMulInteger, "s8s8/const_weight",
+                {{s8, {16, 96}, Fill::Byte}, {s8, {96, 8}, Fill::Byte, 0, true}}));
+  add(make_case(OpKind::MatMulInteger, "u8s8/per_row_and_column_zero_points",
+                {{u8, {6, 40}, Fill::Byte},
+                 {s8, {40, 12}, Fill::Byte},
+                 {u8, {6}, Fill::Byte},
+                 {s8, {12}, Fill::Byte}}));
+  add(make_case(OpKind::MatMulInteger, "u8u8/batched",
+                {{u8, {3, 5, 16}, Fill::Byte}, {u8, {3, 16, 7}, Fill::Byte}}));
+  for (DType out : {u8, s8}) {
+    const std::string o = dtype_name(out);
+    add(make_case(OpKind::QLinearMatMul, "u8s8/per_column_to_" + o,
+                  {{u8, {16, 64}, Fill::Byte},
+                   scalar_scale,
+                   {u8, {}, Fill::Byte},
+                   {s8, {64, 24}, Fill::Byte, 0, true},
+                   {f32, {24}, Fill::Scale, 0, true},
+                   {s8, {24}, Fill::Zero, 0, true},
+                   {f32, {}, Fill::Positive, 0, true},
+                   {out, {}, Fill::Zero, 0, true}}));
+  }
+  add(make_case(OpKind::QLinearMatMul, "s8s8/per_row_scale_zero_points",
+                {{s8, {6, 20}, Fill::Byte},
+                 {f32, {6}, Fill::Scale},
+                 {s8, {6}, Fill::Byte},
+                 {s8, {20, 5}, Fill::Byte},
+                 {f32, {}, Fill::Scale},
+                 {s8, {}, Fill::Byte},
+                 {f32, {}, Fill::Positive},
+                 {s8, {}, Fill::Byte}}));
 }
 
 }  // namespace
@@ -146,6 +215,7 @@ std::vector<OpCase> all_op_cases() {
                 {{DType::F32, {6, 4}}, {DType::F32, {4}, Fill::Positive}}, {{"axis", int64_t{1}}}));
   add(make_case(OpKind::DequantizeLinear, "per_tensor",
                 {{DType::I8, {6, 4}, Fill::Index, 100}, {DType::F32, {}, Fill::Positive}}));
+  add_8bit_cases(add);
   return cases;
 }
 

@@ -1,4 +1,4 @@
-// int8 QuantizeLinear / DequantizeLinear against hand-computed values.
+// int8 / uint8 QuantizeLinear and DequantizeLinear (also int32) against hand-computed values.
 #include "kernels/cpu/quantize.h"
 
 #include <gtest/gtest.h>
@@ -83,6 +83,52 @@ TEST(Dequantize, QuantizeInvertsDequantizeOnAllCodes) {
   std::vector<int8_t> again(256);
   quantize_linear(real.data(), &scale, &zp, again.data(), 1, 1, 256);
   EXPECT_EQ(again, codes);
+}
+
+std::vector<uint8_t> quant_u8(const std::vector<float>& x, float scale, uint8_t zp) {
+  std::vector<uint8_t> y(x.size());
+  quantize_linear(x.data(), &scale, &zp, y.data(), 1, 1, static_cast<int64_t>(x.size()));
+  return y;
+}
+
+TEST(QuantizeU8, TiesRoundHalfToEvenThenZeroPoint) {
+  // x / 0.5 = 0.5, 1.5, 2.5, -0.5, -1.5 -> 0, 2, 2, 0, -2 (ties to even), then + 128.
+  const std::vector<float> x = {0.25f, 0.75f, 1.25f, -0.25f, -0.75f};
+  EXPECT_EQ(quant_u8(x, 0.5f, 128), (std::vector<uint8_t>{128, 130, 130, 128, 126}));
+}
+
+TEST(QuantizeU8, SaturatesToZeroAnd255) {
+  const std::vector<float> x = {-10.0f, -3.0f, -2.6f, 250.0f, 251.0f, 1e30f, -kInf, kInf};
+  // zero point 3: -10 + 3 and -3 + 3 clamp to 0; round(-2.6) + 3 = 0; 1e30 and Inf give 255.
+  EXPECT_EQ(quant_u8(x, 1.0f, 3), (std::vector<uint8_t>{0, 0, 0, 253, 254, 255, 0, 255}));
+  EXPECT_EQ(quant_u8({std::numeric_limits<float>::quiet_NaN()}, 1.0f, 7), std::vector<uint8_t>{7});
+}
+
+TEST(QuantizeU8, PerChannelRoundTripsEveryCode) {
+  // x viewed as [outer 1, channels 2, inner 256]: each channel holds all 256 codes.
+  const std::vector<float> scale = {0.02f, 0.5f};
+  const std::vector<uint8_t> zp = {128, 3};
+  std::vector<uint8_t> codes(512);
+  for (int i = 0; i < 512; ++i) codes[i] = static_cast<uint8_t>(i % 256);
+  std::vector<float> real(512);
+  dequantize_linear(codes.data(), scale.data(), zp.data(), real.data(), 1, 2, 256);
+  for (int i = 0; i < 512; ++i)
+    EXPECT_NEAR(real[i], (i % 256 - zp[i / 256]) * scale[i / 256], 1e-5) << i;
+  std::vector<uint8_t> again(512);
+  quantize_linear(real.data(), scale.data(), zp.data(), again.data(), 1, 2, 256);
+  EXPECT_EQ(again, codes);
+}
+
+TEST(DequantizeI32, BiasWithZeroPointWidens) {
+  // int32 minus an int32 zero point must not overflow: computed in int64.
+  const std::vector<int32_t> x = {INT32_MAX, INT32_MIN, 7};
+  const float scale = 0.5f;
+  const int32_t zp = -2;
+  std::vector<float> y(3);
+  dequantize_linear(x.data(), &scale, &zp, y.data(), 1, 1, 3);
+  EXPECT_FLOAT_EQ(y[0], (2147483647.0f + 2.0f) * 0.5f);
+  EXPECT_FLOAT_EQ(y[1], (-2147483648.0f + 2.0f) * 0.5f);
+  EXPECT_EQ(y[2], 4.5f);
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ void register_devices(CLI::App& app) {
         std::vector<std::string> dtypes, peaks;
         for (DType t : kAllDTypes) {
           if (p.dtype_mask & (1u << static_cast<int>(t))) dtypes.push_back(dtype_name(t));
-          const double peak = p.peak_ops_per_s[static_cast<int>(t)];
+          const int i = static_cast<int>(t);
+          const double peak = i < NURI_DEVICE_PEAK_DTYPES ? p.peak_ops_per_s[i] : 0.0;
           if (peak > 0) peaks.push_back(fmt::format("{} {:.1f} TOPS", dtype_name(t), peak / 1e12));
         }
         fmt::print("{} [{}{}] {}\n", dev->name(), dev->kind_name(),

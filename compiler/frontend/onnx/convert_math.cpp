@@ -1,4 +1,4 @@
-// Converters for arithmetic, activations, normalization, softmax, matmul and int8 ops.
+// Converters for arithmetic, activations, normalization, softmax, matmul and 8-bit ops.
 #include <fmt/format.h>
 
 #include "compiler/frontend/onnx/converters.h"
@@ -98,45 +98,28 @@ void gelu_ms(Importer& im) {  // Gelu (opset 20) with its approximate attribute
   im.set_output(0, im.emit(OpKind::Gelu, {im.input(0)}, {{"approximate", approx}}));
 }
 
-Ref check_int8_zero_point(Importer& im, size_t i) {
-  if (!im.has_input(i)) return {};
-  const ir::TensorType t = im.input_type(i);
-  if (t.dtype != DType::I8)
-    im.fail(fmt::format("zero point has dtype {}; only int8 quantization is supported",
-                        dtype_name(t.dtype)));
-  return im.input(i);
-}
-
+// Quantize/Dequantize: dtypes (int8/uint8 zero points; int32 for a dequantized bias) are
+// checked by the IR's shape inference, which names the node.
 template <OpKind Op>
 void quant(Importer& im) {
   std::vector<Ref> in{im.input(0), im.input(1)};
-  Ref zp = check_int8_zero_point(im, 2);
-  if (zp.present()) in.push_back(zp);
+  if (im.has_input(2)) in.push_back(im.input(2));
   im.set_output(0, im.emit(Op, in, {{"axis", im.attr_int("axis", 1)}}));
 }
 
-// MatMulInteger lowers to f32: (A - a_zp) @ (B - b_zp), cast back to int32. Each product of two
-// int8-range differences is at most 255*255 and f32 sums integers exactly below 2^24, so the
-// result is exact for K <= 258 in the worst case (K <= 1024 with zero points of 0).
+// MatMulInteger(A, B, [a_zero_point], [b_zero_point]) and QLinearMatMul (8 inputs) map one to
+// one onto the IR ops of the same name (int32 accumulation, exact for any K below 33026).
 void matmul_integer(Importer& im) {
-  auto side = [&](size_t v, size_t zp_i, bool is_a) {
-    const ir::TensorType t = im.input_type(v);
-    if (t.dtype != DType::I8)
-      im.fail(fmt::format("input {} has dtype {}; only int8 is supported", v, dtype_name(t.dtype)));
-    Ref x = cast_to(im, im.input(v), DType::F32);
-    if (im.has_input(zp_i)) {
-      Ref zp = cast_to(im, check_int8_zero_point(im, zp_i), DType::F32);
-      const ir::TensorType zt = im.type(zp);
-      // A's per-row zero point [M] applies along rows: make it [M, 1].
-      if (is_a && zt.shape.size() == 1 && zt.shape[0] != 1)
-        zp = im.emit(OpKind::Reshape, {zp}, {{"shape", std::vector<int64_t>{zt.shape[0], 1}}});
-      x = im.emit(OpKind::Sub, {x, zp});
-    }
-    return x;
-  };
-  Ref a = side(0, 2, true), b = side(1, 3, false);
-  Ref acc = im.emit(OpKind::MatMul, {a, b});
-  im.set_output(0, cast_to(im, acc, DType::I32));
+  std::vector<Ref> in{im.input(0), im.input(1)};
+  for (size_t i : {2, 3}) in.push_back(im.has_input(i) ? im.input(i) : Ref{});
+  while (!in.back().present()) in.pop_back();
+  im.set_output(0, im.emit(OpKind::MatMulInteger, in));
+}
+
+void qlinear_matmul(Importer& im) {
+  std::vector<Ref> in;
+  for (size_t i = 0; i < 8; ++i) in.push_back(im.input(i));
+  im.set_output(0, im.emit(OpKind::QLinearMatMul, in));
 }
 
 }  // namespace
@@ -169,6 +152,7 @@ const ConverterTable& math_converters() {
       {"QuantizeLinear", quant<OpKind::QuantizeLinear>},
       {"DequantizeLinear", quant<OpKind::DequantizeLinear>},
       {"MatMulInteger", matmul_integer},
+      {"QLinearMatMul", qlinear_matmul},
   };
   return t;
 }

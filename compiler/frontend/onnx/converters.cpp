@@ -41,6 +41,9 @@ Tensor scalar_tensor(DType dtype, double value) {
     case DType::I8:
       *t.data_as<int8_t>() = static_cast<int8_t>(value);
       break;
+    case DType::U8:
+      *t.data_as<uint8_t>() = static_cast<uint8_t>(value);
+      break;
     case DType::I32:
       *t.data_as<int32_t>() = static_cast<int32_t>(value);
       break;
@@ -64,6 +67,8 @@ double element_f(const Tensor& t, int64_t i) {
       return kernels::bf16_to_f32(t.data_as<uint16_t>()[i]);
     case DType::I8:
       return t.data_as<int8_t>()[i];
+    case DType::U8:
+      return t.data_as<uint8_t>()[i];
     case DType::I32:
       return t.data_as<int32_t>()[i];
     case DType::I64:
@@ -78,6 +83,8 @@ int64_t element_i(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
     case DType::I8:
       return t.data_as<int8_t>()[i];
+    case DType::U8:
+      return t.data_as<uint8_t>()[i];
     case DType::I32:
       return t.data_as<int32_t>()[i];
     case DType::I64:

@@ -96,6 +96,8 @@ std::optional<DType> dtype_from_onnx(int32_t elem_type) {
       return DType::BF16;
     case TensorProto::INT8:
       return DType::I8;
+    case TensorProto::UINT8:
+      return DType::U8;
     case TensorProto::INT32:
       return DType::I32;
     case TensorProto::INT64:
@@ -196,6 +198,9 @@ void copy_typed(const TensorProto& p, Tensor& t) {
       break;
     case TensorProto::INT8:
       copy_field<int32_t, int8_t>(p, p.int32_data(), t, "int32_data");
+      break;
+    case TensorProto::UINT8:
+      copy_field<int32_t, uint8_t>(p, p.int32_data(), t, "int32_data");
       break;
     case TensorProto::BOOL:
       copy_field<int32_t, uint8_t>(p, p.int32_data(), t, "int32_data");

@@ -46,6 +46,35 @@ TEST(CpuProgramOps, MatMulBiasResidualFuse) {
   EXPECT_NE(d.find("+residual"), std::string::npos) << d;
 }
 
+// QuantizeLinear(u8) -> DequantizeLinear -> MatMul against DequantizeLinear(const s8 weights,
+// per-column scales): one oneDNN int8 matmul reading the uint8 tensor, the dequantize nodes
+// folded away. The int32 sum is exact where ref sums dequantized f32 products, so they differ
+// by f32 rounding of K = 96 products of magnitude <= 1.3: 1e-4 abs + 1e-5 rel.
+TEST(CpuProgramOps, QdqMatMulRunsOnInt8Matmul) {
+  const int64_t k = 96, n = 40;
+  Tensor w(DType::I8, {k, n});
+  ir::SeededRandom rng(9);
+  for (int64_t i = 0; i < w.numel(); ++i)
+    w.data_as<int8_t>()[i] = static_cast<int8_t>(rng.integer(-128, 128));
+  Tensor w_scale(DType::F32, {n});
+  for (int64_t j = 0; j < n; ++j) w_scale.data_as<float>()[j] = 0.002f + 0.0001f * j;
+  Tensor x_scale(DType::F32, {}), x_zp(DType::U8, {});
+  *x_scale.data_as<float>() = 2.0f / 255;
+  *x_zp.data_as<uint8_t>() = 130;
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::F32, {2, 7, k});
+  const ValueId xs = b.constant("x_scale", x_scale), xz = b.constant("x_zp", x_zp);
+  const ValueId xq = b.add1(OpKind::QuantizeLinear, {x, xs, xz}, {}, "q");
+  const ValueId xd = b.add1(OpKind::DequantizeLinear, {xq, xs, xz}, {}, "dq_x");
+  const ValueId wd =
+      b.add1(OpKind::DequantizeLinear, {b.constant("w", w), b.constant("w_scale", w_scale)},
+             {{"axis", int64_t{1}}}, "dq_w");
+  b.output(b.matmul(xd, wd));
+  const std::string d = expect_matches_ref(b.build(), {random_tensor({2, 7, k}, 8)}, {1e-4, 1e-5});
+  EXPECT_NE(d.find("int8-matmul"), std::string::npos) << d;
+  EXPECT_EQ(d.find("dq_"), std::string::npos) << d;  // both dequantizes folded away
+}
+
 TEST(CpuProgramOps, MatMulRuntimeOperandsAndBroadcast) {
   struct Case {
     Shape a, b;
