@@ -31,10 +31,12 @@ class PimSession {
   PimSession(const nuri::ir::Graph& g, const char* options) : desc_(g) {
     err_.struct_size = sizeof(err_);
     check(api_->device_create(options, &dev_, &err_), err_);
-    check(api_->compile(dev_, desc_.get(), &exe_, &err_), err_);
+    nuri_compile_args compile{sizeof(nuri_compile_args), desc_.get(), nullptr};
+    check(api_->executable_compile(dev_, &compile, &err_), err_);
+    exe_ = compile.executable;
     const nuri_graph_desc* d = desc_.get();
     const auto alloc = [&](int32_t v, std::vector<nuri_buffer_impl*>& to) {
-      const nuri_value_desc& val = d->values[v];
+      const nuri_value_desc& val = *d->values[v];
       uint64_t n = 2;
       for (int32_t i = 0; i < val.rank; ++i) n *= uint64_t(val.dims[i]);
       nuri_buffer_impl* b = nullptr;
@@ -45,15 +47,16 @@ class PimSession {
     for (size_t i = 0; i < d->num_outputs; ++i) alloc(d->outputs[i], out_);
   }
   ~PimSession() {
-    for (auto* b : in_) api_->buffer_free(dev_, b);
-    for (auto* b : out_) api_->buffer_free(dev_, b);
+    for (auto* b : in_) api_->buffer_release(dev_, b);
+    for (auto* b : out_) api_->buffer_release(dev_, b);
     api_->executable_release(dev_, exe_);
-    api_->device_destroy(dev_);
+    api_->device_release(dev_);
   }
   nuri_exec_stats execute() {
-    nuri_event_impl* ev = nullptr;
-    check(api_->execute(dev_, exe_, in_.data(), in_.size(), out_.data(), out_.size(), &ev, &err_),
-          err_);
+    nuri_execute_args run{
+        sizeof(nuri_execute_args), exe_, in_.data(), in_.size(), out_.data(), out_.size(), nullptr};
+    check(api_->executable_execute(dev_, &run, &err_), err_);
+    nuri_event_impl* ev = run.event;
     check(api_->event_wait(dev_, ev, &err_), err_);
     api_->event_release(dev_, ev);
     nuri_exec_stats s{};

@@ -14,7 +14,7 @@ nuri_error fresh_error() {
 }  // namespace
 
 DeviceBuffer::~DeviceBuffer() {
-  device_->api().buffer_free(device_->impl(), impl_);
+  device_->api().buffer_release(device_->impl(), impl_);
 }
 DeviceExecutable::~DeviceExecutable() {
   device_->api().executable_release(device_->impl(), impl_);
@@ -29,14 +29,14 @@ Device::Device(std::shared_ptr<const nuri_device_api> api, nuri_device_impl* imp
   try {
     check(api_->device_get_properties(impl_, &props_, &err), err, "get_properties");
   } catch (...) {
-    api_->device_destroy(impl_);
+    api_->device_release(impl_);
     throw;
   }
   if (props_.name) name_ = props_.name;
 }
 
 Device::~Device() {
-  api_->device_destroy(impl_);
+  api_->device_release(impl_);
 }
 
 std::string Device::kind_name() const {
@@ -61,16 +61,32 @@ void Device::check(nuri_status status, const nuri_error& err, const char* call) 
               status);
 }
 
-bool Device::supports(const nuri_graph_desc* graph, size_t node) {
-  return api_->device_supports_op(impl_, graph, node) != 0;
+OpSupport Device::query_op(const nuri_graph_desc* graph, size_t node) {
+  char reason[512] = "";
+  nuri_op_query_args args{};
+  args.struct_size = sizeof(args);
+  args.graph = graph;
+  args.node = node;
+  args.reason = reason;
+  args.reason_bytes = sizeof(reason);
+  nuri_error err = fresh_error();
+  const nuri_status status = api_->device_query_op(impl_, &args, &err);
+  reason[sizeof(reason) - 1] = '\0';
+  if (status != NURI_OK)
+    return {false, fmt::format("capability query failed: {}",
+                               err.message[0] ? err.message : "no message")};
+  return {args.supported != 0, reason};
 }
 
 std::optional<double> Device::estimate_cost(const nuri_graph_desc* graph, size_t node) {
-  if (!api_->estimate_cost) return std::nullopt;
+  if (!api_->device_estimate_op) return std::nullopt;
+  nuri_op_cost_args args{};
+  args.struct_size = sizeof(args);
+  args.graph = graph;
+  args.node = node;
   nuri_error err = fresh_error();
-  double seconds = 0;
-  if (api_->estimate_cost(impl_, graph, node, &seconds, &err) != NURI_OK) return std::nullopt;
-  return seconds;
+  if (api_->device_estimate_op(impl_, &args, &err) != NURI_OK) return std::nullopt;
+  return args.seconds;
 }
 
 std::unique_ptr<DeviceBuffer> Device::alloc(uint64_t bytes) {
@@ -78,6 +94,17 @@ std::unique_ptr<DeviceBuffer> Device::alloc(uint64_t bytes) {
   nuri_buffer_impl* b = nullptr;
   check(api_->buffer_alloc(impl_, bytes, &b, &err), err, "buffer_alloc");
   return std::make_unique<DeviceBuffer>(shared_from_this(), b, bytes);
+}
+
+std::unique_ptr<DeviceBuffer> Device::import_host(void* data, uint64_t bytes) {
+  if (!api_->buffer_import_host) return nullptr;
+  nuri_buffer_import_args args{};
+  args.struct_size = sizeof(args);
+  args.host_data = data;
+  args.bytes = bytes;
+  nuri_error err = fresh_error();
+  check(api_->buffer_import_host(impl_, &args, &err), err, "buffer_import_host");
+  return std::make_unique<DeviceBuffer>(shared_from_this(), args.buffer, bytes);
 }
 
 void Device::write(DeviceBuffer& buf, const void* src, uint64_t bytes) {
@@ -97,10 +124,12 @@ void Device::copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes) {
 
 std::unique_ptr<DeviceExecutable> Device::compile(const nuri_graph_desc* partition) {
   nuri_error err = fresh_error();
-  nuri_executable_impl* exe = nullptr;
-  check(api_->compile(impl_, partition, &exe, &err), err,
+  nuri_compile_args args{};
+  args.struct_size = sizeof(args);
+  args.partition = partition;
+  check(api_->executable_compile(impl_, &args, &err), err,
         fmt::format("compile of partition '{}'", partition->name ? partition->name : "").c_str());
-  return std::make_unique<DeviceExecutable>(shared_from_this(), exe);
+  return std::make_unique<DeviceExecutable>(shared_from_this(), args.executable);
 }
 
 void Device::execute(DeviceExecutable& exe, const std::vector<DeviceBuffer*>& inputs,
@@ -109,12 +138,18 @@ void Device::execute(DeviceExecutable& exe, const std::vector<DeviceBuffer*>& in
   for (DeviceBuffer* b : inputs) in.push_back(b->impl());
   for (DeviceBuffer* b : outputs) out.push_back(b->impl());
   nuri_error err = fresh_error();
-  nuri_event_impl* event = nullptr;
-  check(
-      api_->execute(impl_, exe.impl(), in.data(), in.size(), out.data(), out.size(), &event, &err),
-      err, "execute");
-  const nuri_status waited = api_->event_wait(impl_, event, &err);
-  api_->event_release(impl_, event);
+  nuri_execute_args args{};
+  args.struct_size = sizeof(args);
+  args.executable = exe.impl();
+  args.inputs = in.data();
+  args.num_inputs = in.size();
+  args.outputs = out.data();
+  args.num_outputs = out.size();
+  check(api_->executable_execute(impl_, &args, &err), err, "execute");
+  // A device that reports completion spares the wait; without event_query the runtime waits.
+  const bool done = api_->event_query && api_->event_query(impl_, args.event) == 1;
+  const nuri_status waited = done ? NURI_OK : api_->event_wait(impl_, args.event, &err);
+  api_->event_release(impl_, args.event);
   check(waited, err, "event_wait");
 }
 

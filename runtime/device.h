@@ -45,6 +45,13 @@ class DeviceExecutable {
   nuri_executable_impl* impl_;
 };
 
+// A device's answer to the capability query: its verdict and, when it declines (or the query
+// failed), why, in its own words.
+struct OpSupport {
+  bool supported = false;
+  std::string reason;
+};
+
 class Device : public std::enable_shared_from_this<Device> {
  public:
   // Takes ownership of impl (destroyed with the device). `api` is a validated, zero-extended copy.
@@ -58,16 +65,24 @@ class Device : public std::enable_shared_from_this<Device> {
   const nuri_device_properties& properties() const { return props_; }
   std::string kind_name() const;
 
-  bool supports(const nuri_graph_desc* graph, size_t node);
+  // A query that fails is an answer too: declined, with the failure as the reason.
+  OpSupport query_op(const nuri_graph_desc* graph, size_t node);
+  bool supports(const nuri_graph_desc* graph, size_t node) {
+    return query_op(graph, node).supported;
+  }
   std::optional<double> estimate_cost(const nuri_graph_desc* graph, size_t node);
 
   std::unique_ptr<DeviceBuffer> alloc(uint64_t bytes);
+  // Wraps host memory (kept valid by the caller) without a copy; nullptr where the device
+  // cannot (no buffer_import_host, e.g. a plugin built against ABI 2.0).
+  std::unique_ptr<DeviceBuffer> import_host(void* data, uint64_t bytes);
+  bool can_import_host() const { return api_->buffer_import_host != nullptr; }
   void write(DeviceBuffer& buf, const void* src, uint64_t bytes);
   void read(DeviceBuffer& buf, void* dst, uint64_t bytes);
   void copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes);
 
   std::unique_ptr<DeviceExecutable> compile(const nuri_graph_desc* partition);
-  // Executes and waits for completion.
+  // Executes and waits for completion (asking event_query first where the device has it).
   void execute(DeviceExecutable& exe, const std::vector<DeviceBuffer*>& inputs,
                const std::vector<DeviceBuffer*>& outputs);
   nuri_exec_stats stats(DeviceExecutable& exe);

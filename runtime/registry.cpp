@@ -34,21 +34,20 @@ std::shared_ptr<const nuri_device_api> validate_device_api(const nuri_device_api
 #define NURI_REQUIRE(field) \
   if (!copy->field) missing.push_back(#field);
   NURI_REQUIRE(device_create)
-  NURI_REQUIRE(device_destroy)
+  NURI_REQUIRE(device_release)
   NURI_REQUIRE(device_get_properties)
-  NURI_REQUIRE(device_supports_op)
+  NURI_REQUIRE(device_query_op)
   NURI_REQUIRE(buffer_alloc)
-  NURI_REQUIRE(buffer_free)
+  NURI_REQUIRE(buffer_release)
   NURI_REQUIRE(buffer_write)
   NURI_REQUIRE(buffer_read)
   NURI_REQUIRE(buffer_copy)
-  NURI_REQUIRE(compile)
+  NURI_REQUIRE(executable_compile)
   NURI_REQUIRE(executable_release)
-  NURI_REQUIRE(execute)
-  NURI_REQUIRE(event_wait)
-  NURI_REQUIRE(event_query)
-  NURI_REQUIRE(event_release)
+  NURI_REQUIRE(executable_execute)
   NURI_REQUIRE(executable_get_stats)
+  NURI_REQUIRE(event_wait)
+  NURI_REQUIRE(event_release)
 #undef NURI_REQUIRE
   if (!copy->plugin_name || !copy->plugin_name[0]) missing.push_back("plugin_name");
   if (!missing.empty())

@@ -14,6 +14,7 @@ GraphDesc::GraphDesc(const Graph& graph) {
   const auto str = [&](const std::string& s) { return strings_.emplace_back(s).c_str(); };
   for (const Value& v : graph.values()) {
     nuri_value_desc d{};
+    d.struct_size = sizeof(d);
     d.name = str(v.name);
     d.dtype = static_cast<nuri_dtype>(v.type.dtype);
     d.rank = static_cast<int32_t>(v.type.shape.size());
@@ -25,7 +26,7 @@ GraphDesc::GraphDesc(const Graph& graph) {
       keep_alive_.push_back(v.data);
       d.data = v.data->data();
     }
-    values_.push_back(d);
+    value_ptrs_.push_back(&values_.emplace_back(d));
   }
   const std::vector<NodeId> order = graph.topo_order();
   index_of_node_.assign(graph.nodes().size(), 0);
@@ -33,6 +34,7 @@ GraphDesc::GraphDesc(const Graph& graph) {
     const Node& n = graph.node(id);
     index_of_node_[id] = nodes_.size();
     nuri_node_desc d{};
+    d.struct_size = sizeof(d);
     d.name = str(n.name);
     d.op = str(std::string(op_name(n.op)));
     auto& in = ids_.emplace_back(n.inputs.begin(), n.inputs.end());
@@ -41,9 +43,10 @@ GraphDesc::GraphDesc(const Graph& graph) {
     d.num_inputs = in.size();
     d.outputs = out.data();
     d.num_outputs = out.size();
-    auto& attrs = attrs_.emplace_back();
+    auto& attrs = attr_lists_.emplace_back();
     for (const auto& [name, value] : n.attrs.all()) {
       nuri_attr a{};
+      a.struct_size = sizeof(a);
       a.name = str(name);
       if (const auto* i = std::get_if<int64_t>(&value)) {
         a.type = NURI_ATTR_INT;
@@ -64,20 +67,20 @@ GraphDesc::GraphDesc(const Graph& graph) {
         a.floats = floats_.emplace_back(fs).data();
         a.count = fs.size();
       }
-      attrs.push_back(a);
+      attrs.push_back(&attrs_.emplace_back(a));
     }
     d.attrs = attrs.data();
     d.num_attrs = attrs.size();
-    nodes_.push_back(d);
+    node_ptrs_.push_back(&nodes_.emplace_back(d));
   }
   const auto& gin = ids_.emplace_back(graph.inputs().begin(), graph.inputs().end());
   const auto& gout = ids_.emplace_back(graph.outputs().begin(), graph.outputs().end());
   desc_.struct_size = sizeof(desc_);
   desc_.name = str(graph.name());
-  desc_.values = values_.data();
-  desc_.num_values = values_.size();
-  desc_.nodes = nodes_.data();
-  desc_.num_nodes = nodes_.size();
+  desc_.values = value_ptrs_.data();
+  desc_.num_values = value_ptrs_.size();
+  desc_.nodes = node_ptrs_.data();
+  desc_.num_nodes = node_ptrs_.size();
   desc_.inputs = gin.data();
   desc_.num_inputs = gin.size();
   desc_.outputs = gout.data();
@@ -98,7 +101,8 @@ TensorType value_type(const nuri_value_desc& v) {
 Attributes attrs_from(const nuri_node_desc& n) {
   Attributes attrs;
   for (size_t i = 0; i < n.num_attrs; ++i) {
-    const nuri_attr& a = n.attrs[i];
+    if (!n.attrs[i]) throw Error(fmt::format("node '{}': attribute {} is null", n.name, i));
+    const nuri_attr& a = *n.attrs[i];
     switch (a.type) {
       case NURI_ATTR_INT:
         attrs.set(a.name, a.i);
@@ -143,15 +147,15 @@ Graph graph_from_desc(const nuri_graph_desc* d) {
     throw Error("graph desc is null or from an older ABI");
   Graph g(d->name ? d->name : "partition");
   const auto value_name = [&](size_t i) {
-    return d->values[i].name ? std::string(d->values[i].name) : fmt::format("v{}", i);
+    return d->values[i]->name ? std::string(d->values[i]->name) : fmt::format("v{}", i);
   };
   // Inputs first, in the desc's order, so g.inputs() matches execute's input buffers.
   std::vector<ValueId> remap(d->num_values, kNoValue);
   for (ValueId id : ids_from(d->inputs, d->num_inputs, d->num_values, "inputs", false))
-    remap[id] = g.add_input(value_name(id), value_type(d->values[id]));
+    remap[id] = g.add_input(value_name(id), value_type(*d->values[id]));
   for (size_t i = 0; i < d->num_values; ++i) {
     if (remap[i] != kNoValue) continue;
-    const nuri_value_desc& v = d->values[i];
+    const nuri_value_desc& v = *d->values[i];
     const TensorType t = value_type(v);
     if (v.kind == NURI_VALUE_CONSTANT && v.data) {
       Tensor data(t.dtype, t.shape);
@@ -169,7 +173,7 @@ Graph graph_from_desc(const nuri_graph_desc* d) {
     return ids;
   };
   for (size_t i = 0; i < d->num_nodes; ++i) {
-    const nuri_node_desc& n = d->nodes[i];
+    const nuri_node_desc& n = *d->nodes[i];
     const auto op = parse_op(n.op ? n.op : "");
     if (!op)
       throw Error(
@@ -187,7 +191,7 @@ Graph graph_from_desc(const nuri_graph_desc* d) {
 
 Graph node_graph_from_desc(const nuri_graph_desc* d, size_t index) {
   if (!d || index >= d->num_nodes) throw Error("node index out of range");
-  const nuri_node_desc& n = d->nodes[index];
+  const nuri_node_desc& n = *d->nodes[index];
   const auto op = parse_op(n.op ? n.op : "");
   if (!op) throw Error(fmt::format("unknown op '{}'", n.op ? n.op : ""), NURI_ERROR_UNSUPPORTED);
   Graph g(n.name ? n.name : "node");
@@ -197,12 +201,12 @@ Graph node_graph_from_desc(const nuri_graph_desc* d, size_t index) {
       ins.push_back(kNoValue);
       continue;
     }
-    const nuri_value_desc& v = d->values[id];
+    const nuri_value_desc& v = *d->values[id];
     ins.push_back(
         g.add_input(fmt::format("in{}_{}", ins.size(), v.name ? v.name : ""), value_type(v)));
   }
   for (ValueId id : ids_from(n.outputs, n.num_outputs, d->num_values, n.name, false))
-    outs.push_back(g.add_value(fmt::format("out{}", outs.size()), value_type(d->values[id])));
+    outs.push_back(g.add_value(fmt::format("out{}", outs.size()), value_type(*d->values[id])));
   g.add_node({n.name ? n.name : "node", *op, ins, outs, attrs_from(n)});
   g.set_outputs(outs);
   return g;

@@ -26,9 +26,14 @@ class GraphDesc {
   std::deque<std::vector<int64_t>> ints_;
   std::deque<std::vector<double>> floats_;
   std::deque<std::vector<int32_t>> ids_;
-  std::deque<std::vector<nuri_attr>> attrs_;
-  std::vector<nuri_value_desc> values_;
-  std::vector<nuri_node_desc> nodes_;
+  // Descs cross the ABI as arrays of pointers (each element carries its own struct_size); the
+  // deques keep every element at a stable address.
+  std::deque<nuri_attr> attrs_;
+  std::deque<std::vector<const nuri_attr*>> attr_lists_;
+  std::deque<nuri_value_desc> values_;
+  std::deque<nuri_node_desc> nodes_;
+  std::vector<const nuri_value_desc*> value_ptrs_;
+  std::vector<const nuri_node_desc*> node_ptrs_;
   std::vector<size_t> index_of_node_;
   std::vector<std::shared_ptr<const Tensor>> keep_alive_;
   nuri_graph_desc desc_{};

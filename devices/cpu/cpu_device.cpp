@@ -111,7 +111,7 @@ class CpuDevice : public sdk::HostDevice {
     p->name = "cpu";
     p->description = description_.c_str();
     p->kind = NURI_DEVICE_KIND_CPU;
-    p->memory_bytes = host_memory_bytes();
+    p->memory_bytes = capacity();  // asked of hwloc once, at create
     p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
   }
   // Every IR op: what the fast kernels do not cover runs on the reference kernels.

@@ -198,6 +198,9 @@ class NpuDevice : public sdk::HostDevice {
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     return unsupported_reason(graph, node, cfg_).empty();
   }
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    return unsupported_reason(graph, node, cfg_);
+  }
 
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     const ir::Graph g = ir::graph_from_desc(partition);

@@ -21,8 +21,8 @@ std::string unsupported_reason(const nuri_graph_desc* desc, size_t index,
   if (!desc || index >= desc->num_nodes) return "no such node";
   const ir::Graph g = ir::node_graph_from_desc(desc, index);
   const ir::Node& n = g.nodes().front();
-  const nuri_node_desc& nd = desc->nodes[index];
-  const auto kind = [&](size_t i) -> nuri_value_kind { return desc->values[nd.inputs[i]].kind; };
+  const nuri_node_desc& nd = *desc->nodes[index];
+  const auto kind = [&](size_t i) -> nuri_value_kind { return desc->values[nd.inputs[i]]->kind; };
   const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
   const auto t = [&](size_t i) -> const ir::TensorType& { return g.value(n.inputs[i]).type; };
   const ir::TensorType& out = g.value(n.outputs[0]).type;

@@ -73,6 +73,9 @@ class PimDevice : public sdk::HostDevice {
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     return pim_unsupported_reason(opt_, graph, node).empty();
   }
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    return pim_unsupported_reason(opt_, graph, node);
+  }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<PimExecutable>(ir::graph_from_desc(partition), opt_);
   }
@@ -99,12 +102,13 @@ double pim_estimate_seconds(const PimDeviceOptions& opt, const nuri_graph_desc* 
   ir::Graph g(one.name());
   std::vector<ir::ValueId> map(one.values().size(), ir::kNoValue);
   const ir::Node& n = one.nodes().front();
-  const nuri_node_desc& nd = desc->nodes[index];
+  const nuri_node_desc& nd = *desc->nodes[index];
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const ir::ValueId v = n.inputs[i];
     if (v == ir::kNoValue) continue;
     const ir::Value& val = one.value(v);
-    const bool weight = nd.inputs[i] >= 0 && desc->values[nd.inputs[i]].kind == NURI_VALUE_CONSTANT;
+    const bool weight =
+        nd.inputs[i] >= 0 && desc->values[nd.inputs[i]]->kind == NURI_VALUE_CONSTANT;
     map[size_t(v)] =
         weight ? g.add_constant_placeholder(val.name, val.type) : g.add_input(val.name, val.type);
   }

@@ -4,32 +4,24 @@
 
 #include "compiler/abi/graph_desc.h"
 #include "devices/pim/pim_program.h"
+#include "nuri/desc.h"
 #include "nuri/device_sdk.hpp"
 #include "nuri/error.hpp"
 
 namespace nuri::pim {
 namespace {
 
-const nuri_attr* find_attr(const nuri_node_desc& n, const char* name) {
-  for (size_t i = 0; i < n.num_attrs; ++i)
-    if (n.attrs[i].name && std::strcmp(n.attrs[i].name, name) == 0) return &n.attrs[i];
-  return nullptr;
-}
-
+// Descs are read through the public helpers (nuri/desc.h), as a plugin would.
 int64_t attr_int(const nuri_node_desc& n, const char* name, int64_t fallback) {
-  const nuri_attr* a = find_attr(n, name);
-  return a && a->type == NURI_ATTR_INT ? a->i : fallback;
+  return nuri_desc_attr_int(&n, name, fallback);
 }
 
 int64_t numel(const nuri_value_desc& v) {
-  int64_t n = 1;
-  for (int32_t i = 0; i < v.rank; ++i) n *= v.dims[i];
-  return n;
+  return static_cast<int64_t>(nuri_desc_numel(&v));
 }
 
 const nuri_value_desc* input_value(const nuri_graph_desc* g, const nuri_node_desc& n, size_t i) {
-  if (i >= n.num_inputs || n.inputs[i] < 0) return nullptr;
-  return &g->values[n.inputs[i]];
+  return nuri_desc_input(g, &n, i);
 }
 
 }  // namespace
@@ -79,7 +71,7 @@ std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph
                                    size_t index) {
   if (!g || index >= g->num_nodes) return "no such node";
   ir::check_node_desc(g, index);
-  const nuri_node_desc& n = g->nodes[index];
+  const nuri_node_desc& n = *g->nodes[index];
   const std::string op = n.op ? n.op : "";
   const bool eltwise = op == "Add" || op == "Mul";
   if (eltwise && opt.config.eltwise_cols == 0)
@@ -114,7 +106,7 @@ std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph
   if (eltwise) {
     const nuri_value_desc* b = input_value(g, n, 1);
     if (!b || n.num_outputs != 1 || n.outputs[0] < 0) return "needs two inputs and one output";
-    const nuri_value_desc& out = g->values[n.outputs[0]];
+    const nuri_value_desc& out = *g->values[n.outputs[0]];
     if (b->dtype != a->dtype) return "operands differ in dtype";
     if (numel(*a) != numel(out) || numel(*b) != numel(out))
       return "operands broadcast (PIM maps same-size operands only)";

@@ -1,4 +1,4 @@
-/* An out-of-tree Nuri device, built against nuri/device.h alone: the "acme" elementwise
+/* An out-of-tree Nuri device, built against Nuri's installed headers alone: the "acme" elementwise
  * accelerator. It runs Add, Mul (same shapes, f32), Relu and Sigmoid (f32) from a small on-device
  * memory of 64 MiB and declines everything else, so the runtime falls back for the rest.
  *
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nuri/desc.h"
 #include "nuri/device.h"
 
 #ifndef ACME_FAULT
@@ -48,17 +49,11 @@ struct nuri_event_impl {
 };
 
 static nuri_status fail(nuri_error* err, nuri_status status, const char* message) {
-  if (err) {
-    err->status = status;
-    snprintf(err->message, sizeof err->message, "%s", message);
-  }
-  return status;
+  return nuri_error_set(err, status, message);
 }
 
 static uint64_t count_of(const nuri_value_desc* v) {
-  uint64_t n = 1;
-  for (int32_t i = 0; i < v->rank; ++i) n *= (uint64_t)v->dims[i];
-  return n;
+  return nuri_desc_numel(v);
 }
 
 static int same_shape(const nuri_value_desc* a, const nuri_value_desc* b) {
@@ -96,32 +91,49 @@ static nuri_status acme_properties(nuri_device_impl* dev, nuri_device_properties
                                    nuri_error* err) {
   (void)dev;
   (void)err;
-  memset(p, 0, sizeof *p);
-  p->struct_size = sizeof *p;
-  p->name = "acme";
-  p->description = "example out-of-tree elementwise accelerator (plugin)";
-  p->kind = NURI_DEVICE_KIND_OTHER;
-  p->memory_bytes = ACME_MEMORY_BYTES;
-  p->peak_ops_per_s[NURI_DTYPE_F32] = 1e9;
-  p->memory_bandwidth_bytes_per_s = 10e9;
-  p->dtype_mask = 1u << NURI_DTYPE_F32;
+  /* Filled at this header's size, handed over at the runtime's. */
+  nuri_device_properties mine;
+  memset(&mine, 0, sizeof mine);
+  mine.struct_size = sizeof mine;
+  mine.name = "acme";
+  mine.description = "example out-of-tree elementwise accelerator (plugin)";
+  mine.kind = NURI_DEVICE_KIND_OTHER;
+  mine.memory_bytes = ACME_MEMORY_BYTES;
+  mine.peak_ops_per_s[NURI_DTYPE_F32] = 1e9;
+  mine.memory_bandwidth_bytes_per_s = 10e9;
+  mine.dtype_mask = 1u << NURI_DTYPE_F32;
+  mine.f32_compute_dtype = NURI_DTYPE_F32;
+  nuri_struct_copy_out(p, &mine, sizeof mine);
   return NURI_OK;
 }
 
-static int32_t acme_supports(nuri_device_impl* dev, const nuri_graph_desc* g, size_t index) {
-  (void)dev;
-  const nuri_node_desc* n = &g->nodes[index];
+/* NULL when acme runs node `index`, else why not. */
+static const char* acme_decline(const nuri_graph_desc* g, size_t index) {
+  const nuri_node_desc* n = nuri_desc_node(g, index);
   enum acme_op op;
-  if (!op_code(n->op, &op) || n->num_outputs != 1) return 0;
+  if (!n) return "no such node";
+  if (!op_code(n->op, &op)) return "acme runs Add, Mul, Relu and Sigmoid only";
   const size_t arity = (op == ACME_ADD || op == ACME_MUL) ? 2 : 1;
-  if (n->num_inputs != arity) return 0;
-  const nuri_value_desc* out = &g->values[n->outputs[0]];
+  const nuri_value_desc* out = nuri_desc_output(g, n, 0);
+  if (n->num_outputs != 1 || !out) return "needs exactly one output";
+  if (n->num_inputs != arity) return "wrong number of inputs";
   for (size_t i = 0; i < arity; ++i) {
-    if (n->inputs[i] < 0) return 0;
-    const nuri_value_desc* in = &g->values[n->inputs[i]];
-    if (in->dtype != NURI_DTYPE_F32 || !same_shape(in, out)) return 0;
+    const nuri_value_desc* in = nuri_desc_input(g, n, i);
+    if (!in) return "an input is absent";
+    if (in->dtype != NURI_DTYPE_F32) return "acme computes f32 only";
+    if (!same_shape(in, out)) return "acme does not broadcast";
   }
-  return out->dtype == NURI_DTYPE_F32;
+  return out->dtype == NURI_DTYPE_F32 ? NULL : "acme computes f32 only";
+}
+
+static nuri_status acme_query(nuri_device_impl* dev, nuri_op_query_args* args, nuri_error* err) {
+  (void)dev;
+  (void)err;
+  const char* why = acme_decline(args->graph, args->node);
+  args->supported = why == NULL;
+  if (why && args->reason && args->reason_bytes)
+    snprintf(args->reason, args->reason_bytes, "%s", why);
+  return NURI_OK;
 }
 
 static nuri_status acme_alloc(nuri_device_impl* dev, uint64_t bytes, nuri_buffer_impl** out,
@@ -191,8 +203,8 @@ static void acme_release(nuri_device_impl* dev, nuri_executable_impl* e) {
   free(e);
 }
 
-static nuri_status acme_compile(nuri_device_impl* dev, const nuri_graph_desc* g,
-                                nuri_executable_impl** out, nuri_error* err) {
+static nuri_status acme_compile(nuri_device_impl* dev, nuri_compile_args* args, nuri_error* err) {
+  const nuri_graph_desc* g = args->partition;
   if (ACME_FAULT == 3) return fail(err, NURI_ERROR_INTERNAL, "acme: compiler crashed (injected)");
   nuri_executable_impl* e = calloc(1, sizeof *e);
   if (!e) return fail(err, NURI_ERROR_OUT_OF_MEMORY, "acme: out of host memory");
@@ -212,10 +224,11 @@ static nuri_status acme_compile(nuri_device_impl* dev, const nuri_graph_desc* g,
   memcpy(e->inputs, g->inputs, g->num_inputs * sizeof(int32_t));
   memcpy(e->outputs, g->outputs, g->num_outputs * sizeof(int32_t));
   for (size_t i = 0; i < g->num_nodes; ++i) {
-    const nuri_node_desc* n = &g->nodes[i];
-    if (!acme_supports(dev, g, i)) {
-      char msg[200];
-      snprintf(msg, sizeof msg, "acme: cannot run node '%s' (%s)", n->name, n->op);
+    const nuri_node_desc* n = g->nodes[i];
+    const char* why = acme_decline(g, i);
+    if (why) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "acme: cannot run node '%s' (%s): %s", n->name, n->op, why);
       acme_release(dev, e);
       return fail(err, NURI_ERROR_UNSUPPORTED, msg);
     }
@@ -224,11 +237,11 @@ static nuri_status acme_compile(nuri_device_impl* dev, const nuri_graph_desc* g,
     s->in[0] = n->inputs[0];
     s->in[1] = n->num_inputs > 1 ? n->inputs[1] : -1;
     s->out = n->outputs[0];
-    s->count = count_of(&g->values[s->out]);
+    s->count = count_of(g->values[s->out]);
   }
   /* Constants are copied to the device; intermediates get scratch space. */
   for (size_t v = 0; v < g->num_values; ++v) {
-    const nuri_value_desc* d = &g->values[v];
+    const nuri_value_desc* d = g->values[v];
     if (d->kind == NURI_VALUE_INPUT) continue;
     const uint64_t bytes = count_of(d) * sizeof(float);
     e->scratch[v] = malloc(bytes ? bytes : 1);
@@ -246,15 +259,16 @@ static nuri_status acme_compile(nuri_device_impl* dev, const nuri_graph_desc* g,
     e->slots[v] = e->scratch[v];
   }
   e->stats.struct_size = sizeof e->stats;
-  *out = e;
+  args->executable = e;
   return NURI_OK;
 }
 
-static nuri_status acme_execute(nuri_device_impl* dev, nuri_executable_impl* e,
-                                nuri_buffer_impl* const* in, size_t n_in,
-                                nuri_buffer_impl* const* out, size_t n_out, nuri_event_impl** ev,
-                                nuri_error* err) {
+static nuri_status acme_execute(nuri_device_impl* dev, nuri_execute_args* args, nuri_error* err) {
   (void)dev;
+  nuri_executable_impl* e = args->executable;
+  nuri_buffer_impl* const* in = args->inputs;
+  nuri_buffer_impl* const* out = args->outputs;
+  const size_t n_in = args->num_inputs, n_out = args->num_outputs;
   if (ACME_FAULT == 4) return fail(err, NURI_ERROR_INTERNAL, "acme: device hung (injected)");
   if (n_in != e->num_inputs || n_out != e->num_outputs)
     return fail(err, NURI_ERROR_INVALID_ARGUMENT, "acme: wrong number of buffers");
@@ -287,9 +301,9 @@ static nuri_status acme_execute(nuri_device_impl* dev, nuri_executable_impl* e,
     if (e->slots[v] != (float*)out[o]->data) memcpy(out[o]->data, e->slots[v], bytes);
   }
   e->stats.executions++;
-  *ev = calloc(1, sizeof(nuri_event_impl));
-  if (!*ev) return fail(err, NURI_ERROR_OUT_OF_MEMORY, "acme: out of host memory");
-  (*ev)->done = 1;
+  args->event = calloc(1, sizeof(nuri_event_impl));
+  if (!args->event) return fail(err, NURI_ERROR_OUT_OF_MEMORY, "acme: out of host memory");
+  args->event->done = 1;
   return NURI_OK;
 }
 
@@ -299,7 +313,7 @@ static nuri_status acme_wait(nuri_device_impl* d, nuri_event_impl* e, nuri_error
   (void)err;
   return NURI_OK;
 }
-static int32_t acme_query(nuri_device_impl* d, nuri_event_impl* e) {
+static int32_t acme_event_query(nuri_device_impl* d, nuri_event_impl* e) {
   (void)d;
   return e->done;
 }
@@ -311,7 +325,7 @@ static nuri_status acme_stats(nuri_device_impl* d, nuri_executable_impl* e, nuri
                               nuri_error* err) {
   (void)d;
   (void)err;
-  *s = e->stats;
+  nuri_struct_copy_out(s, &e->stats, sizeof e->stats);
   return NURI_OK;
 }
 
@@ -323,20 +337,20 @@ const nuri_device_api* NURI_DEVICE_ENTRY(void) {
   api.abi_minor = NURI_DEVICE_ABI_MINOR;
   api.plugin_name = "acme";
   api.device_create = acme_create;
-  api.device_destroy = acme_destroy;
+  api.device_release = acme_destroy;
   api.device_get_properties = acme_properties;
-  api.device_supports_op = acme_supports;
+  api.device_query_op = acme_query;
   api.buffer_alloc = acme_alloc;
-  api.buffer_free = acme_free;
+  api.buffer_release = acme_free;
   api.buffer_write = acme_write;
   api.buffer_read = acme_read;
   api.buffer_copy = acme_copy;
-  api.compile = ACME_FAULT == 2 ? NULL : acme_compile;
+  api.executable_compile = ACME_FAULT == 2 ? NULL : acme_compile;
   api.executable_release = acme_release;
-  api.execute = ACME_FAULT == 2 ? NULL : acme_execute;
-  api.event_wait = acme_wait;
-  api.event_query = acme_query;
-  api.event_release = acme_event_release;
+  api.executable_execute = ACME_FAULT == 2 ? NULL : acme_execute;
   api.executable_get_stats = acme_stats;
+  api.event_wait = acme_wait;
+  api.event_release = acme_event_release;
+  api.event_query = acme_event_query; /* optional: lets the runtime skip the wait */
   return &api;
 }

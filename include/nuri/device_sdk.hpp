@@ -19,14 +19,9 @@
 
 namespace nuri::sdk {
 
+// Fills err within the caller's struct_size (ABI rule).
 inline nuri_status set_error(nuri_error* err, nuri_status status, const std::string& message) {
-  if (err) {
-    err->status = status;
-    const size_t n = std::min(message.size(), sizeof(err->message) - 1);
-    std::memcpy(err->message, message.data(), n);
-    err->message[n] = '\0';
-  }
-  return status;
+  return nuri_error_set(err, status, message.c_str());
 }
 
 // Runs f; any exception becomes a status and message. Nothing escapes across the ABI.
@@ -102,21 +97,29 @@ inline bool option_flag(const std::map<std::string, std::string>& opts, const ch
   throw Error(std::string(device) + ": option " + key + "=" + it->second + ": expected 0 or 1");
 }
 
-// Host-memory buffer, 64-byte aligned.
+// Host-memory buffer: owned and 64-byte aligned, or (imported) the caller's memory.
 class HostBuffer {
  public:
   explicit HostBuffer(uint64_t bytes)
       : bytes_(bytes),
-        data_(static_cast<std::byte*>(::operator new (bytes ? bytes : 1, std::align_val_t{64}))) {}
-  ~HostBuffer() { ::operator delete (data_, std::align_val_t{64}); }
+        data_(static_cast<std::byte*>(::operator new (bytes ? bytes : 1, std::align_val_t{64}))),
+        owned_(true) {}
+  // Wraps memory the caller owns and keeps valid for the buffer's life.
+  HostBuffer(void* external, uint64_t bytes)
+      : bytes_(bytes), data_(static_cast<std::byte*>(external)), owned_(false) {}
+  ~HostBuffer() {
+    if (owned_) ::operator delete (data_, std::align_val_t{64});
+  }
   HostBuffer(const HostBuffer&) = delete;
   HostBuffer& operator=(const HostBuffer&) = delete;
   std::byte* data() { return data_; }
   uint64_t size() const { return bytes_; }
+  bool owned() const { return owned_; }
 
  private:
   uint64_t bytes_;
   std::byte* data_;
+  bool owned_;
 };
 
 class HostExecutable {
@@ -139,33 +142,57 @@ class HostDevice {
  public:
   explicit HostDevice(uint64_t memory_capacity) : capacity_(memory_capacity) {}
   virtual ~HostDevice() = default;
+  // Fills a zeroed, full-size struct; the C glue copies it out within the caller's size.
   virtual void properties(nuri_device_properties* out) = 0;
   virtual bool supports(const nuri_graph_desc* graph, size_t node) = 0;
+  // Why supports() declined node `node`, in the device's words (shown by --placement).
+  virtual std::string decline_reason(const nuri_graph_desc* /*graph*/, size_t /*node*/) {
+    return "";
+  }
   virtual std::unique_ptr<HostExecutable> compile(const nuri_graph_desc* partition) = 0;
   // Optional cost model: seconds, or a negative number for "no estimate".
   virtual double estimate_cost(const nuri_graph_desc* /*graph*/, size_t /*node*/) { return -1; }
 
-  HostBuffer* alloc(uint64_t bytes, const char* device_name) {
+  // The device's name, from properties() asked once.
+  const std::string& name() {
+    if (name_.empty()) {
+      nuri_device_properties p{};
+      p.struct_size = sizeof(p);
+      properties(&p);
+      name_ = p.name ? p.name : "?";
+    }
+    return name_;
+  }
+
+  HostBuffer* alloc(uint64_t bytes) {
     if (bytes > capacity_ - std::min(capacity_, allocated_))
-      throw Error("device '" + std::string(device_name) +
-                      "' out of memory: " + std::to_string(bytes) + " bytes requested, " +
-                      std::to_string(capacity_ - allocated_) + " of " + std::to_string(capacity_) +
-                      " free",
+      throw Error("device '" + name() + "' out of memory: " + std::to_string(bytes) +
+                      " bytes requested, " + std::to_string(capacity_ - allocated_) + " of " +
+                      std::to_string(capacity_) + " free",
                   NURI_ERROR_OUT_OF_MEMORY);
     auto* b = new HostBuffer(bytes);
     allocated_ += bytes;
     return b;
   }
+  // The 1.x spelling, kept so C++ devices need no edit.
+  HostBuffer* alloc(uint64_t bytes, const char* /*device_name*/) { return alloc(bytes); }
+  // Host memory is this device's memory: importing wraps it without a copy.
+  HostBuffer* import(void* host_data, uint64_t bytes) {
+    if (!host_data && bytes) throw Error("device '" + name() + "': import of a null pointer");
+    return new HostBuffer(host_data, bytes);
+  }
   void free(HostBuffer* b) {
     if (!b) return;
-    allocated_ -= b->size();
+    if (b->owned()) allocated_ -= b->size();
     delete b;
   }
   uint64_t allocated() const { return allocated_; }
+  uint64_t capacity() const { return capacity_; }
 
  private:
   uint64_t capacity_;
   uint64_t allocated_ = 0;
+  std::string name_;
 };
 
 namespace detail {
@@ -186,7 +213,9 @@ inline void check_range(HostBuffer* b, uint64_t offset, uint64_t bytes) {
 }
 }  // namespace detail
 
-// The ABI table for a HostDevice subclass made by `Create(options)`.
+// The ABI table for a HostDevice subclass made by `Create(options)`. The ABI's rules live here,
+// not in the devices: writes stop at the caller's struct_size, args structs are unpacked, and
+// exceptions become a status and message.
 template <HostDevice* (*Create)(const char* options)>
 const nuri_device_api* host_device_api(const char* plugin_name) {
   using namespace detail;
@@ -199,38 +228,45 @@ const nuri_device_api* host_device_api(const char* plugin_name) {
     a.device_create = [](const char* options, nuri_device_impl** out, nuri_error* err) {
       return guard(err, [&] { *out = reinterpret_cast<nuri_device_impl*>(Create(options)); });
     };
-    a.device_destroy = [](nuri_device_impl* d) { delete dev(d); };
+    a.device_release = [](nuri_device_impl* d) { delete dev(d); };
     a.device_get_properties = [](nuri_device_impl* d, nuri_device_properties* out,
                                  nuri_error* err) {
-      return guard(err, [&] { dev(d)->properties(out); });
+      return guard(err, [&] {
+        nuri_device_properties full{};
+        full.struct_size = sizeof(full);
+        dev(d)->properties(&full);
+        nuri_struct_copy_out(out, &full, sizeof(full));
+      });
     };
-    a.device_supports_op = [](nuri_device_impl* d, const nuri_graph_desc* g, size_t node) {
-      int32_t yes = 0;
-      guard(nullptr, [&] { yes = dev(d)->supports(g, node) ? 1 : 0; });
-      return yes;
+    a.device_query_op = [](nuri_device_impl* d, nuri_op_query_args* args, nuri_error* err) {
+      return guard(err, [&] {
+        const bool yes = dev(d)->supports(args->graph, args->node);
+        const std::string why = yes ? "" : dev(d)->decline_reason(args->graph, args->node);
+        args->supported = yes ? 1 : 0;
+        if (args->reason && args->reason_bytes) {
+          const size_t n = std::min(why.size(), args->reason_bytes - 1);
+          std::memcpy(args->reason, why.data(), n);
+          args->reason[n] = '\0';
+        }
+      });
     };
     a.buffer_alloc = [](nuri_device_impl* d, uint64_t bytes, nuri_buffer_impl** out,
                         nuri_error* err) {
-      return guard(err, [&] {
-        nuri_device_properties p{};
-        p.struct_size = sizeof(p);
-        dev(d)->properties(&p);
-        *out = reinterpret_cast<nuri_buffer_impl*>(dev(d)->alloc(bytes, p.name));
-      });
+      return guard(err, [&] { *out = reinterpret_cast<nuri_buffer_impl*>(dev(d)->alloc(bytes)); });
     };
-    a.buffer_free = [](nuri_device_impl* d, nuri_buffer_impl* b) { dev(d)->free(buf(b)); };
+    a.buffer_release = [](nuri_device_impl* d, nuri_buffer_impl* b) { dev(d)->free(buf(b)); };
     a.buffer_write = [](nuri_device_impl*, nuri_buffer_impl* b, uint64_t off, const void* src,
                         uint64_t bytes, nuri_error* err) {
       return guard(err, [&] {
         check_range(buf(b), off, bytes);
-        if (bytes) std::memcpy(buf(b)->data() + off, src, bytes);
+        if (bytes && buf(b)->data() + off != src) std::memcpy(buf(b)->data() + off, src, bytes);
       });
     };
     a.buffer_read = [](nuri_device_impl*, nuri_buffer_impl* b, uint64_t off, void* dst,
                        uint64_t bytes, nuri_error* err) {
       return guard(err, [&] {
         check_range(buf(b), off, bytes);
-        if (bytes) std::memcpy(dst, buf(b)->data() + off, bytes);
+        if (bytes && buf(b)->data() + off != dst) std::memcpy(dst, buf(b)->data() + off, bytes);
       });
     };
     a.buffer_copy = [](nuri_device_impl*, nuri_buffer_impl* s, nuri_buffer_impl* t, uint64_t bytes,
@@ -238,47 +274,55 @@ const nuri_device_api* host_device_api(const char* plugin_name) {
       return guard(err, [&] {
         check_range(buf(s), 0, bytes);
         check_range(buf(t), 0, bytes);
-        if (bytes) std::memcpy(buf(t)->data(), buf(s)->data(), bytes);
+        if (bytes) std::memmove(buf(t)->data(), buf(s)->data(), bytes);
       });
     };
-    a.compile = [](nuri_device_impl* d, const nuri_graph_desc* g, nuri_executable_impl** out,
-                   nuri_error* err) {
+    a.executable_compile = [](nuri_device_impl* d, nuri_compile_args* args, nuri_error* err) {
       return guard(err, [&] {
-        *out = reinterpret_cast<nuri_executable_impl*>(dev(d)->compile(g).release());
+        args->executable =
+            reinterpret_cast<nuri_executable_impl*>(dev(d)->compile(args->partition).release());
       });
     };
     a.executable_release = [](nuri_device_impl*, nuri_executable_impl* e) { delete exe(e); };
-    a.execute = [](nuri_device_impl*, nuri_executable_impl* e, nuri_buffer_impl* const* in,
-                   size_t n_in, nuri_buffer_impl* const* out, size_t n_out, nuri_event_impl** ev,
-                   nuri_error* err) {
+    a.executable_execute = [](nuri_device_impl*, nuri_execute_args* args, nuri_error* err) {
       return guard(err, [&] {
-        std::vector<HostBuffer*> ins(n_in), outs(n_out);
-        for (size_t i = 0; i < n_in; ++i) ins[i] = buf(in[i]);
-        for (size_t i = 0; i < n_out; ++i) outs[i] = buf(out[i]);
-        exe(e)->execute(ins, outs);
+        std::vector<HostBuffer*> ins(args->num_inputs), outs(args->num_outputs);
+        for (size_t i = 0; i < ins.size(); ++i) ins[i] = buf(args->inputs[i]);
+        for (size_t i = 0; i < outs.size(); ++i) outs[i] = buf(args->outputs[i]);
+        exe(args->executable)->execute(ins, outs);
         // Synchronous: the event is complete when returned; its only job is to be released.
-        *ev = reinterpret_cast<nuri_event_impl*>(new int(1));
+        args->event = reinterpret_cast<nuri_event_impl*>(new int(1));
       });
-    };
-    a.event_wait = [](nuri_device_impl*, nuri_event_impl*, nuri_error*) { return NURI_OK; };
-    a.event_query = [](nuri_device_impl*, nuri_event_impl*) { return int32_t{1}; };
-    a.event_release = [](nuri_device_impl*, nuri_event_impl* ev) {
-      delete reinterpret_cast<int*>(ev);
     };
     a.executable_get_stats = [](nuri_device_impl*, nuri_executable_impl* e, nuri_exec_stats* out,
                                 nuri_error* err) {
-      return guard(err, [&] { *out = exe(e)->stats(); });
-    };
-    a.estimate_cost = [](nuri_device_impl* d, const nuri_graph_desc* g, size_t node,
-                         double* seconds, nuri_error* err) {
       return guard(err, [&] {
-        *seconds = dev(d)->estimate_cost(g, node);
-        if (*seconds < 0) throw Error("no estimate", NURI_ERROR_UNSUPPORTED);
+        nuri_exec_stats full = exe(e)->stats();
+        full.struct_size = sizeof(full);
+        nuri_struct_copy_out(out, &full, sizeof(full));
+      });
+    };
+    a.event_wait = [](nuri_device_impl*, nuri_event_impl*, nuri_error*) { return NURI_OK; };
+    a.event_release = [](nuri_device_impl*, nuri_event_impl* ev) {
+      delete reinterpret_cast<int*>(ev);
+    };
+    a.event_query = [](nuri_device_impl*, nuri_event_impl*) { return int32_t{1}; };
+    a.device_estimate_op = [](nuri_device_impl* d, nuri_op_cost_args* args, nuri_error* err) {
+      return guard(err, [&] {
+        const double seconds = dev(d)->estimate_cost(args->graph, args->node);
+        if (seconds < 0) throw Error("no estimate", NURI_ERROR_UNSUPPORTED);
+        args->seconds = seconds;
       });
     };
     a.executable_write_report = [](nuri_device_impl*, nuri_executable_impl* e, const char* report,
                                    const char* trace, nuri_error* err) {
       return guard(err, [&] { exe(e)->write_report(report, trace); });
+    };
+    a.buffer_import_host = [](nuri_device_impl* d, nuri_buffer_import_args* args, nuri_error* err) {
+      return guard(err, [&] {
+        args->buffer =
+            reinterpret_cast<nuri_buffer_impl*>(dev(d)->import(args->host_data, args->bytes));
+      });
     };
     return a;
   }();

@@ -51,7 +51,7 @@ std::string create_error(const char* options) {
   err.struct_size = sizeof(err);
   const nuri_status st = api->device_create(options, &dev, &err);
   if (st == NURI_OK) {
-    api->device_destroy(dev);
+    api->device_release(dev);
     return "";
   }
   return err.message;
@@ -96,16 +96,27 @@ TEST(NpuDevice, EstimateCostIsTheRoofline) {
   err.struct_size = sizeof(err);
   ASSERT_EQ(api->device_create("config=rngd-like", &dev, &err), NURI_OK) << err.message;
   const auto cfg = sim::npu::preset_config("rngd-like");
-  double sec = 0;
-  ASSERT_EQ(api->estimate_cost(dev, desc.get(), 0, &sec, &err), NURI_OK) << err.message;
+  nuri_op_cost_args cost{sizeof(nuri_op_cost_args), desc.get(), 0, 0.0};
+  ASSERT_EQ(api->device_estimate_op(dev, &cost, &err), NURI_OK) << err.message;
+  const double sec = cost.seconds;
   const double macs = 128.0 * 768 * 768, bytes = 2.0 * (128 * 768 + 768 * 768 + 128 * 768);
   const double want = std::max(macs / (cfg.peak_macs_per_cycle() * cfg.clock_mhz * 1e6),
                                bytes / (cfg.memory.aggregate_gbps() * 1e9));
   EXPECT_NEAR(sec, want, want * 1e-9);
-  EXPECT_EQ(api->device_supports_op(dev, desc.get(), 0), 1);
-  EXPECT_EQ(api->device_supports_op(dev, desc.get(), 1), 0);  // Tanh falls back
-  EXPECT_NE(api->estimate_cost(dev, desc.get(), 1, &sec, &err), NURI_OK);
-  api->device_destroy(dev);
+  const auto query = [&](size_t node, std::string* reason) {
+    char why[256] = "";
+    nuri_op_query_args q{sizeof(nuri_op_query_args), desc.get(), node, why, sizeof(why), -1};
+    EXPECT_EQ(api->device_query_op(dev, &q, &err), NURI_OK) << err.message;
+    *reason = why;
+    return q.supported;
+  };
+  std::string reason;
+  EXPECT_EQ(query(0, &reason), 1);
+  EXPECT_EQ(query(1, &reason), 0);  // Tanh falls back, and the device says why
+  EXPECT_FALSE(reason.empty());
+  cost.node = 1;
+  EXPECT_NE(api->device_estimate_op(dev, &cost, &err), NURI_OK);
+  api->device_release(dev);
 }
 
 ir::Gpt2Config small_gpt2(bool weights) {

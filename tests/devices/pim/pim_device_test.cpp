@@ -441,16 +441,21 @@ TEST_F(PimDeviceTest, OptionsAndPropertiesAndCapabilities) {
   ir::GraphDesc desc(g);
   const auto index = [&](const std::string& node) {
     for (size_t i = 0; i < desc.get()->num_nodes; ++i)
-      if (desc.get()->nodes[i].name == node) return i;
+      if (desc.get()->nodes[i]->name == node) return i;
     ADD_FAILURE() << "no node " << node;
     return size_t(0);
   };
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), 0), 1);
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), 1), 0);
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), 2), 1);
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("bc")), 1);
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("wide")), 0);  // [64] over 4 rows
-  EXPECT_EQ(api.device_supports_op(impl, desc.get(), index("mul")), 1);
+  const auto supported = [&](size_t node) {
+    nuri_op_query_args q{sizeof(nuri_op_query_args), desc.get(), node, nullptr, 0, -1};
+    EXPECT_EQ(api.device_query_op(impl, &q, &err), NURI_OK) << err.message;
+    return q.supported;
+  };
+  EXPECT_EQ(supported(0), 1);
+  EXPECT_EQ(supported(1), 0);
+  EXPECT_EQ(supported(2), 1);
+  EXPECT_EQ(supported(index("bc")), 1);
+  EXPECT_EQ(supported(index("wide")), 0);  // [64] over 4 rows
+  EXPECT_EQ(supported(index("mul")), 1);
   {
     const PimDeviceOptions no_f32 = parse_pim_options("config=HBM-PIM;f32=0");
     EXPECT_THAT(pim_unsupported_reason(no_f32, desc.get(), 2), HasSubstr("f32=0"));
@@ -460,11 +465,12 @@ TEST_F(PimDeviceTest, OptionsAndPropertiesAndCapabilities) {
     EXPECT_THAT(pim_unsupported_reason(parse_pim_options(""), desc.get(), index("wide")),
                 HasSubstr("broadcast"));
   }
-  double seconds = 0;
-  ASSERT_EQ(api.estimate_cost(impl, desc.get(), 0, &seconds, &err), NURI_OK);
+  nuri_op_cost_args cost{sizeof(nuri_op_cost_args), desc.get(), 0, 0.0};
+  ASSERT_EQ(api.device_estimate_op(impl, &cost, &err), NURI_OK);
+  const double seconds = cost.seconds;
   EXPECT_GT(seconds, 0.0);
   EXPECT_LT(seconds, 1e-3);
-  api.device_destroy(impl);
+  api.device_release(impl);
 }
 
 }  // namespace
