@@ -53,14 +53,19 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   std::vector<ir::PartitionTarget> targets;
   for (auto& dev : devices_) {
     Device* d = dev.get();
-    targets.push_back(
-        {d->name(),
-         [d, &whole](ir::NodeId id) { return d->supports(whole.get(), whole.desc_index(id)); },
-         [d, &whole](ir::NodeId id) {
-           return d->estimate_cost(whole.get(), whole.desc_index(id));
-         }});
+    targets.push_back({d->name(),
+                       [d, &whole](ir::NodeId id) {
+                         const OpSupport s = d->query_op(whole.get(), whole.desc_index(id));
+                         return ir::Capability{s.supported, s.reason};
+                       },
+                       [d, &whole](ir::NodeId id) {
+                         return d->estimate_cost(whole.get(), whole.desc_index(id));
+                       }});
   }
-  plan_ = ir::partition_graph(graph_, targets, {options_.strict});
+  ir::PartitionOptions placement;
+  placement.strict = options_.strict;
+  placement.policy = options_.placement_policy;
+  plan_ = ir::partition_graph(graph_, targets, placement);
   // Compile each partition once and allocate its buffers.
   for (size_t p = 0; p < plan_.partitions.size(); ++p) {
     const ir::Partition& part = plan_.partitions[p];

@@ -19,6 +19,8 @@ struct SessionOptions {
   std::vector<std::string> devices{"cpu"};
   std::string fallback_device = "cpu";
   bool strict = false;  // fail instead of falling back
+  // Priority: the devices' order decides (default); cost: the cheapest estimate does.
+  ir::PlacementPolicy placement_policy = ir::PlacementPolicy::Priority;
   // Per-device options passed to device_create ("threads=2", "config=large", ...).
   std::map<std::string, std::string> device_options;
   // Run the fusions (ir::session_pipeline) before placement, so graphs built with GraphBuilder

@@ -8,60 +8,100 @@
 
 namespace nuri::ir {
 
+PlacementPolicy parse_placement_policy(const std::string& name) {
+  if (name == "priority") return PlacementPolicy::Priority;
+  if (name == "cost") return PlacementPolicy::Cost;
+  throw Error(fmt::format("unknown placement policy '{}' (expected priority or cost)", name),
+              NURI_ERROR_INVALID_ARGUMENT);
+}
+
+namespace {
+
+// Cost policy: the target's estimate plus moving the node's inputs that live elsewhere.
+struct Priced {
+  int target = -1;
+  std::optional<double> seconds;
+};
+
+Priced cheapest(const Graph& graph, NodeId id, const std::vector<PartitionTarget>& targets,
+                const std::vector<int>& capable, const std::vector<int>& target_of_node,
+                const std::vector<NodeId>& producer, const PartitionOptions& options,
+                std::vector<std::string>* notes) {
+  Priced best;
+  for (int t : capable) {
+    std::optional<double> c = targets[t].cost_seconds ? targets[t].cost_seconds(id) : std::nullopt;
+    if (!c) {
+      notes->push_back(fmt::format("{} no estimate", targets[t].name));
+      continue;
+    }
+    double moved = 0;
+    for (ValueId in : graph.node(id).inputs)
+      if (in != kNoValue && producer[in] >= 0 && target_of_node[producer[in]] != t)
+        moved += static_cast<double>(graph.value(in).type.nbytes());
+    const double total = *c + moved / options.transfer_bytes_per_s;
+    notes->push_back(moved > 0 ? fmt::format("{} {:.3g} us + {:.3g} us transfer", targets[t].name,
+                                             *c * 1e6, moved / options.transfer_bytes_per_s * 1e6)
+                               : fmt::format("{} {:.3g} us", targets[t].name, *c * 1e6));
+    if (!best.seconds || total < *best.seconds) best = {t, total};
+  }
+  return best;
+}
+
+}  // namespace
+
 PartitionPlan partition_graph(const Graph& graph, const std::vector<PartitionTarget>& targets,
                               const PartitionOptions& options) {
   if (targets.empty()) throw Error("partition: no devices to place the graph on");
   PartitionPlan plan;
   plan.target_of_node.assign(graph.nodes().size(), -1);
   plan.reason_of_node.assign(graph.nodes().size(), "");
+  const std::vector<NodeId> producer = graph.producers();
   for (NodeId id : graph.topo_order()) {
     const Node& n = graph.node(id);
     std::vector<int> capable;
-    std::vector<std::string> refused;
+    std::vector<std::string> refused;  // "device: why", in the device's words
     for (size_t t = 0; t < targets.size(); ++t) {
-      if (targets[t].supports(id))
+      const Capability c = targets[t].query(id);
+      if (c.supported)
         capable.push_back(static_cast<int>(t));
       else
-        refused.push_back(targets[t].name);
+        refused.push_back(c.reason.empty() ? fmt::format("{}: declined", targets[t].name)
+                                           : fmt::format("{}: {}", targets[t].name, c.reason));
     }
     if (options.strict && (capable.empty() || capable.front() != 0))
       throw Error(fmt::format("strict placement: device '{}' does not support node '{}' ({}) "
-                              "and fallback is disabled",
-                              targets[0].name, n.name, op_name(n.op)),
+                              "and fallback is disabled ({})",
+                              targets[0].name, n.name, op_name(n.op), fmt::join(refused, "; ")),
                   NURI_ERROR_UNSUPPORTED);
     if (capable.empty())
       throw Error(fmt::format("no device supports node '{}' ({}); tried {}", n.name, op_name(n.op),
-                              fmt::join(refused, ", ")),
+                              fmt::join(refused, "; ")),
                   NURI_ERROR_UNSUPPORTED);
-    // Among capable devices, the cheapest estimate wins; without estimates, priority order.
     int chosen = capable.front();
-    std::optional<double> best;
-    std::vector<std::string> costs;
-    for (int t : capable) {
-      std::optional<double> c =
-          targets[t].cost_seconds ? targets[t].cost_seconds(id) : std::nullopt;
-      if (c) costs.push_back(fmt::format("{} {:.3g} us", targets[t].name, *c * 1e6));
-      if (c && (!best || *c < *best)) {
-        best = c;
-        chosen = t;
-      }
-    }
     std::vector<std::string> why;
-    if (!refused.empty()) why.push_back(fmt::format("unsupported on {}", fmt::join(refused, ", ")));
-    if (costs.size() > 1)
-      why.push_back(fmt::format("cheapest estimate ({})", fmt::join(costs, ", ")));
-    else if (capable.size() > 1)
-      why.push_back("first capable device in priority order");
-    if (why.empty()) why.push_back("supported");
-    const std::string reason = fmt::format("{}", fmt::join(why, "; "));
+    if (options.policy == PlacementPolicy::Cost && capable.size() > 1) {
+      std::vector<std::string> notes;
+      const Priced best =
+          cheapest(graph, id, targets, capable, plan.target_of_node, producer, options, &notes);
+      if (best.target >= 0) {
+        chosen = best.target;
+        why.push_back(fmt::format("cheapest ({})", fmt::join(notes, ", ")));
+      } else {
+        why.push_back("first capable in priority order (no estimates)");
+      }
+    } else if (capable.size() > 1) {
+      why.push_back("first capable in priority order");
+    } else {
+      why.push_back("only capable device");
+    }
+    if (!refused.empty()) why.push_back(fmt::format("declined by {}", fmt::join(refused, "; ")));
     plan.target_of_node[id] = chosen;
-    plan.reason_of_node[id] = reason;
+    plan.reason_of_node[id] = fmt::format("{}", fmt::join(why, "; "));
     if (plan.partitions.empty() || plan.partitions.back().target != chosen)
       plan.partitions.push_back({chosen, {}});
     plan.partitions.back().nodes.push_back(id);
   }
   // Transfers: a value produced on one device and read on another.
-  const std::vector<NodeId> producer = graph.producers();
   std::set<std::pair<ValueId, int>> crossing;
   for (size_t id = 0; id < graph.nodes().size(); ++id)
     for (ValueId in : graph.nodes()[id].inputs) {

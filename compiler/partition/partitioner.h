@@ -1,6 +1,8 @@
-// Assigns every node to a device and cuts the graph into partitions: capability first
-// (supports_op), then the devices' cost estimates; ops no preferred device supports fall back
-// down the priority list (cpu last). Contiguous runs on one device become one partition.
+// Assigns every node to a device and cuts the graph into partitions. The targets' order is the
+// priority (as ONNX Runtime's execution providers): a node goes to the first target that claims
+// it, and what none earlier claims falls down the list (cpu last). The cost policy, asked for
+// explicitly, instead picks the cheapest estimate with transfers into the node charged.
+// Contiguous runs on one device become one partition.
 #pragma once
 
 #include <functional>
@@ -12,16 +14,33 @@
 
 namespace nuri::ir {
 
+// A target's answer to "can you run this node?", with its reason when it declines.
+struct Capability {
+  bool supported = false;
+  std::string reason;
+};
+
 struct PartitionTarget {
   std::string name;
-  std::function<bool(NodeId)> supports;
+  std::function<Capability(NodeId)> query;
   std::function<std::optional<double>(NodeId)> cost_seconds;  // may be empty
+};
+
+enum class PlacementPolicy {
+  Priority,  // first capable target in order
+  Cost,      // cheapest estimate, transfers into the node charged
 };
 
 struct PartitionOptions {
   // Fail instead of falling back when the first target does not support a node.
   bool strict = false;
+  PlacementPolicy policy = PlacementPolicy::Priority;
+  // Cost policy: what moving a value between devices costs (host-staged copy bandwidth).
+  double transfer_bytes_per_s = 16e9;
 };
+
+// "priority" or "cost"; throws nuri::Error listing both otherwise.
+PlacementPolicy parse_placement_policy(const std::string& name);
 
 struct Partition {
   int target = 0;

@@ -31,6 +31,7 @@ struct RunOptions {
   int threads = 0;
   bool placement = false;
   bool strict = false;
+  std::string placement_policy = "priority";
   std::vector<std::string> device_options;
   std::string builtin = "demo";
   bool timing_only = false;
@@ -54,6 +55,7 @@ rt::SessionOptions session_options(const RunOptions& o) {
   rt::SessionOptions s;
   s.devices = rt::split_list(o.devices);
   s.strict = o.strict;
+  s.placement_policy = ir::parse_placement_policy(o.placement_policy);
   if (o.threads > 0) s.device_options["cpu"] = fmt::format("threads={}", o.threads);
   const auto add = [&](const std::string& device, const std::string& kv) {
     std::string& opts = s.device_options[device];
@@ -248,6 +250,10 @@ void register_run(CLI::App& app) {
       ->check(CLI::Range(0, cpu::ThreadPool::max_threads()));
   cmd->add_flag("--placement", o->placement, "print which node ran where, and why");
   cmd->add_flag("--strict", o->strict, "fail instead of falling back to another device");
+  cmd->add_option("--placement-policy", o->placement_policy,
+                  "priority: the order of --device decides (default); cost: the cheapest "
+                  "estimate, transfers charged")
+      ->check(CLI::IsMember({"priority", "cost"}));
   cmd->add_option("--device-option", o->device_options, "DEVICE:key=value passed to a device");
   cmd->add_option("--report", o->report, "write device reports to FILE-STEM.<part>.<device>.json");
   cmd->add_option("--trace", o->trace, "write Chrome traces to FILE-STEM.<part>.<device>.json");

@@ -308,8 +308,9 @@ TEST_F(PimDeviceTest, AimBf16SkinnyGemmAndGemmEpilogueMatchRef) {
 }
 
 TEST_F(PimDeviceTest, CostEstimateMakesThePartitionerPreferPimForGemv) {
-  // ref is first in priority but gives no estimate; pim's estimate wins the MatMul, while the
-  // Gemm with a runtime bias input C (host epilogue) also maps, and Relu stays on ref.
+  // Under the cost policy (asked for), ref is first in priority but gives no estimate; pim's
+  // estimate wins the MatMul, the Gemm with a runtime bias input C (host epilogue) also maps,
+  // and Relu, which pim declines, stays on ref.
   ir::GraphBuilder b("prefer");
   const auto x = b.input("x", DType::F16, {2, 512});
   const auto c = b.input("c", DType::F16, {2, 128});
@@ -323,6 +324,7 @@ TEST_F(PimDeviceTest, CostEstimateMakesThePartitionerPreferPimForGemv) {
   const ir::Graph g = b.build();
   rt::SessionOptions o = pim_opts();
   o.devices = {"ref", "pim"};
+  o.placement_policy = ir::PlacementPolicy::Cost;
   rt::Session s(g, o, reg_);
   EXPECT_EQ(device_of(s, "mm"), "pim");
   EXPECT_EQ(device_of(s, "gemm"), "pim");
