@@ -13,6 +13,7 @@
 
 #include "nuri/desc.h"
 #include "nuri/device.h"
+#include "nuri/ops.h"
 
 #ifndef ACME_FAULT
 #define ACME_FAULT 0
@@ -64,13 +65,13 @@ static int same_shape(const nuri_value_desc* a, const nuri_value_desc* b) {
 }
 
 static int op_code(const char* op, enum acme_op* out) {
-  if (!strcmp(op, "Add"))
+  if (!strcmp(op, NURI_OP_ADD))
     *out = ACME_ADD;
-  else if (!strcmp(op, "Mul"))
+  else if (!strcmp(op, NURI_OP_MUL))
     *out = ACME_MUL;
-  else if (!strcmp(op, "Relu"))
+  else if (!strcmp(op, NURI_OP_RELU))
     *out = ACME_RELU;
-  else if (!strcmp(op, "Sigmoid"))
+  else if (!strcmp(op, NURI_OP_SIGMOID))
     *out = ACME_SIGMOID;
   else
     return 0;
