@@ -1,5 +1,6 @@
 #include "devices/cpu/cpu_device.h"
 
+#include <fmt/format.h>
 #include <hwloc.h>
 
 #include <chrono>
@@ -21,29 +22,34 @@ class CpuExecutable : public sdk::HostExecutable {
  public:
   CpuExecutable(ir::Graph graph, const CpuOptions& options) : program_(std::move(graph), options) {
     const ir::Graph& g = program_.graph();
-    for (ir::ValueId id : g.inputs())
-      inputs_.emplace_back(g.value(id).type.dtype, g.value(id).type.shape);
-    for (ir::ValueId id : g.outputs())
-      outputs_.emplace_back(g.value(id).type.dtype, g.value(id).type.shape);
+    for (ir::ValueId id : g.inputs()) input_bytes_.push_back(g.value(id).type.nbytes());
+    for (ir::ValueId id : g.outputs()) output_bytes_.push_back(g.value(id).type.nbytes());
+    in_.resize(input_bytes_.size());
+    out_.resize(output_bytes_.size());
   }
 
+  // The program reads and writes the device buffers in place: host memory is cpu memory.
   void execute(std::span<sdk::HostBuffer* const> in,
                std::span<sdk::HostBuffer* const> out) override {
-    if (in.size() != inputs_.size() || out.size() != outputs_.size())
+    if (in.size() != in_.size() || out.size() != out_.size())
       throw Error("cpu: wrong number of buffers for partition '" + program_.graph().name() + "'");
     for (size_t i = 0; i < in.size(); ++i) {
-      if (in[i]->size() < inputs_[i].nbytes()) throw Error("cpu: input buffer too small");
-      std::memcpy(inputs_[i].data(), in[i]->data(), inputs_[i].nbytes());
+      if (in[i]->size() < input_bytes_[i])
+        throw Error(fmt::format("cpu: input {} of partition '{}': buffer of {} bytes, needs {}", i,
+                                program_.graph().name(), in[i]->size(), input_bytes_[i]));
+      in_[i] = in[i]->data();
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i]->size() < output_bytes_[i])
+        throw Error(fmt::format("cpu: output {} of partition '{}': buffer of {} bytes, needs {}", i,
+                                program_.graph().name(), out[i]->size(), output_bytes_[i]));
+      out_[i] = out[i]->data();
     }
     const auto t0 = std::chrono::steady_clock::now();
-    program_.run(inputs_, outputs_);
+    program_.run(in_, out_);
     stats_.elapsed_ns =
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     ++stats_.executions;
-    for (size_t i = 0; i < out.size(); ++i) {
-      if (out[i]->size() < outputs_[i].nbytes()) throw Error("cpu: output buffer too small");
-      std::memcpy(out[i]->data(), outputs_[i].data(), outputs_[i].nbytes());
-    }
   }
   nuri_exec_stats stats() const override { return stats_; }
 
@@ -72,7 +78,9 @@ class CpuExecutable : public sdk::HostExecutable {
 
  private:
   CpuProgram program_;
-  std::vector<Tensor> inputs_, outputs_;
+  std::vector<size_t> input_bytes_, output_bytes_;
+  std::vector<const void*> in_;
+  std::vector<void*> out_;
   nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
 };
 

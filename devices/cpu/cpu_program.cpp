@@ -228,6 +228,19 @@ void CpuProgram::run(const std::vector<Tensor>& inputs, std::vector<Tensor>& out
     if (outputs[j].dtype() != t.dtype || outputs[j].shape() != t.shape)
       outputs[j] = Tensor(t.dtype, t.shape);
   }
+  std::vector<const void*> in(inputs.size());
+  std::vector<void*> out(outputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) in[i] = inputs[i].data();
+  for (size_t j = 0; j < outputs.size(); ++j) out[j] = outputs[j].data();
+  run(in, out);
+}
+
+void CpuProgram::run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  Impl& m = *impl_;
+  if (inputs.size() != m.graph.inputs().size() || outputs.size() != m.graph.outputs().size())
+    throw Error(fmt::format("cpu: graph '{}' takes {} inputs and {} outputs, got {} and {}",
+                            m.graph.name(), m.graph.inputs().size(), m.graph.outputs().size(),
+                            inputs.size(), outputs.size()));
   // Resolve every value's address for this run.
   auto* arena = static_cast<std::byte*>(m.arena.data());
   for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(m.rb.ptr.size()); ++v) {
@@ -240,10 +253,10 @@ void CpuProgram::run(const std::vector<Tensor>& inputs, std::vector<Tensor>& out
           p = arena + l.index;
           break;
         case Where::Input:
-          p = static_cast<std::byte*>(const_cast<void*>(inputs[l.index].data()));
+          p = static_cast<std::byte*>(const_cast<void*>(inputs[l.index]));
           break;
         case Where::Output:
-          p = static_cast<std::byte*>(outputs[l.index].data());
+          p = static_cast<std::byte*>(outputs[l.index]);
           break;
         case Where::Constant:
           p = static_cast<std::byte*>(const_cast<void*>(m.graph.value(r).data->data()));

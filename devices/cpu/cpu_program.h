@@ -28,6 +28,9 @@ class CpuProgram {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // Same, writing into `outputs` (reused when their types already match: no allocation).
   void run(const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs);
+  // Same on raw memory the caller sized to the graph's input and output types (the device's
+  // buffers, read and written in place: no copies).
+  void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs);
 
   const ir::Graph& graph() const;
   int threads() const;

@@ -163,7 +163,7 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
       return;
     }
     case StepKind::Copy:
-      std::memcpy((*rb.outputs)[s.output_index].data(), rb.ptr[s.reads[0]], s.bytes);
+      std::memcpy((*rb.outputs)[s.output_index], rb.ptr[s.reads[0]], s.bytes);
       return;
   }
 }

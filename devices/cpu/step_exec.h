@@ -12,8 +12,8 @@
 namespace nuri::cpu {
 
 struct RunBuffers {
-  std::vector<std::byte*> ptr;  // per value (null where not materialized)
-  std::vector<Tensor>* outputs = nullptr;
+  std::vector<std::byte*> ptr;                  // per value (null where not materialized)
+  const std::vector<void*>* outputs = nullptr;  // graph outputs' memory, by output index
   ThreadPool* pool = nullptr;
   dnnl::stream* stream = nullptr;
   void* scratchpad = nullptr;          // oneDNN, shared by all matmul steps

@@ -1,11 +1,16 @@
 // Device conformance: each case runs alone (strict, no fallback) on every registered device
 // that claims the op, and must match the ref device within the dtype's tolerance. A device
-// joins by registration; NURI_PLUGIN_PATH adds plugins.
+// joins by registration; NURI_PLUGIN_PATH adds plugins. A device must claim what it declares
+// (kDeclaredClaims) and something in any case, so claiming nothing cannot pass; the run ends
+// with each device's passed / skipped counts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <map>
 #include <ostream>
+#include <set>
 
 #include "kernels/cpu/layout.h"
 #include "runtime/session.h"
@@ -43,7 +48,46 @@ void PrintTo(const Param& p, std::ostream* os) {
   *os << p.device << " " << cases()[p.case_index].name;
 }
 
-class Conformance : public ::testing::TestWithParam<Param> {};
+// What each device declares it runs (op names): it must claim at least one case of each. A
+// device not listed (a plugin) must claim at least one case of any op.
+const std::map<std::string, std::set<std::string>> kDeclaredClaims = {
+    {"cpu", {}},  // every op: checked against kAllOps below
+    {"acme", {"Add", "Mul", "Relu", "Sigmoid"}},
+    {"npu", {"MatMul", "Add", "Mul", "Softmax", "Relu"}},
+    {"pim", {"MatMul"}},
+};
+
+struct Tally {
+  int passed = 0, skipped = 0, failed = 0;
+};
+std::map<std::string, Tally>& tallies() {
+  static std::map<std::string, Tally> t;
+  return t;
+}
+
+// Prints how many cases each device passed and skipped, once all have run.
+class TallyPrinter : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const auto& [device, t] : tallies())
+      std::printf("conformance: %-8s %3d passed, %3d skipped (not claimed), %3d failed\n",
+                  device.c_str(), t.passed, t.skipped, t.failed);
+  }
+};
+const auto* const kTallyPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+
+class Conformance : public ::testing::TestWithParam<Param> {
+ protected:
+  void TearDown() override {
+    Tally& t = tallies()[GetParam().device];
+    if (IsSkipped())
+      ++t.skipped;
+    else if (HasFailure())
+      ++t.failed;
+    else
+      ++t.passed;
+  }
+};
 
 TEST_P(Conformance, MatchesRef) {
   const auto& [device, index] = GetParam();
@@ -97,6 +141,29 @@ std::string name(const ::testing::TestParamInfo<Param>& info) {
 
 INSTANTIATE_TEST_SUITE_P(AllDevices, Conformance, ::testing::ValuesIn(params()), name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
+
+// Claiming nothing would skip every case and pass; a device must claim what it declares.
+TEST(ConformanceClaims, EveryDeviceClaimsWhatItDeclares) {
+  rt::DeviceRegistry& reg = rt::DeviceRegistry::global();
+  for (const std::string& device : reg.names()) {
+    if (device == "ref") continue;
+    auto dev = reg.create(device);
+    std::set<std::string> claimed;
+    for (const OpCase& c : cases()) {
+      const ir::GraphDesc desc(c.graph);
+      if (dev->supports(desc.get(), 0))
+        claimed.insert(std::string(ir::op_name(c.graph.nodes()[0].op)));
+    }
+    EXPECT_FALSE(claimed.empty()) << device << " claims no conformance case";
+    auto it = kDeclaredClaims.find(device);
+    if (it == kDeclaredClaims.end()) continue;
+    std::set<std::string> declared = it->second;
+    if (device == "cpu")
+      for (ir::OpKind op : ir::kAllOps) declared.insert(std::string(ir::op_name(op)));
+    for (const std::string& op : declared)
+      EXPECT_TRUE(claimed.count(op)) << device << " declares " << op << " but claims no case of it";
+  }
+}
 
 TEST(ConformanceCases, EveryOpIsCovered) {
   std::set<std::string> ops;
