@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <hwloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -11,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
+#include "compiler/ir/op_work.h"
 #include "devices/cpu/cpu_program.h"
 #include "devices/cpu/thread_pool.h"
+#include "kernels/cpu_fast/isa.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::cpu {
@@ -84,20 +87,40 @@ class CpuExecutable : public sdk::HostExecutable {
   nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
 };
 
-uint64_t host_memory_bytes() {
+// Nominal peaks for the cost policy: the clock and DRAM bandwidth are not discoverable
+// portably, so they are stated here; cores and vector width are the host's.
+constexpr double kNominalClockHz = 2.5e9;
+constexpr double kNominalBandwidthBytesPerS = 40e9;
+
+struct HostPeaks {
+  uint64_t memory_bytes = uint64_t{16} << 30;
+  int cores = 1;
+  double f32_flops_per_s = 0;
+  double bandwidth_bytes_per_s = kNominalBandwidthBytesPerS;
+};
+
+// One hwloc topology load per device: memory and cores; flops from the vector ISA in use.
+HostPeaks host_peaks() {
+  HostPeaks p;
   hwloc_topology_t topo;
-  uint64_t bytes = uint64_t{16} << 30;
   if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
     hwloc_obj_t root = hwloc_get_root_obj(topo);
-    if (root && root->total_memory) bytes = root->total_memory;
+    if (root && root->total_memory) p.memory_bytes = root->total_memory;
+    p.cores = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE));
   }
   hwloc_topology_destroy(topo);
-  return bytes;
+  // f32 flops per cycle per core: two FMA pipes x lanes x 2.
+  const fast::Isa isa = fast::active_isa();
+  const double per_cycle = isa == fast::Isa::Avx512 ? 64 : isa == fast::Isa::Avx2 ? 32 : 8;
+  p.f32_flops_per_s = p.cores * per_cycle * kNominalClockHz;
+  return p;
 }
 
 class CpuDevice : public sdk::HostDevice {
  public:
-  explicit CpuDevice(const char* options) : HostDevice(host_memory_bytes()) {
+  explicit CpuDevice(const char* options) : CpuDevice(options, host_peaks()) {}
+  CpuDevice(const char* options, const HostPeaks& peaks)
+      : HostDevice(peaks.memory_bytes), peaks_(peaks) {
     const auto opts =
         sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse", "profile"});
     const long long threads = sdk::option_int(opts, "threads", 0, "cpu");
@@ -120,6 +143,8 @@ class CpuDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = NURI_DEVICE_KIND_CPU;
     p->memory_bytes = capacity();  // asked of hwloc once, at create
+    p->peak_ops_per_s[NURI_DTYPE_F32] = peaks_.f32_flops_per_s;
+    p->memory_bandwidth_bytes_per_s = peaks_.bandwidth_bytes_per_s;
     p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
   }
   // Every IR op: what the fast kernels do not cover runs on the reference kernels.
@@ -130,8 +155,17 @@ class CpuDevice : public sdk::HostDevice {
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition), options_);
   }
+  // Roofline from the nominal peaks, on the op work `nuri inspect` counts.
+  double estimate_cost(const nuri_graph_desc* graph, size_t node) override {
+    const ir::Graph g = ir::node_graph_from_desc(graph, node);
+    const ir::Node& n = g.nodes().front();
+    if (ir::is_reshape_like(n.op)) return 0;  // views
+    return std::max(ir::node_flops(g, n) / peaks_.f32_flops_per_s,
+                    ir::node_min_bytes(g, n) / peaks_.bandwidth_bytes_per_s);
+  }
 
  private:
+  HostPeaks peaks_;
   CpuOptions options_;
   std::string description_;
 };

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "compiler/abi/graph_desc.h"
+#include "compiler/ir/op_work.h"
 #include "devices/npu/codegen.h"
 #include "nuri/device_sdk.hpp"
 #include "simulator/dram/dram_memory_timing.h"
@@ -215,24 +216,11 @@ class NpuDevice : public sdk::HostDevice {
     const double macs_per_s =
         static_cast<double>(cfg_.peak_macs_per_cycle()) * cfg_.clock_mhz * 1e6;
     const double bw = cfg_.memory.aggregate_gbps() * 1e9;
-    double bytes = 0, macs = 0;
+    double bytes = 0;
     for (ir::ValueId v : n.inputs)
       if (v != ir::kNoValue) bytes += 2.0 * static_cast<double>(g.value(v).type.numel());
     for (ir::ValueId v : n.outputs) bytes += 2.0 * static_cast<double>(g.value(v).type.numel());
     switch (n.op) {
-      case ir::OpKind::MatMul:
-      case ir::OpKind::Gemm: {
-        const ir::TensorType& o = g.value(n.outputs[0]).type;
-        const auto& a = g.value(n.inputs[0]).type;
-        const int64_t k = n.op == ir::OpKind::Gemm ? a.shape[1] : a.shape.back();
-        macs = static_cast<double>(o.numel()) * static_cast<double>(k);
-        break;
-      }
-      case ir::OpKind::Attention: {
-        const Shape& q = g.value(n.inputs[0]).type.shape;
-        macs = 2.0 * static_cast<double>(q[1] * q[2] * q[2] * q[3]);
-        break;
-      }
       case ir::OpKind::Reshape:
       case ir::OpKind::Squeeze:
       case ir::OpKind::Unsqueeze:
@@ -242,6 +230,8 @@ class NpuDevice : public sdk::HostDevice {
       default:
         break;
     }
+    // The op's work from the one count `nuri inspect` uses; 2 flops per MAC.
+    const double macs = ir::node_flops(g, n) / 2.0;
     return std::max(macs / macs_per_s, bytes / bw);
   }
 

@@ -8,52 +8,13 @@
 #include "compiler/abi/graph_desc.h"
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "compiler/ir/op_params.h"
+#include "compiler/ir/op_work.h"
 #include "runtime/model_inputs.h"
 #include "runtime/registry.h"
 #include "tools/nuri/commands.h"
 
 namespace nuri::cli {
 namespace {
-
-// Floating-point operations of one node: exact for the matmul-like ops (2 per multiply-add),
-// one per output element for the rest (an estimate).
-int64_t node_flops(const ir::Graph& g, const ir::Node& n) {
-  const auto& out = g.value(n.outputs[0]).type;
-  switch (n.op) {
-    case ir::OpKind::MatMul: {
-      const Shape& a = g.value(n.inputs[0]).type.shape;
-      return 2 * out.numel() * (a.empty() ? 1 : a.back());
-    }
-    case ir::OpKind::Gemm: {
-      const Shape& a = g.value(n.inputs[0]).type.shape;
-      const int64_t k = n.attrs.get_int("transA", 0) ? a[0] : a[1];
-      return 2 * out.numel() * k;
-    }
-    case ir::OpKind::Attention: {
-      const Shape& q = g.value(n.inputs[0]).type.shape;
-      const Shape& k = g.value(n.inputs[1]).type.shape;
-      int64_t t = k[2];
-      if (n.inputs.size() > 4 && n.inputs[4] != ir::kNoValue)
-        t += g.value(n.inputs[4]).type.shape[2];
-      // QK^T and PV, plus the softmax (about 5 per score).
-      return 2 * q[0] * q[1] * q[2] * t * (q[3] + out.shape[3]) + 5 * q[0] * q[1] * q[2] * t;
-    }
-    case ir::OpKind::Reshape:
-    case ir::OpKind::Squeeze:
-    case ir::OpKind::Unsqueeze:
-    case ir::OpKind::Transpose:
-    case ir::OpKind::Concat:
-    case ir::OpKind::Split:
-    case ir::OpKind::Slice:
-    case ir::OpKind::Gather:
-    case ir::OpKind::Embedding:
-    case ir::OpKind::Expand:
-    case ir::OpKind::Cast:
-      return 0;
-    default:
-      return out.numel();
-  }
-}
 
 std::string human(double v) {
   const char* units[] = {"", "K", "M", "G", "T"};
@@ -128,7 +89,7 @@ void run_inspect(const InspectOptions& o) {
   int64_t total = 0;
   for (const ir::Node& n : g.nodes()) {
     auto& e = per_op[std::string(ir::op_name(n.op))];
-    const int64_t f = node_flops(g, n);
+    const auto f = static_cast<int64_t>(ir::node_flops(g, n));
     ++e.first;
     e.second += f;
     total += f;
