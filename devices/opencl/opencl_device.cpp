@@ -103,6 +103,10 @@ class OpenClDevice : public sdk::HostDevice {
     const ir::Graph g = ir::node_graph_from_desc(graph, node);
     return unsupported_reason(g, g.nodes()[0]).empty();
   }
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    const ir::Graph g = ir::node_graph_from_desc(graph, node);
+    return unsupported_reason(g, g.nodes()[0]);
+  }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     ir::Graph g = ir::graph_from_desc(partition);
     for (const ir::Node& n : g.nodes())

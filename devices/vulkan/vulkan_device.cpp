@@ -102,6 +102,15 @@ class VulkanDevice : public sdk::HostDevice {
       throw;
     }
   }
+  // The planner's own words for what it cannot lower.
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    try {
+      plan_graph(ir::node_graph_from_desc(graph, node));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), staging_);
   }

@@ -147,7 +147,15 @@ TEST(ConformanceClaims, EveryDeviceClaimsWhatItDeclares) {
   rt::DeviceRegistry& reg = rt::DeviceRegistry::global();
   for (const std::string& device : reg.names()) {
     if (device == "ref") continue;
-    auto dev = reg.create(device);
+    std::shared_ptr<rt::Device> dev;
+    try {
+      dev = reg.create(device);
+    } catch (const Error& e) {
+      // Its driver is missing here (opencl, vulkan): nothing can be claimed or checked.
+      if (e.status() != NURI_ERROR_NOT_FOUND && e.status() != NURI_ERROR_UNSUPPORTED) throw;
+      std::printf("conformance: %s unavailable: %s\n", device.c_str(), e.what());
+      continue;
+    }
     std::set<std::string> claimed;
     for (const OpCase& c : cases()) {
       const ir::GraphDesc desc(c.graph);
