@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "compiler/abi/graph_desc.h"
+#include "compiler/ir/builder.h"
 #include "runtime/registry.h"
 #include "tests/runtime/plugin_paths.h"
 
@@ -108,6 +110,35 @@ TEST(Registry, BufferLargerThanDeviceMemoryIsAClearError) {
   dev->write(*ok, v.data(), 16);
   dev->read(*ok, back.data(), 16);
   EXPECT_EQ(back, v);
+}
+
+}  // namespace
+}  // namespace nuri::rt
+
+namespace nuri::rt {
+namespace {
+
+// A capability check that throws is no silent "unsupported": the query fails and its message
+// becomes the reason --placement shows.
+TEST(Registry, AFailingCapabilityCheckIsAReasonNotASilentNo) {
+  DeviceRegistry reg;
+  register_builtin_devices(reg);
+  auto dev = reg.create("ref");
+  ir::GraphBuilder b("q");
+  const ir::ValueId x = b.input("x", DType::F32, {2, 2});
+  b.output(b.add1(ir::OpKind::Relu, {x}, {}, "relu"));
+  const ir::Graph g = b.build();
+  const ir::GraphDesc good(g);
+  EXPECT_TRUE(dev->query_op(good.get(), 0).supported);
+  // The same node under an op this runtime's IR does not know.
+  nuri_node_desc node = *good.get()->nodes[0];
+  node.op = "Frobnicate";
+  const nuri_node_desc* nodes[] = {&node};
+  nuri_graph_desc bad = *good.get();
+  bad.nodes = nodes;
+  const OpSupport s = dev->query_op(&bad, 0);
+  EXPECT_FALSE(s.supported);
+  EXPECT_THAT(s.reason, AllOf(HasSubstr("capability query failed"), HasSubstr("Frobnicate")));
 }
 
 }  // namespace
