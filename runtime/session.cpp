@@ -27,6 +27,9 @@ struct Session::CompiledPartition {
   std::unique_ptr<DeviceExecutable> exe;
   std::vector<ir::ValueId> inputs;   // ids in the session graph
   std::vector<ir::ValueId> outputs;  // ids in the session graph
+  // Host memory behind input buffers of devices that import it (declared before the buffers,
+  // so it outlives them): a value from another device is read straight into it, one copy.
+  std::vector<std::vector<std::byte>> in_host;
   std::vector<std::unique_ptr<DeviceBuffer>> in_bufs, out_bufs;
 };
 
@@ -80,8 +83,16 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
       cp->outputs.push_back(*graph_.find_value(cp->graph.value(v).name));
     cp->desc = std::make_unique<ir::GraphDesc>(cp->graph);
     cp->exe = dev.compile(cp->desc->get());
-    for (ir::ValueId v : cp->inputs)
-      cp->in_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
+    for (ir::ValueId v : cp->inputs) {
+      const size_t bytes = graph_.value(v).type.nbytes();
+      std::vector<std::byte>& host = cp->in_host.emplace_back();
+      if (dev.can_import_host()) {
+        host.resize(bytes);
+        cp->in_bufs.push_back(dev.import_host(host.data(), bytes));
+      } else {
+        cp->in_bufs.push_back(dev.alloc(bytes));
+      }
+    }
     for (ir::ValueId v : cp->outputs)
       cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
     parts_.push_back(std::move(cp));
@@ -135,6 +146,9 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
       DeviceBuffer& src = *sp.out_bufs[src_out];
       if (sp.device == cp.device) {
         dev.copy(src, dst, bytes);  // same device: device-to-device
+      } else if (!cp.in_host[i].empty()) {
+        devices_[sp.device]->read(src, cp.in_host[i].data(), bytes);  // into the imported memory
+        transfer_bytes_last_ += bytes;
       } else {
         staging.resize(bytes);
         devices_[sp.device]->read(src, staging.data(), bytes);
