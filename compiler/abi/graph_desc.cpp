@@ -217,4 +217,17 @@ void check_node_desc(const nuri_graph_desc* desc, size_t index) {
   infer_node_types(g, g.nodes().front());
 }
 
+std::string missing_constant_data(const nuri_graph_desc* desc, size_t index) {
+  if (!desc || index >= desc->num_nodes) return "no such node";
+  const nuri_node_desc& n = *desc->nodes[index];
+  for (size_t i = 0; i < n.num_inputs; ++i) {
+    const int32_t id = n.inputs[i];
+    if (id < 0 || static_cast<size_t>(id) >= desc->num_values) continue;
+    const nuri_value_desc& v = *desc->values[id];
+    if (v.kind == NURI_VALUE_CONSTANT && !v.data)
+      return fmt::format("constant '{}' has no data (a timing-only graph)", v.name ? v.name : "?");
+  }
+  return "";
+}
+
 }  // namespace nuri::ir

@@ -52,4 +52,8 @@ Graph node_graph_from_desc(const nuri_graph_desc* desc, size_t index);
 // when the node is malformed.
 void check_node_desc(const nuri_graph_desc* desc, size_t index);
 
+// Why a device that computes real outputs cannot run node `index`: a constant input without data
+// (a timing-only graph). Empty when every constant input has its data.
+std::string missing_constant_data(const nuri_graph_desc* desc, size_t index);
+
 }  // namespace nuri::ir

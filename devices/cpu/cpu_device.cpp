@@ -147,10 +147,14 @@ class CpuDevice : public sdk::HostDevice {
     p->memory_bandwidth_bytes_per_s = peaks_.bandwidth_bytes_per_s;
     p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
   }
-  // Every IR op: what the fast kernels do not cover runs on the reference kernels.
+  // Every IR op (what the fast kernels do not cover runs on the reference kernels), given its
+  // constants' data.
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     ir::check_node_desc(graph, node);
-    return true;
+    return ir::missing_constant_data(graph, node).empty();
+  }
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    return ir::missing_constant_data(graph, node);
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition), options_);

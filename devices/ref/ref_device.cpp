@@ -54,10 +54,13 @@ class RefDevice : public sdk::HostDevice {
     p->memory_bytes = uint64_t{64} << 30;
     p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
   }
-  // Every op the IR has, on every dtype shape inference accepts.
+  // Every op the IR has, on every dtype shape inference accepts, given its constants' data.
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     ir::check_node_desc(graph, node);
-    return true;
+    return ir::missing_constant_data(graph, node).empty();
+  }
+  std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
+    return ir::missing_constant_data(graph, node);
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<RefExecutable>(ir::graph_from_desc(partition));
