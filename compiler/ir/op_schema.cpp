@@ -201,6 +201,25 @@ OpSchema op_schema(OpKind op) {
       return quant("round(X / scale) + zero_point, saturated to i8");
     case OpKind::DequantizeLinear:
       return quant("(X - zero_point) * scale, i8 to f32");
+    case OpKind::MatMulInteger:
+      return {"(A - a_zero_point) x (B - b_zero_point) in int32; A, B int8 or uint8",
+              {{"A"}, {"B"}, {"a_zero_point", true}, {"b_zero_point", true}},
+              false,
+              {},
+              "Y [..., M, N] int32"};
+    case OpKind::QLinearMatMul:
+      return {"quantized matmul: dequantize a and b, multiply, requantize to y's scale",
+              {{"a"},
+               {"a_scale"},
+               {"a_zero_point"},
+               {"b"},
+               {"b_scale"},
+               {"b_zero_point"},
+               {"y_scale"},
+               {"y_zero_point"}},
+              false,
+              {},
+              "Y [..., M, N], y_zero_point's dtype"};
   }
   return {"?", {}, false, {}, "?"};
 }

@@ -336,6 +336,28 @@
 #define NURI_DEQUANTIZELINEAR_ATTR_AXIS "axis"
 #define NURI_DEQUANTIZELINEAR_AXIS_DEFAULT 1
 
-#define NURI_OP_COUNT 40
+/* MatMulInteger: (A - a_zero_point) x (B - b_zero_point) in int32; A, B int8 or uint8.
+ *   outputs: Y [..., M, N] int32 */
+#define NURI_OP_MATMULINTEGER "MatMulInteger"
+#define NURI_MATMULINTEGER_IN_A 0
+#define NURI_MATMULINTEGER_IN_B 1
+/* optional: -1 when absent */
+#define NURI_MATMULINTEGER_IN_A_ZERO_POINT 2
+/* optional: -1 when absent */
+#define NURI_MATMULINTEGER_IN_B_ZERO_POINT 3
+
+/* QLinearMatMul: quantized matmul: dequantize a and b, multiply, requantize to y's scale.
+ *   outputs: Y [..., M, N], y_zero_point's dtype */
+#define NURI_OP_QLINEARMATMUL "QLinearMatMul"
+#define NURI_QLINEARMATMUL_IN_A 0
+#define NURI_QLINEARMATMUL_IN_A_SCALE 1
+#define NURI_QLINEARMATMUL_IN_A_ZERO_POINT 2
+#define NURI_QLINEARMATMUL_IN_B 3
+#define NURI_QLINEARMATMUL_IN_B_SCALE 4
+#define NURI_QLINEARMATMUL_IN_B_ZERO_POINT 5
+#define NURI_QLINEARMATMUL_IN_Y_SCALE 6
+#define NURI_QLINEARMATMUL_IN_Y_ZERO_POINT 7
+
+#define NURI_OP_COUNT 42
 
 #endif /* NURI_OPS_H */
