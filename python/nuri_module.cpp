@@ -22,6 +22,8 @@ py::dtype numpy_dtype(nuri::DType t) {
       return py::dtype("float16");
     case nuri::DType::I8:
       return py::dtype::of<int8_t>();
+    case nuri::DType::U8:
+      return py::dtype::of<uint8_t>();
     case nuri::DType::I32:
       return py::dtype::of<int32_t>();
     case nuri::DType::I64:
@@ -45,6 +47,8 @@ std::string ort_type(nuri::DType t) {
       return "tensor(bfloat16)";
     case nuri::DType::I8:
       return "tensor(int8)";
+    case nuri::DType::U8:
+      return "tensor(uint8)";
     case nuri::DType::I32:
       return "tensor(int32)";
     case nuri::DType::I64:
