@@ -79,10 +79,10 @@ TEST(Passes, RmsNormVariants) {
         b.add1(OpKind::ReduceMean, {b.add1(OpKind::Pow, {x, b.constant("two", scalar(2))})},
                {{"axes", std::vector<int64_t>{-1}}, {"keepdims", int64_t{1}}});
     const ValueId sd = b.add1(OpKind::Sqrt, {b.add_(var, b.constant("eps", scalar(1e-6f)))});
-    ValueId n;
-    if (variant == 0) n = b.mul(x, b.add1(OpKind::Div, {b.constant("one", scalar(1)), sd}));
-    if (variant == 1) n = b.mul(b.add1(OpKind::Reciprocal, {sd}), x);
-    if (variant == 2) n = b.add1(OpKind::Div, {x, sd});
+    const ValueId n = variant == 0
+                          ? b.mul(x, b.add1(OpKind::Div, {b.constant("one", scalar(1)), sd}))
+                      : variant == 1 ? b.mul(b.add1(OpKind::Reciprocal, {sd}), x)
+                                     : b.add1(OpKind::Div, {x, sd});
     b.output(b.mul(b.constant("w", random({8}, 4)), n));
     const Graph g = check_pass(b.build(), fuse_rms_norm, {random({2, 8}, 5)});
     EXPECT_EQ(count_op(g, OpKind::RMSNorm), 1) << variant;
