@@ -120,8 +120,16 @@ nuri::Shape shape_of(const nuri_tensor& t, const char* what, const std::string& 
   return shape;
 }
 
-bool valid_dtype(nuri_dtype d) {
-  return static_cast<int>(d) >= 0 && static_cast<int>(d) < NURI_DTYPE_COUNT_;
+// A caller's enum field may hold any bits; they are read as an integer, since loading an enum
+// outside its values is undefined behaviour.
+int raw_dtype(const nuri_dtype& d) {
+  std::underlying_type_t<nuri_dtype> v;
+  std::memcpy(&v, &d, sizeof v);
+  return static_cast<int>(v);
+}
+
+bool valid_dtype(const nuri_dtype& d) {
+  return raw_dtype(d) >= 0 && raw_dtype(d) < NURI_DTYPE_COUNT_;
 }
 
 // The caller's input checked against the declared input (dtype, rank, static dims, data).
@@ -129,7 +137,7 @@ nuri::rt::TensorView input_view(const nuri_tensor& t, const ValueInfo& info) {
   const nuri::Shape shape = shape_of(t, "input", info.name);
   if (!valid_dtype(t.dtype) || static_cast<nuri::DType>(t.dtype) != info.dtype)
     throw Error(fmt::format("input '{}' must be {}, got dtype {}", info.name,
-                            nuri::dtype_name(info.dtype), static_cast<int>(t.dtype)));
+                            nuri::dtype_name(info.dtype), raw_dtype(t.dtype)));
   bool ok = shape.size() == info.dims.size();
   for (size_t d = 0; ok && d < shape.size(); ++d) ok = info.dims[d] < 0 || info.dims[d] == shape[d];
   if (!ok)
@@ -149,7 +157,7 @@ void check_caller_output(nuri::DType dtype, const nuri::Shape& want, const nuri_
   if (!valid_dtype(dst.dtype) || static_cast<nuri::DType>(dst.dtype) != dtype || shape != want)
     throw Error(fmt::format("output '{}' is {}{}; the caller's memory is described as dtype {} {}",
                             name, nuri::dtype_name(dtype), nuri::shape_str(want),
-                            static_cast<int>(dst.dtype), nuri::shape_str(shape)));
+                            raw_dtype(dst.dtype), nuri::shape_str(shape)));
 }
 
 nuri_status write_text(const std::string& text, char* buffer, size_t cap, size_t* size,
