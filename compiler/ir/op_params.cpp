@@ -44,7 +44,9 @@ Shape resolve_reshape(const Shape& in, const std::vector<int64_t>& target, bool 
     }
     if (d < 0) throw Error(fmt::format("reshape target {} has negative dim", shape_str(target)));
     out[i] = d;
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))  // a malformed model's huge dims
+      throw Error(fmt::format("reshape target {} has more elements than fit in 64 bits",
+                              shape_str(target)));
   }
   const int64_t total = num_elements(in);
   if (infer_at >= 0) {

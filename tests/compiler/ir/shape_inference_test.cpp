@@ -209,6 +209,9 @@ TEST(ShapeInference, MisfitsNameTheOpInputAndExpectation) {
       {{OpKind::Sqrt, {{DType::I32, {2}}}, {}, {{}}}, "expected f32/f16/bf16"},
       {{OpKind::Reshape, {{F, {2, 3}}}, {{"shape", Ints{4, 2}}}, {{}}}, "cannot reshape [2, 3]"},
       {{OpKind::Reshape, {{F, {2, 3}}}, {}, {{}}}, "missing required attribute 'shape'"},
+      // Found by the fuzzer: a product of target dims past 64 bits (was a signed overflow).
+      {{OpKind::Reshape, {{F, {2, 3}}}, {{"shape", Ints{-1, 2017612633061982216, 8}}}, {{}}},
+       "more elements than fit in 64 bits"},
       {{OpKind::Transpose, {{F, {2, 3}}}, {{"perm", Ints{0, 0}}}, {{}}}, "twice"},
       {{OpKind::Concat, {{F, {2, 3}}, {F, {3, 3}}}, {{"axis", int64_t{1}}}, {{}}},
        "dim 0 is 3, expected 2"},
