@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/frontend/onnx/onnx_model.h"
 #include "nuri/tensor.hpp"
 #include "runtime/npy.h"
 #include "tests/compiler/frontend/onnx_test_util.h"
@@ -40,6 +41,24 @@ inline OnnxCase load_case(const std::string& name) {
   for (auto& [k, p] : ins) c.inputs.emplace_back(p.first, rt::read_npy(p.second));
   for (auto& [k, p] : outs) c.outputs.emplace_back(p.first, rt::read_npy(p.second));
   return c;
+}
+
+// A case's model specialized to the shapes of its inputs, and those inputs in order.
+struct SpecializedCase {
+  ir::Graph graph;
+  std::vector<Tensor> inputs;
+};
+
+inline SpecializedCase specialize_case(const OnnxCase& c, bool fuse = true) {
+  const auto model = onnx::OnnxModel::load(onnx_data(c.model));
+  onnx::InputShapes shapes;
+  SpecializedCase s;
+  for (const auto& [n, t] : c.inputs) {
+    shapes[n] = t.shape();
+    s.inputs.push_back(t);
+  }
+  s.graph = model.specialize(shapes, {fuse});
+  return s;
 }
 
 }  // namespace nuri::testing

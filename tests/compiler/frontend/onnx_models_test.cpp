@@ -22,14 +22,9 @@ constexpr double kAtol = 2e-5, kRtol = 1e-4;
 
 ir::Graph run_case(const std::string& name, bool fuse) {
   const OnnxCase c = load_case(name);
-  const auto model = onnx::OnnxModel::load(onnx_data(c.model));
-  onnx::InputShapes shapes;
-  std::vector<Tensor> inputs;
-  for (const auto& [n, t] : c.inputs) {
-    shapes[n] = t.shape();
-    inputs.push_back(t);
-  }
-  ir::Graph g = model.specialize(shapes, {fuse});
+  testing::SpecializedCase sc = testing::specialize_case(c, fuse);
+  const ir::Graph& g = sc.graph;
+  const std::vector<Tensor>& inputs = sc.inputs;
   ref::RefProgram prog(g);
   EXPECT_EQ(g.inputs().size(), inputs.size());
   const auto outs = prog.run(inputs);

@@ -26,15 +26,9 @@ struct Loaded {
 };
 
 Loaded load(const std::string& name) {
-  Loaded l{ir::Graph(), {}, load_case(name)};
-  const auto model = onnx::OnnxModel::load(onnx_data(l.c.model));
-  onnx::InputShapes shapes;
-  for (const auto& [n, t] : l.c.inputs) {
-    shapes[n] = t.shape();
-    l.inputs.push_back(t);
-  }
-  l.graph = model.specialize(shapes);
-  return l;
+  OnnxCase c = load_case(name);
+  testing::SpecializedCase sc = testing::specialize_case(c);
+  return {std::move(sc.graph), std::move(sc.inputs), std::move(c)};
 }
 
 using Runner = std::function<std::vector<Tensor>(const ir::Graph&, const std::vector<Tensor>&)>;

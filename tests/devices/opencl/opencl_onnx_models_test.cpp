@@ -19,14 +19,9 @@ class OpenClOnnx : public testing::OpenClTest, public ::testing::WithParamInterf
 
 TEST_P(OpenClOnnx, MatchesTorchWithTheHeavyOpsOnOpenCl) {
   const testing::OnnxCase c = testing::load_case(GetParam());
-  const auto model = onnx::OnnxModel::load(testing::onnx_data(c.model));
-  onnx::InputShapes shapes;
-  std::vector<Tensor> inputs;
-  for (const auto& [n, t] : c.inputs) {
-    shapes[n] = t.shape();
-    inputs.push_back(t);
-  }
-  const ir::Graph g = model.specialize(shapes);
+  testing::SpecializedCase sc = testing::specialize_case(c, true);
+  const ir::Graph& g = sc.graph;
+  const std::vector<Tensor>& inputs = sc.inputs;
   rt::SessionOptions o;
   o.devices = {"opencl", "cpu"};
   o.fallback_device = "cpu";

@@ -26,14 +26,9 @@ TEST_P(VulkanOnnx, MatchesTorch) {
   auto dev = testing::vulkan_or_reason(why);
   if (!dev) GTEST_SKIP() << "no Vulkan device on this machine: " << why;
   const nuri::testing::OnnxCase c = nuri::testing::load_case(GetParam());
-  const auto model = onnx::OnnxModel::load(nuri::testing::onnx_data(c.model));
-  onnx::InputShapes shapes;
-  std::vector<Tensor> inputs;
-  for (const auto& [n, t] : c.inputs) {
-    shapes[n] = t.shape();
-    inputs.push_back(t);
-  }
-  const ir::Graph g = model.specialize(shapes, {true});
+  nuri::testing::SpecializedCase sc = nuri::testing::specialize_case(c, true);
+  const ir::Graph& g = sc.graph;
+  const std::vector<Tensor>& inputs = sc.inputs;
   // The transformer ops are claimed.
   const ir::GraphDesc desc(g);
   for (ir::NodeId id = 0; id < static_cast<ir::NodeId>(g.nodes().size()); ++id) {
