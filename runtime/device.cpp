@@ -122,6 +122,35 @@ void Device::copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes) {
   check(api_->buffer_copy(impl_, src.impl(), dst.impl(), bytes, &err), err, "buffer_copy");
 }
 
+void* Device::host_pointer(DeviceBuffer& buf) {
+  if (!api_->buffer_get_host_pointer) return nullptr;
+  nuri_buffer_host_pointer_args args{};
+  args.struct_size = sizeof(args);
+  args.buffer = buf.impl();
+  nuri_error err = fresh_error();
+  check(api_->buffer_get_host_pointer(impl_, &args, &err), err, "buffer_get_host_pointer");
+  return args.host_data;
+}
+
+bool Device::copy_from_peer(Device& src_device, DeviceBuffer& src, DeviceBuffer& dst,
+                            uint64_t bytes) {
+  // Peers share the entry itself: the same plugin build, so each may read the other's handles.
+  const auto peer_copy = api_->buffer_copy_peer;
+  if (!peer_copy || &src_device == this || src_device.api().buffer_copy_peer != peer_copy)
+    return false;
+  nuri_buffer_copy_peer_args args{};
+  args.struct_size = sizeof(args);
+  args.src_device = src_device.impl();
+  args.src = src.impl();
+  args.dst = dst.impl();
+  args.bytes = bytes;
+  nuri_error err = fresh_error();
+  const nuri_status status = peer_copy(impl_, &args, &err);
+  if (status == NURI_ERROR_UNSUPPORTED) return false;
+  check(status, err, fmt::format("buffer_copy_peer from '{}'", src_device.name()).c_str());
+  return true;
+}
+
 std::unique_ptr<DeviceExecutable> Device::compile(const nuri_graph_desc* partition) {
   nuri_error err = fresh_error();
   nuri_compile_args args{};

@@ -80,6 +80,12 @@ class Device : public std::enable_shared_from_this<Device> {
   void write(DeviceBuffer& buf, const void* src, uint64_t bytes);
   void read(DeviceBuffer& buf, void* dst, uint64_t bytes);
   void copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes);
+  // Where buf's bytes lie in host memory; nullptr where the device keeps them elsewhere or
+  // cannot say (no buffer_get_host_pointer, e.g. a plugin built against ABI 2.1).
+  void* host_pointer(DeviceBuffer& buf);
+  // Copies from a buffer of `src_device`, another instance of this device's plugin, without
+  // the host in between. False where the two are not peers or the plugin declines the pair.
+  bool copy_from_peer(Device& src_device, DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes);
 
   std::unique_ptr<DeviceExecutable> compile(const nuri_graph_desc* partition);
   // Executes and waits for completion (asking event_query first where the device has it).

@@ -7,6 +7,7 @@
 
 #include "compiler/ir/verifier.h"
 #include "compiler/passes/pipeline.h"
+#include "runtime/transfer.h"
 
 namespace nuri::rt {
 
@@ -144,17 +145,8 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
         throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
       CompiledPartition& sp = *parts_[src_part];
       DeviceBuffer& src = *sp.out_bufs[src_out];
-      if (sp.device == cp.device) {
-        dev.copy(src, dst, bytes);  // same device: device-to-device
-      } else if (!cp.in_host[i].empty()) {
-        devices_[sp.device]->read(src, cp.in_host[i].data(), bytes);  // into the imported memory
-        transfer_bytes_last_ += bytes;
-      } else {
-        staging.resize(bytes);
-        devices_[sp.device]->read(src, staging.data(), bytes);
-        dev.write(dst, staging.data(), bytes);
-        transfer_bytes_last_ += bytes;
-      }
+      const TransferPath path = transfer(*devices_[sp.device], src, dev, dst, bytes, staging);
+      if (path != TransferPath::SameDevice) transfer_bytes_last_ += bytes;
     }
     std::vector<DeviceBuffer*> ins, outs;
     for (auto& b : cp.in_bufs) ins.push_back(b.get());

@@ -192,6 +192,23 @@ static nuri_status acme_copy(nuri_device_impl* dev, nuri_buffer_impl* s, nuri_bu
   return NURI_OK;
 }
 
+#if NURI_DEVICE_ABI_MINOR >= 2
+/* Card to card over the cards' own link (ABI 2.2): the runtime pairs two acme devices only, so
+ * the source buffer is an acme buffer too. A build against an older header leaves the entry out
+ * and the runtime copies through the host. */
+static nuri_status acme_copy_peer(nuri_device_impl* dev, nuri_buffer_copy_peer_args* args,
+                                  nuri_error* err) {
+  (void)dev;
+  const nuri_buffer_impl* s = args->src;
+  nuri_buffer_impl* d = args->dst;
+  if (args->src_offset > s->size || args->bytes > s->size - args->src_offset ||
+      args->dst_offset > d->size || args->bytes > d->size - args->dst_offset)
+    return fail(err, NURI_ERROR_INVALID_ARGUMENT, "acme: peer copy outside a buffer");
+  memcpy(d->data + args->dst_offset, s->data + args->src_offset, args->bytes);
+  return NURI_OK;
+}
+#endif
+
 static void acme_release(nuri_device_impl* dev, nuri_executable_impl* e) {
   (void)dev;
   if (!e) return;
@@ -353,5 +370,8 @@ const nuri_device_api* NURI_DEVICE_ENTRY(void) {
   api.event_wait = acme_wait;
   api.event_release = acme_event_release;
   api.event_query = acme_event_query; /* optional: lets the runtime skip the wait */
+#if NURI_DEVICE_ABI_MINOR >= 2
+  api.buffer_copy_peer = acme_copy_peer; /* optional: card-to-card copies */
+#endif
   return &api;
 }

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define NURI_DEVICE_ABI_MAJOR 2
-#define NURI_DEVICE_ABI_MINOR 1
+#define NURI_DEVICE_ABI_MINOR 2
 #define NURI_DEVICE_ENTRY nuri_device_get_api
 #define NURI_DEVICE_ENTRY_SYMBOL "nuri_device_get_api"
 
@@ -225,6 +225,26 @@ typedef struct nuri_buffer_import_args {
   nuri_buffer_impl* buffer; /* out: released with buffer_release (the memory stays the caller's) */
 } nuri_buffer_import_args;
 
+/* ABI 2.2: where a buffer's bytes lie in host memory, for devices that keep them there. */
+typedef struct nuri_buffer_host_pointer_args {
+  size_t struct_size;
+  nuri_buffer_impl* buffer;
+  void* host_data; /* out: valid while the buffer lives; NULL when not host-addressable */
+} nuri_buffer_host_pointer_args;
+
+/* ABI 2.2: a copy from a buffer of another instance of the same plugin (a peer: a second NPU
+ * card), called on the destination's device. The runtime calls it only when both devices share
+ * this entry (the same plugin build), so the callee may read `src_device` and `src` as its own. */
+typedef struct nuri_buffer_copy_peer_args {
+  size_t struct_size;
+  nuri_device_impl* src_device;
+  nuri_buffer_impl* src;
+  uint64_t src_offset;
+  nuri_buffer_impl* dst; /* of the device called */
+  uint64_t dst_offset;
+  uint64_t bytes;
+} nuri_buffer_copy_peer_args;
+
 /* ---- The table ---------------------------------------------------------------------------- */
 
 typedef struct nuri_device_api {
@@ -278,6 +298,13 @@ typedef struct nuri_device_api {
   /* Optional, ABI 2.1. */
   nuri_status (*buffer_import_host)(nuri_device_impl* dev, nuri_buffer_import_args* args,
                                     nuri_error* err);
+
+  /* Optional, ABI 2.2. NURI_OK with host_data NULL when the buffer is not in host memory. */
+  nuri_status (*buffer_get_host_pointer)(nuri_device_impl* dev,
+                                         nuri_buffer_host_pointer_args* args, nuri_error* err);
+  /* NURI_ERROR_UNSUPPORTED when this pair cannot copy directly; the runtime then stages. */
+  nuri_status (*buffer_copy_peer)(nuri_device_impl* dst_dev, nuri_buffer_copy_peer_args* args,
+                                  nuri_error* err);
 } nuri_device_api;
 
 /* Size of the table up to and including its last required entry: a plugin's struct_size must

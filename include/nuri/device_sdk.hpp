@@ -324,6 +324,23 @@ const nuri_device_api* host_device_api(const char* plugin_name) {
             reinterpret_cast<nuri_buffer_impl*>(dev(d)->import(args->host_data, args->bytes));
       });
     };
+    a.buffer_get_host_pointer = [](nuri_device_impl*, nuri_buffer_host_pointer_args* args,
+                                   nuri_error* err) {
+      return guard(err, [&] {
+        if (!args->buffer) throw Error("null buffer");
+        args->host_data = buf(args->buffer)->data();
+      });
+    };
+    // The runtime pairs this entry only with itself, so the source is a HostDevice's buffer too.
+    a.buffer_copy_peer = [](nuri_device_impl*, nuri_buffer_copy_peer_args* args, nuri_error* err) {
+      return guard(err, [&] {
+        check_range(buf(args->src), args->src_offset, args->bytes);
+        check_range(buf(args->dst), args->dst_offset, args->bytes);
+        if (args->bytes)
+          std::memmove(buf(args->dst)->data() + args->dst_offset,
+                       buf(args->src)->data() + args->src_offset, args->bytes);
+      });
+    };
     return a;
   }();
   return &api;
