@@ -55,10 +55,25 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   // Place: ask each device about each node of the whole graph.
   const ir::GraphDesc whole(graph_);
   std::vector<ir::PartitionTarget> targets;
+  for (const auto& [op, device] : options_.op_rules)
+    if (!ir::parse_op(op))
+      throw Error(
+          fmt::format("session: placement rule {} -> {}: no op named '{}'", op, device, op));
+  for (const auto& [op, device] : options_.op_rules)
+    if (std::find(names.begin(), names.end(), device) == names.end())
+      throw Error(
+          fmt::format("session: placement rule {} -> {}: '{}' is not among the devices "
+                      "({})",
+                      op, device, device, fmt::join(names, ",")));
+  const auto& rules = options_.op_rules;
   for (auto& dev : devices_) {
     Device* d = dev.get();
     targets.push_back({d->name(),
-                       [d, &whole](ir::NodeId id) {
+                       [d, &whole, &rules, this](ir::NodeId id) {
+                         const std::string op(ir::op_name(graph_.node(id).op));
+                         if (auto r = rules.find(op); r != rules.end() && r->second != d->name())
+                           return ir::Capability{
+                               false, fmt::format("placement rule puts {} on {}", op, r->second)};
                          const OpSupport s = d->query_op(whole.get(), whole.desc_index(id));
                          return ir::Capability{s.supported, s.reason};
                        },
@@ -208,23 +223,45 @@ std::vector<PartitionStats> Session::last_stats() {
   return out;
 }
 
+const ir::Graph& Session::partition_graph(size_t p) const {
+  return parts_.at(p)->graph;
+}
+Device& Session::partition_device(size_t p) const {
+  return *devices_[parts_.at(p)->device];
+}
+const std::vector<ir::ValueId>& Session::partition_inputs(size_t p) const {
+  return parts_.at(p)->inputs;
+}
+const std::vector<ir::ValueId>& Session::partition_outputs(size_t p) const {
+  return parts_.at(p)->outputs;
+}
+nuri_exec_stats Session::partition_stats(size_t p) {
+  return partition_device(p).stats(*parts_.at(p)->exe);
+}
+
+bool Session::write_partition_report(size_t p, const std::string& report,
+                                     const std::string& trace) {
+  Device& dev = partition_device(p);
+  if (!dev.can_write_reports()) return false;
+  try {
+    dev.write_report(*parts_.at(p)->exe, report.empty() ? nullptr : report.c_str(),
+                     trace.empty() ? nullptr : trace.c_str());
+  } catch (const Error& e) {
+    if (e.status() == NURI_ERROR_UNSUPPORTED) return false;  // e.g. cpu and ref write no reports
+    throw;
+  }
+  return true;
+}
+
 std::vector<std::string> Session::write_reports(const std::string& report_stem,
                                                 const std::string& trace_stem) {
   std::vector<std::string> written;
   if (report_stem.empty() && trace_stem.empty()) return written;
   for (size_t p = 0; p < parts_.size(); ++p) {
-    Device& dev = *devices_[parts_[p]->device];
-    if (!dev.can_write_reports()) continue;
-    const std::string suffix = fmt::format(".{}.{}.json", p, dev.name());
+    const std::string suffix = fmt::format(".{}.{}.json", p, partition_device(p).name());
     const std::string report = report_stem.empty() ? "" : report_stem + suffix;
     const std::string trace = trace_stem.empty() ? "" : trace_stem + suffix;
-    try {
-      dev.write_report(*parts_[p]->exe, report.empty() ? nullptr : report.c_str(),
-                       trace.empty() ? nullptr : trace.c_str());
-    } catch (const Error& e) {
-      if (e.status() == NURI_ERROR_UNSUPPORTED) continue;  // e.g. cpu and ref write no reports
-      throw;
-    }
+    if (!write_partition_report(p, report, trace)) continue;
     if (!report.empty()) written.push_back(report);
     if (!trace.empty()) written.push_back(trace);
   }

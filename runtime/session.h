@@ -26,6 +26,10 @@ struct SessionOptions {
   // Run the fusions (ir::session_pipeline) before placement, so graphs built with GraphBuilder
   // or the C API get the same passes as imported ones. Off: the graph runs as given.
   bool fuse = true;
+  // Fixed placement by op name ({"MatMul": "npu", "Attention": "pim"}, as NeuPIMs and AttAcc
+  // place FC and attention): a listed op goes to its device alone (strict for that node);
+  // other ops follow the policy.
+  std::map<std::string, std::string> op_rules;
 };
 
 // A host tensor the caller owns: the session reads it where it lies (no staging copy).
@@ -61,6 +65,17 @@ class Session {
   uint64_t transferred_bytes_last_run() const { return transfer_bytes_last_; }
   // Devices that used (names), in first-use order.
   std::vector<std::string> devices_used() const;
+  // Partitions in execution order: their graph, device, boundary values (ids in graph()) and
+  // the device's stats for the last run.
+  size_t partition_count() const { return parts_.size(); }
+  const ir::Graph& partition_graph(size_t p) const;
+  Device& partition_device(size_t p) const;
+  const std::vector<ir::ValueId>& partition_inputs(size_t p) const;
+  const std::vector<ir::ValueId>& partition_outputs(size_t p) const;
+  nuri_exec_stats partition_stats(size_t p);
+  // Writes partition p's device report and/or trace (either path may be empty); false when the
+  // device writes none (cpu, ref).
+  bool write_partition_report(size_t p, const std::string& report, const std::string& trace);
   // Writes each partition's device report / trace (devices that support it) as
   // <stem>.<index>.<device>.json; returns the files written.
   std::vector<std::string> write_reports(const std::string& report_stem,

@@ -9,11 +9,15 @@
 
 #include "compiler/models/catalogue.h"
 #include "devices/cpu/thread_pool.h"
+#include "runtime/link_model.h"
 #include "runtime/model_inputs.h"
 #include "runtime/model_session.h"
 #include "runtime/npy.h"
+#include "runtime/run_timeline.h"
 #include "runtime/session.h"
 #include "runtime/session_options.h"
+#include "runtime/timeline_report.h"
+#include "tools/nuri/bench_report.h"
 #include "tools/nuri/commands.h"
 #include "tools/nuri/summary.h"
 
@@ -38,6 +42,7 @@ struct RunOptions {
   std::string npu_config, pim_config;
   ir::ModelSizes sizes;  // the size flags given (they override a built-in model's dims)
   std::string report, trace;
+  std::string link = "pcie4-x16";
 };
 
 // Writes DIR/<name>.npy (check_flags made DIR).
@@ -94,6 +99,41 @@ void print_placement(const rt::Session& session, bool full) {
   if (full) fmt::print("{}", session.placement_report());
 }
 
+// The last run on the simulated timeline: a line per device and link, the total, and the one
+// report and trace asked for. Printed when a simulator took part or a report was asked.
+void print_timeline(rt::Session& session, const RunOptions& o) {
+  bool simulated = false;
+  for (size_t p = 0; p < session.partition_count(); ++p)
+    simulated |= session.partition_device(p).properties().simulated != 0;
+  if (!simulated && o.report.empty() && o.trace.empty()) return;
+  const rt::RunTimeline run = rt::session_timeline(session, rt::parse_link(o.link));
+  const double total = run.timeline.end_ns_total;
+  for (const rt::DeviceUse& u : rt::device_use(session, run)) {
+    if (u.partitions == 0) continue;
+    const bool sim = u.timed_by == "simulator";
+    fmt::print("{} {}: {} partitions, busy {:.3f} ms ({:.1f}%), {:.2f} MiB {}, {:.3f} mJ\n",
+               sim ? "simulated on" : "host model for", u.name, u.partitions, u.busy_ns / 1e6,
+               total > 0 ? 100 * u.busy_ns / total : 0.0, u.bytes / 1048576.0,
+               sim ? "off-chip" : "compulsory", u.energy_joules * 1e3);
+  }
+  for (const auto& [name, use] : run.timeline.links)
+    fmt::print("link {} ({}): {} transfers, {:.2f} KiB, busy {:.3f} ms\n", name, run.link.name,
+               use.transfers, use.bytes / 1024.0, use.busy_ns / 1e6);
+  fmt::print("total simulated time: {:.3f} ms\n", total / 1e6);
+  if (o.report.empty() && o.trace.empty()) return;
+  const std::vector<rt::OpSpan> ops = rt::timeline_ops(session, run);
+  if (!o.report.empty()) {
+    write_file(o.report, rt::timeline_report(session, run, ops).dump(1) + "\n");
+    fmt::print("wrote {}\n", o.report);
+  }
+  if (!o.trace.empty()) {
+    sim::ChromeTrace trace;
+    rt::add_timeline_trace(trace, run, ops, 0);
+    trace.write(o.trace);
+    fmt::print("wrote {}\n", o.trace);
+  }
+}
+
 // Runs `repeat` times; prints per-partition simulated figures, reports and the timing line.
 std::vector<Tensor> run_timed(rt::Session& session, const std::vector<Tensor>& inputs,
                               const RunOptions& o, double build_ms, double compile_ms) {
@@ -105,15 +145,7 @@ std::vector<Tensor> run_timed(rt::Session& session, const std::vector<Tensor>& i
     run_ms.push_back(ms_since(t_run));
   }
   std::sort(run_ms.begin(), run_ms.end());
-  for (const rt::PartitionStats& s : session.last_stats()) {
-    if (s.stats.cycles == 0) continue;
-    fmt::print(
-        "simulated on {}: {} cycles at {:.0f} MHz = {:.3f} ms, {:.2f} MiB off-chip, "
-        "{:.3f} mJ\n",
-        s.device, s.stats.cycles, s.stats.clock_hz / 1e6, s.stats.elapsed_ns / 1e6,
-        s.stats.bytes_moved / 1048576.0, s.stats.energy_joules * 1e3);
-  }
-  for (const std::string& f : session.write_reports(o.report, o.trace)) fmt::print("wrote {}\n", f);
+  print_timeline(session, o);
   fmt::print(
       "time: build {:.2f} ms, compile {:.2f} ms, run median {:.2f} ms (min {:.2f}, max "
       "{:.2f}, {} runs)\n",
@@ -255,8 +287,14 @@ void register_run(CLI::App& app) {
                   "estimate, transfers charged")
       ->check(CLI::IsMember({"priority", "cost"}));
   cmd->add_option("--device-option", o->device_options, "DEVICE:key=value passed to a device");
-  cmd->add_option("--report", o->report, "write device reports to FILE-STEM.<part>.<device>.json");
-  cmd->add_option("--trace", o->trace, "write Chrome traces to FILE-STEM.<part>.<device>.json");
+  cmd->add_option("--report", o->report,
+                  "write the run's report (JSON: totals, devices, ops, transfers) to FILE");
+  cmd->add_option("--trace", o->trace,
+                  "write the run's Chrome trace (a track per device and link) to FILE");
+  cmd->add_option("--link", o->link,
+                  "link between memories: pcie4-x16, pcie5-x16, cxl2-x16, c2c or a JSON object "
+                  "{\"bandwidth_gbps\":..,\"latency_ns\":..} or file")
+      ->capture_default_str();
   cmd->callback([o, cmd] {
     o->sizes = given_model_sizes(*cmd, o->model);
     if (!o->model_path.empty()) reject_model_sizes(*cmd, "an ONNX model file");
