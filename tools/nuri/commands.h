@@ -20,5 +20,12 @@ void register_dump(CLI::App& app);
 void register_devices(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_simulate(CLI::App& app);
+
+// Thrown by a command that ends with a documented non-zero exit code without an error message
+// (nuri simulate's regression gate); main returns `code`.
+struct ExitCode {
+  int code;
+};
 
 }  // namespace nuri::cli

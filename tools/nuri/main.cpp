@@ -1,6 +1,6 @@
 // nuri: compile and run transformer models on cpu, NPU and PIM devices (or simulators).
 // Exit codes: 0 success, 1 a usage, model, input or device error (the message says which),
-// 2 an internal error (a bug: please report it).
+// 2 an internal error (a bug: please report it), 3 `nuri simulate --baseline`: a metric regressed.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   nuri::cli::register_devices(app);
   nuri::cli::register_inspect(app);
   nuri::cli::register_bench(app);
+  nuri::cli::register_simulate(app);
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--version") == 0) {
       print_version();
@@ -74,6 +75,8 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(argc, argv);
+  } catch (const nuri::cli::ExitCode& e) {
+    return e.code;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

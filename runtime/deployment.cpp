@@ -1,0 +1,167 @@
+#include "runtime/deployment.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "compiler/ir/op.h"
+#include "nuri/error.hpp"
+
+namespace nuri::rt {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& where, const std::string& key, const std::string& why) {
+  throw Error(fmt::format("deployment {}: key '{}': {}", where, key, why));
+}
+
+int64_t positive_int(const json& j, const std::string& where, const std::string& key) {
+  if (!j.is_number_integer() || j.get<int64_t>() <= 0)
+    bad(where, key, fmt::format("expected a positive integer, got {}", j.dump()));
+  return j.get<int64_t>();
+}
+
+std::string text(const json& j, const std::string& where, const std::string& key) {
+  if (!j.is_string()) bad(where, key, fmt::format("expected a string, got {}", j.dump()));
+  return j.get<std::string>();
+}
+
+void read_model(const json& m, const std::string& where, Deployment& d) {
+  if (m.is_string()) {
+    d.model = m.get<std::string>();
+    return;
+  }
+  if (!m.is_object()) bad(where, "model", "expected a built-in name or an object");
+  for (const auto& [key, value] : m.items()) {
+    const std::string k = "model." + key;
+    if (key == "builtin")
+      d.model = text(value, where, k);
+    else if (key == "onnx")
+      bad(where, k, "ONNX deployments are not simulated yet; use a built-in family");
+    else if (key == "layers")
+      d.sizes.layers = positive_int(value, where, k);
+    else if (key == "d_model")
+      d.sizes.d_model = positive_int(value, where, k);
+    else if (key == "heads")
+      d.sizes.heads = positive_int(value, where, k);
+    else if (key == "vocab")
+      d.sizes.vocab = positive_int(value, where, k);
+    else if (key == "seed")
+      d.seed = static_cast<uint64_t>(positive_int(value, where, k));
+    else
+      bad(where, k, "unknown (expected builtin, layers, d_model, heads, vocab, seed)");
+  }
+}
+
+DeploymentDevice read_device(const json& j, const std::string& where, size_t i) {
+  const std::string key = fmt::format("devices[{}]", i);
+  if (j.is_string()) {
+    try {
+      return parse_deployment_device(j.get<std::string>());
+    } catch (const Error& e) {
+      bad(where, key, e.what());
+    }
+  }
+  if (!j.is_object()) bad(where, key, "expected \"name[:preset][ xN]\" or an object");
+  DeploymentDevice dev;
+  for (const auto& [k, value] : j.items()) {
+    if (k == "name")
+      dev.name = text(value, where, key + ".name");
+    else if (k == "preset")
+      dev.preset = text(value, where, key + ".preset");
+    else if (k == "count")
+      dev.count = static_cast<int>(positive_int(value, where, key + ".count"));
+    else
+      bad(where, key + "." + k, "unknown (expected name, preset, count)");
+  }
+  if (dev.name.empty()) bad(where, key + ".name", "missing");
+  return dev;
+}
+
+void read_placement(const json& p, const std::string& where, Deployment& d) {
+  if (p.is_string()) {
+    d.policy = p.get<std::string>();
+    if (d.policy != "priority" && d.policy != "cost")
+      bad(where, "placement",
+          fmt::format("'{}' is not priority, cost or an op -> device object", d.policy));
+    return;
+  }
+  if (!p.is_object()) bad(where, "placement", "expected priority, cost or {\"Op\": \"device\"}");
+  for (const auto& [op, device] : p.items()) {
+    if (!ir::parse_op(op)) bad(where, "placement." + op, "no op of that name");
+    d.op_rules[op] = text(device, where, "placement." + op);
+  }
+}
+
+}  // namespace
+
+DeploymentDevice parse_deployment_device(const std::string& entry) {
+  static const std::regex form(R"(^\s*([A-Za-z0-9_-]+)(?::([^\s]+))?(?:\s*x\s*([0-9]+))?\s*$)");
+  std::smatch m;
+  if (!std::regex_match(entry, m, form))
+    throw Error(
+        fmt::format("device '{}' must look like name[:preset][ xN] (npu:atom-like x2)", entry));
+  DeploymentDevice d{m[1].str(), m[2].str(), 1};
+  if (m[3].matched) d.count = std::stoi(m[3].str());
+  if (d.count < 1) throw Error(fmt::format("device '{}': count must be at least 1", entry));
+  return d;
+}
+
+Deployment parse_deployment(const std::string& json_text, const std::string& where, Deployment d) {
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("deployment {}: not JSON: {}", where, e.what()));
+  }
+  if (!j.is_object()) throw Error(fmt::format("deployment {}: expected a JSON object", where));
+  for (const auto& [key, value] : j.items()) {
+    if (key == "model") {
+      read_model(value, where, d);
+    } else if (key == "batch") {
+      d.batch = positive_int(value, where, key);
+    } else if (key == "prompt") {
+      d.prompt = positive_int(value, where, key);
+    } else if (key == "generate") {
+      d.generate = positive_int(value, where, key);
+    } else if (key == "decode_samples") {
+      d.decode_samples = static_cast<int>(positive_int(value, where, key));
+    } else if (key == "devices") {
+      if (!value.is_array() || value.empty()) bad(where, key, "expected a non-empty array");
+      d.devices.clear();
+      for (size_t i = 0; i < value.size(); ++i)
+        d.devices.push_back(read_device(value[i], where, i));
+    } else if (key == "link") {
+      try {
+        d.link = parse_link(value.is_string() ? value.get<std::string>() : value.dump());
+      } catch (const Error& e) {
+        bad(where, key, e.what());
+      }
+    } else if (key == "placement") {
+      read_placement(value, where, d);
+    } else {
+      bad(where, key,
+          "unknown (expected model, batch, prompt, generate, devices, link, placement, "
+          "decode_samples)");
+    }
+  }
+  return d;
+}
+
+void check_deployment(const Deployment& d) {
+  if (d.batch != 1)
+    throw Error(fmt::format(
+        "deployment: batch {}: the built-in models take one sequence; only batch 1 is simulated",
+        d.batch));
+  if (d.prompt < 1 || d.generate < 1 || d.decode_samples < 1)
+    throw Error("deployment: prompt, generate and decode_samples must be at least 1");
+  for (const DeploymentDevice& dev : d.devices)
+    if (dev.count > 1 && dev.name != "npu")
+      throw Error(
+          fmt::format("deployment: device '{}' x{}: only npus are replicated (tensor parallelism)",
+                      dev.name, dev.count));
+}
+
+}  // namespace nuri::rt

@@ -1,0 +1,286 @@
+#include "runtime/simulate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/deployment_model.h"
+#include "runtime/run_timeline.h"
+#include "runtime/session.h"
+#include "runtime/timeline_report.h"
+
+namespace nuri::rt {
+namespace {
+
+using nlohmann::json;
+
+int npu_count(const Deployment& d) {
+  for (const DeploymentDevice& dev : d.devices)
+    if (dev.name == "npu") return dev.count;
+  return 1;
+}
+
+SessionOptions session_options(const Deployment& d) {
+  SessionOptions s;
+  s.devices.clear();
+  for (const DeploymentDevice& dev : d.devices) {
+    if (std::find(s.devices.begin(), s.devices.end(), dev.name) != s.devices.end())
+      throw Error(fmt::format("deployment: device '{}' listed twice (use a count: {} x2)", dev.name,
+                              dev.name));
+    s.devices.push_back(dev.name);
+    std::string opts;
+    if (dev.name == "npu") opts = "timing_only=1;trace=0";
+    if (dev.name == "pim") opts = "timing_only=1";
+    if (!dev.preset.empty()) {
+      if (opts.empty())
+        throw Error(
+            fmt::format("deployment: device '{}' takes no preset ('{}')", dev.name, dev.preset));
+      opts += ";config=" + dev.preset;
+    }
+    if (!opts.empty()) s.device_options[dev.name] = opts;
+  }
+  s.placement_policy = ir::parse_placement_policy(d.policy);
+  s.op_rules = d.op_rules;
+  return s;
+}
+
+// One simulated run's figures, as the timeline gives them (npu work split over the TP group).
+struct PhaseRun {
+  double time_ns = 0;
+  std::vector<DeviceUse> devices;
+  std::map<std::string, LinkUse> links;
+  double allreduce_ns = 0;
+};
+
+// Tensor parallelism over n NPUs (Megatron-style): each NPU does 1/n of the npu partitions'
+// work, and every layer all-reduces its activations twice (after attention and after the MLP)
+// around a ring over the link: 2(n-1)/n x bytes / bandwidth + 2(n-1) x latency each, on the
+// critical path after the layer's compute.
+double ring_allreduce_ns(const LinkModel& link, int n, uint64_t bytes) {
+  if (n <= 1) return 0;
+  return 2.0 * (n - 1) / n * static_cast<double>(bytes) / link.bandwidth_gbps +
+         2.0 * (n - 1) * link.latency_ns;
+}
+
+PhaseRun run_phase(ir::BuiltinModel m, const Deployment& d, sim::ChromeTrace* trace,
+                   double trace_offset_ns, const std::string& label) {
+  const int64_t seq = m.seq, layers = m.layers, d_model = m.d_model;
+  Session session(std::move(m.graph), session_options(d));
+  session.run({m.ids});
+  RunTimeline run = session_timeline(session, d.link);
+  const int n = npu_count(d);
+  PhaseRun r;
+  if (n > 1) {
+    for (TimelineSpec::Task& t : run.spec.tasks)
+      if (run.spec.devices[t.device].name == "npu") t.duration_ns /= n;
+    run.timeline = schedule(run.spec, d.link);
+    const uint64_t bytes = static_cast<uint64_t>(seq * d_model) * 2;  // bf16 activations
+    r.allreduce_ns = 2.0 * static_cast<double>(layers) * ring_allreduce_ns(d.link, n, bytes);
+    LinkUse& ring = run.timeline.links["npu ring"];
+    ring.transfers = static_cast<int>(2 * layers);
+    ring.bytes = static_cast<uint64_t>(2 * layers) * bytes * 2 * (n - 1) / n;
+    ring.busy_ns = r.allreduce_ns;
+  }
+  r.time_ns = run.timeline.end_ns_total + r.allreduce_ns;
+  r.devices = device_use(session, run);
+  if (n > 1)
+    for (DeviceUse& u : r.devices)
+      if (u.name == "npu") {
+        u.bytes /= static_cast<uint64_t>(n);  // per NPU; energy stays the group's
+      }
+  r.links = run.timeline.links;
+  if (trace) add_timeline_trace(*trace, run, timeline_ops(session, run), trace_offset_ns, label);
+  return r;
+}
+
+// Context lengths the decode simulates: prompt .. prompt+generate-1, evenly.
+std::vector<int64_t> decode_contexts(const Deployment& d) {
+  if (!decode_step_depends_on_context()) return {d.prompt};
+  const int64_t samples = std::min<int64_t>(d.decode_samples, d.generate);
+  std::vector<int64_t> c;
+  for (int64_t i = 0; i < samples; ++i)
+    c.push_back(samples == 1
+                    ? d.prompt
+                    : d.prompt + (i * (d.generate - 1) + (samples - 1) / 2) / (samples - 1));
+  c.erase(std::unique(c.begin(), c.end()), c.end());
+  return c;
+}
+
+// Accumulates weight x run into totals.
+struct Totals {
+  double time_ns = 0, energy_j = 0, allreduce_ns = 0;
+  std::map<std::string, DeviceUse> devices;
+  std::map<std::string, LinkUse> links;
+  void add(const PhaseRun& r, double w) {
+    time_ns += w * r.time_ns;
+    allreduce_ns += w * r.allreduce_ns;
+    for (const DeviceUse& u : r.devices) {
+      DeviceUse& t = devices[u.name];
+      t.name = u.name;
+      t.busy_ns += w * u.busy_ns;
+      t.bytes += static_cast<uint64_t>(std::llround(w * static_cast<double>(u.bytes)));
+      t.energy_joules += w * u.energy_joules;
+      energy_j += w * u.energy_joules;
+    }
+    for (const auto& [name, use] : r.links) {
+      LinkUse& l = links[name];
+      l.bytes += static_cast<uint64_t>(std::llround(w * static_cast<double>(use.bytes)));
+      l.busy_ns += w * use.busy_ns;
+      l.transfers += static_cast<int>(std::llround(w * use.transfers));
+    }
+  }
+};
+
+json devices_json(const Totals& t, double over_ns, const Deployment& d) {
+  json out = json::array();
+  for (const DeploymentDevice& dev : d.devices) {
+    auto it = t.devices.find(dev.name);
+    if (it == t.devices.end()) continue;
+    const DeviceUse& u = it->second;
+    out.push_back({{"name", dev.name},
+                   {"count", dev.count},
+                   {"busy_ms", u.busy_ns / 1e6},
+                   {"utilization", over_ns > 0 ? u.busy_ns / over_ns : 0.0},
+                   {"bytes", u.bytes},
+                   {"energy_mj", u.energy_joules * 1e3}});
+  }
+  for (const auto& [name, u] : t.devices)  // the fallback device, when it took work
+    if (std::none_of(d.devices.begin(), d.devices.end(),
+                     [&](const DeploymentDevice& x) { return x.name == name; }) &&
+        u.busy_ns > 0)
+      out.push_back({{"name", name},
+                     {"count", 1},
+                     {"busy_ms", u.busy_ns / 1e6},
+                     {"utilization", over_ns > 0 ? u.busy_ns / over_ns : 0.0},
+                     {"bytes", u.bytes},
+                     {"energy_mj", u.energy_joules * 1e3}});
+  return out;
+}
+
+json links_json(const Totals& t, double over_ns) {
+  json out = json::array();
+  for (const auto& [name, l] : t.links)
+    out.push_back({{"name", name},
+                   {"bytes", l.bytes},
+                   {"busy_ms", l.busy_ns / 1e6},
+                   {"utilization", over_ns > 0 ? l.busy_ns / over_ns : 0.0},
+                   {"transfers", l.transfers}});
+  return out;
+}
+
+json phase_json(const Totals& t, const Deployment& d) {
+  return {{"time_ms", t.time_ns / 1e6},
+          {"energy_mj", t.energy_j * 1e3},
+          {"allreduce_ms", t.allreduce_ns / 1e6},
+          {"devices", devices_json(t, t.time_ns, d)},
+          {"links", links_json(t, t.time_ns)}};
+}
+
+json deployment_json(const Deployment& d, const ir::BuiltinModel& m) {
+  json devices = json::array();
+  for (const DeploymentDevice& dev : d.devices)
+    devices.push_back({{"name", dev.name}, {"preset", dev.preset}, {"count", dev.count}});
+  json placement =
+      d.op_rules.empty() ? json(d.policy) : json{{"rules", d.op_rules}, {"other_ops", d.policy}};
+  return {{"model",
+           {{"builtin", d.model},
+            {"layers", m.layers},
+            {"d_model", m.d_model},
+            {"heads", m.heads},
+            {"vocab", m.vocab},
+            {"parameters", m.graph.parameter_count()}}},
+          {"batch", d.batch},
+          {"prompt", d.prompt},
+          {"generate", d.generate},
+          {"devices", devices},
+          {"link",
+           {{"name", d.link.name},
+            {"bandwidth_gbps", d.link.bandwidth_gbps},
+            {"latency_ns", d.link.latency_ns},
+            {"source", d.link.source}}},
+          {"placement", placement}};
+}
+
+}  // namespace
+
+std::vector<double> interpolation_weights(const std::vector<int64_t>& c, int64_t first,
+                                          int64_t steps) {
+  std::vector<double> w(c.size(), 0);
+  for (int64_t ctx = first; ctx < first + steps; ++ctx) {
+    if (c.size() == 1 || ctx <= c.front()) {
+      w.front() += 1;
+    } else if (ctx >= c.back()) {
+      w.back() += 1;
+    } else {
+      const size_t i =
+          static_cast<size_t>(std::upper_bound(c.begin(), c.end(), ctx) - c.begin()) - 1;
+      const double f = static_cast<double>(ctx - c[i]) / static_cast<double>(c[i + 1] - c[i]);
+      w[i] += 1 - f;
+      w[i + 1] += f;
+    }
+  }
+  return w;
+}
+
+const std::vector<GatedMetric>& gated_metrics() {
+  static const std::vector<GatedMetric> m = {{"ttft_ms", false},
+                                             {"tpot_ms", false},
+                                             {"tokens_per_s", true},
+                                             {"energy_per_token_mj", false}};
+  return m;
+}
+
+SimulationResult simulate_deployment(const Deployment& d, const SimulateProgress& progress) {
+  check_deployment(d);
+  const std::vector<int64_t> contexts = decode_contexts(d);
+  const int runs = 1 + static_cast<int>(contexts.size());
+  SimulationResult res;
+  ir::BuiltinModel prefill = prefill_model(d);
+  const json deployment = deployment_json(d, prefill);
+  const PhaseRun pre = run_phase(std::move(prefill), d, &res.trace, 0, "prefill");
+  if (progress) progress(1, runs, "prefill");
+  Totals prefill_totals, decode_totals, all;
+  prefill_totals.add(pre, 1);
+  all.add(pre, 1);
+  const std::vector<double> weights = interpolation_weights(contexts, d.prompt, d.generate);
+  json step_ms = json::array();
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const std::string label = fmt::format("decode step (context {})", contexts[i]);
+    const PhaseRun step = run_phase(decode_step_model(d, contexts[i]), d,
+                                    i == 0 ? &res.trace : nullptr, pre.time_ns, label);
+    decode_totals.add(step, weights[i]);
+    all.add(step, weights[i]);
+    step_ms.push_back(
+        {{"context", contexts[i]}, {"step_ms", step.time_ns / 1e6}, {"weight_steps", weights[i]}});
+    if (progress) progress(static_cast<int>(i) + 2, runs, label);
+  }
+  const double tokens = static_cast<double>(d.batch * d.generate);
+  const double tpot_ms = decode_totals.time_ns / 1e6 / static_cast<double>(d.generate);
+  json phases = {{"prefill", phase_json(prefill_totals, d)},
+                 {"decode", phase_json(decode_totals, d)}};
+  phases["prefill"]["tokens"] = d.batch * d.prompt;
+  phases["decode"]["steps"] = d.generate;
+  phases["decode"]["sampled_steps"] = step_ms;
+  phases["decode"]["kv_cache"] = decode_step_depends_on_context();
+  phases["decode"]["method"] =
+      decode_step_depends_on_context()
+          ? "steps simulated at the sampled contexts; the others interpolated piecewise-linearly"
+          : "no KV-cache graph yet: a step is the seq=1 graph whatever the context, simulated "
+            "once and counted for every step";
+  res.summary = {
+      {"schema", "nuri-simulate/1"},
+      {"deployment", deployment},
+      {"ttft_ms", pre.time_ns / 1e6},
+      {"tpot_ms", tpot_ms},
+      {"tokens_per_s", tpot_ms > 0 ? static_cast<double>(d.batch) * 1000.0 / tpot_ms : 0.0},
+      {"energy_per_token_mj", all.energy_j * 1e3 / tokens},
+      {"e2e_ms", all.time_ns / 1e6},
+      {"devices", devices_json(all, all.time_ns, d)},
+      {"links", links_json(all, all.time_ns)},
+      {"phases", phases},
+      {"trace", "prefill, then the first simulated decode step"}};
+  return res;
+}
+
+}  // namespace nuri::rt
