@@ -231,14 +231,16 @@ const std::vector<GatedMetric>& gated_metrics() {
   return m;
 }
 
-SimulationResult simulate_deployment(const Deployment& d, const SimulateProgress& progress) {
+SimulationResult simulate_deployment(const Deployment& d, bool want_trace,
+                                     const SimulateProgress& progress) {
   check_deployment(d);
   const std::vector<int64_t> contexts = decode_contexts(d);
   const int runs = 1 + static_cast<int>(contexts.size());
   SimulationResult res;
   ir::BuiltinModel prefill = prefill_model(d);
   const json deployment = deployment_json(d, prefill);
-  const PhaseRun pre = run_phase(std::move(prefill), d, &res.trace, 0, "prefill");
+  const PhaseRun pre =
+      run_phase(std::move(prefill), d, want_trace ? &res.trace : nullptr, 0, "prefill");
   if (progress) progress(1, runs, "prefill");
   Totals prefill_totals, decode_totals, all;
   prefill_totals.add(pre, 1);
@@ -247,8 +249,9 @@ SimulationResult simulate_deployment(const Deployment& d, const SimulateProgress
   json step_ms = json::array();
   for (size_t i = 0; i < contexts.size(); ++i) {
     const std::string label = fmt::format("decode step (context {})", contexts[i]);
-    const PhaseRun step = run_phase(decode_step_model(d, contexts[i]), d,
-                                    i == 0 ? &res.trace : nullptr, pre.time_ns, label);
+    const PhaseRun step =
+        run_phase(decode_step_model(d, contexts[i]), d, want_trace && i == 0 ? &res.trace : nullptr,
+                  pre.time_ns, label);
     decode_totals.add(step, weights[i]);
     all.add(step, weights[i]);
     step_ms.push_back(
@@ -278,8 +281,7 @@ SimulationResult simulate_deployment(const Deployment& d, const SimulateProgress
       {"e2e_ms", all.time_ns / 1e6},
       {"devices", devices_json(all, all.time_ns, d)},
       {"links", links_json(all, all.time_ns)},
-      {"phases", phases},
-      {"trace", "prefill, then the first simulated decode step"}};
+      {"phases", phases}};
   return res;
 }
 

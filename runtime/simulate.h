@@ -20,13 +20,15 @@ using SimulateProgress = std::function<void(int done, int total, const std::stri
 struct SimulationResult {
   nlohmann::json summary;  // top level: ttft_ms, tpot_ms, tokens_per_s, energy_per_token_mj,
                            // devices, links, phases (and model, deployment, method)
-  sim::ChromeTrace trace;  // prefill, then the first simulated decode step after it
+  sim::ChromeTrace trace;  // prefill, then the first simulated decode step after it (if asked)
 };
 
 // Decode: the step graph is simulated at `decode_samples` context lengths spread over the
 // generation (one when a step does not depend on the context) and every step's figures are
 // interpolated piecewise-linearly between them. Deterministic: no wall time in the summary.
-SimulationResult simulate_deployment(const Deployment& d, const SimulateProgress& progress = {});
+// The trace (which reads every partition's device report) is built only when asked for.
+SimulationResult simulate_deployment(const Deployment& d, bool want_trace = false,
+                                     const SimulateProgress& progress = {});
 
 // How many steps each sampled context (ascending) stands for when the steps at contexts
 // first .. first+steps-1 are each interpolated linearly between their two neighbouring samples

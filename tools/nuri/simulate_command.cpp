@@ -129,7 +129,7 @@ void simulate(const CLI::App& cmd, const SimulateOptions& o) {
     throw Error("--seq: nuri simulate takes --prompt and --generate instead");
   const double tolerance = parse_tolerance(o.tolerance);
   const rt::Deployment d = build_deployment(cmd, o);
-  const rt::SimulationResult r = rt::simulate_deployment(d, progress_bar());
+  const rt::SimulationResult r = rt::simulate_deployment(d, !o.trace_out.empty(), progress_bar());
   print_summary(r.summary);
   if (!o.json_out.empty()) {
     write_file(o.json_out, r.summary.dump(1) + "\n");
