@@ -134,27 +134,20 @@ struct Totals {
 
 json devices_json(const Totals& t, double over_ns, const Deployment& d) {
   json out = json::array();
-  for (const DeploymentDevice& dev : d.devices) {
-    auto it = t.devices.find(dev.name);
-    if (it == t.devices.end()) continue;
-    const DeviceUse& u = it->second;
-    out.push_back({{"name", dev.name},
-                   {"count", dev.count},
+  const auto add = [&](const DeviceUse& u, int count) {
+    out.push_back({{"name", u.name},
+                   {"count", count},
                    {"busy_ms", u.busy_ns / 1e6},
                    {"utilization", over_ns > 0 ? u.busy_ns / over_ns : 0.0},
                    {"bytes", u.bytes},
                    {"energy_mj", u.energy_joules * 1e3}});
-  }
+  };
+  for (const DeploymentDevice& dev : d.devices)
+    if (auto it = t.devices.find(dev.name); it != t.devices.end()) add(it->second, dev.count);
   for (const auto& [name, u] : t.devices)  // the fallback device, when it took work
-    if (std::none_of(d.devices.begin(), d.devices.end(),
-                     [&](const DeploymentDevice& x) { return x.name == name; }) &&
-        u.busy_ns > 0)
-      out.push_back({{"name", name},
-                     {"count", 1},
-                     {"busy_ms", u.busy_ns / 1e6},
-                     {"utilization", over_ns > 0 ? u.busy_ns / over_ns : 0.0},
-                     {"bytes", u.bytes},
-                     {"energy_mj", u.energy_joules * 1e3}});
+    if (u.busy_ns > 0 && std::none_of(d.devices.begin(), d.devices.end(),
+                                      [&](const DeploymentDevice& x) { return x.name == name; }))
+      add(u, 1);
   return out;
 }
 

@@ -1,11 +1,5 @@
 # Runs `nuri` as a user would and checks what it prints.
-function(nuri_run out_var expect_rc)
-  execute_process(COMMAND ${NURI} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "nuri ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake)
 
 function(checksum_of text out_var)
   string(REGEX MATCH "logits f32\\[1, 32, 512\\]: [^\n]*fnv1a=([0-9a-f]+)" m "${text}")

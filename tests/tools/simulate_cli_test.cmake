@@ -1,13 +1,7 @@
 # nuri simulate end to end on a tiny Llama-shaped model: the JSON's keys, equal bytes across
 # runs, the baseline gate (same file passes, a doctored one fails with exit 3 and a table), and
 # bad deployment files refused naming the key. Also `nuri run --report/--trace`: one file each.
-function(nuri_run out_var expect_rc)
-  execute_process(COMMAND ${NURI} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "nuri ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake)
 
 function(expect_in text needle)
   string(FIND "${text}" "${needle}" at)
