@@ -19,11 +19,15 @@ set(tiny simulate --builtin llama2-7b --layers 1 --d-model 64 --heads 2 --vocab 
 nuri_run(first 0 ${tiny} --json ${dir}/a.json --trace ${dir}/trace.json)
 expect_in("${first}" "ttft ")
 expect_in("${first}" "total simulated time")
+# The second run on one OpenMP thread: the summary must not depend on the thread count.
+set(saved_omp "$ENV{OMP_NUM_THREADS}")
+set(ENV{OMP_NUM_THREADS} 1)
 nuri_run(second 0 ${tiny} --json ${dir}/b.json)
+set(ENV{OMP_NUM_THREADS} "${saved_omp}")
 file(SHA256 ${dir}/a.json ha)
 file(SHA256 ${dir}/b.json hb)
 if(NOT ha STREQUAL hb)
-  message(FATAL_ERROR "two equal runs wrote different JSON (${dir}/a.json, ${dir}/b.json)")
+  message(FATAL_ERROR "two equal runs (default and 1 thread) wrote different JSON (${dir}/a.json, ${dir}/b.json)")
 endif()
 
 file(READ ${dir}/a.json summary)
