@@ -55,26 +55,31 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   // Place: ask each device about each node of the whole graph.
   const ir::GraphDesc whole(graph_);
   std::vector<ir::PartitionTarget> targets;
-  for (const auto& [op, device] : options_.op_rules)
+  // Placement rules: the ruled device takes the op wherever it claims it; elsewhere (pim and
+  // a prefill's attention) every device may, by the policy.
+  std::map<std::string, Device*> ruled;
+  for (const auto& [op, device] : options_.op_rules) {
     if (!ir::parse_op(op))
       throw Error(
           fmt::format("session: placement rule {} -> {}: no op named '{}'", op, device, op));
-  for (const auto& [op, device] : options_.op_rules)
-    if (std::find(names.begin(), names.end(), device) == names.end())
+    auto it = std::find(names.begin(), names.end(), device);
+    if (it == names.end())
       throw Error(
-          fmt::format("session: placement rule {} -> {}: '{}' is not among the devices "
-                      "({})",
-                      op, device, device, fmt::join(names, ",")));
-  const auto& rules = options_.op_rules;
+          fmt::format("session: placement rule {} -> {}: '{}' is not among the devices ({})", op,
+                      device, device, fmt::join(names, ",")));
+    ruled[op] = devices_[static_cast<size_t>(it - names.begin())].get();
+  }
   for (auto& dev : devices_) {
     Device* d = dev.get();
     targets.push_back({d->name(),
-                       [d, &whole, &rules, this](ir::NodeId id) {
-                         const std::string op(ir::op_name(graph_.node(id).op));
-                         if (auto r = rules.find(op); r != rules.end() && r->second != d->name())
-                           return ir::Capability{
-                               false, fmt::format("placement rule puts {} on {}", op, r->second)};
-                         const OpSupport s = d->query_op(whole.get(), whole.desc_index(id));
+                       [d, &whole, &ruled, this](ir::NodeId id) {
+                         const size_t node = whole.desc_index(id);
+                         auto r = ruled.find(std::string(ir::op_name(graph_.node(id).op)));
+                         if (r != ruled.end() && r->second != d &&
+                             r->second->query_op(whole.get(), node).supported)
+                           return ir::Capability{false, fmt::format("placement rule puts {} on {}",
+                                                                    r->first, r->second->name())};
+                         const OpSupport s = d->query_op(whole.get(), node);
                          return ir::Capability{s.supported, s.reason};
                        },
                        [d, &whole](ir::NodeId id) {
@@ -84,6 +89,8 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
   ir::PartitionOptions placement;
   placement.strict = options_.strict;
   placement.policy = options_.placement_policy;
+  if (options_.transfer_bytes_per_s > 0)
+    placement.transfer_bytes_per_s = options_.transfer_bytes_per_s;
   plan_ = ir::partition_graph(graph_, targets, placement);
   // Compile each partition once and allocate its buffers.
   for (size_t p = 0; p < plan_.partitions.size(); ++p) {

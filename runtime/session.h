@@ -27,9 +27,12 @@ struct SessionOptions {
   // or the C API get the same passes as imported ones. Off: the graph runs as given.
   bool fuse = true;
   // Fixed placement by op name ({"MatMul": "npu", "Attention": "pim"}, as NeuPIMs and AttAcc
-  // place FC and attention): a listed op goes to its device alone (strict for that node);
-  // other ops follow the policy.
+  // place FC and attention): a listed op goes to its device wherever that device claims it;
+  // where it declines, and for ops not listed, the policy decides.
   std::map<std::string, std::string> op_rules;
+  // What the cost policy charges for moving a value between devices (0: the partitioner's
+  // default); `nuri simulate` sets its link's bandwidth.
+  double transfer_bytes_per_s = 0;
 };
 
 // A host tensor the caller owns: the session reads it where it lies (no staging copy).

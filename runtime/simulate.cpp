@@ -42,6 +42,7 @@ SessionOptions session_options(const Deployment& d) {
   }
   s.placement_policy = ir::parse_placement_policy(d.policy);
   s.op_rules = d.op_rules;
+  s.transfer_bytes_per_s = d.link.bandwidth_gbps * 1e9;
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/ir/builder.h"
+#include "compiler/models/catalogue.h"
 #include "runtime/host_model.h"
 #include "runtime/link_model.h"
 #include "runtime/run_timeline.h"
@@ -165,6 +166,35 @@ TEST(SessionTimeline, NpuThenHostOverTheLink) {
   const nlohmann::json events = trace.to_json()["traceEvents"];
   for (const auto& e : events) pids.insert(e["pid"].get<int>());
   EXPECT_EQ(pids.size(), 4u);  // npu, cpu, host->npu, npu->host
+}
+
+// A rule's device takes the op where it claims it; a prefill's attention, which the pim
+// declines (no past K/V), goes where the policy says instead of failing.
+TEST(SessionTimeline, PlacementRuleYieldsWhereItsDeviceDeclines) {
+  ir::ModelSizes sizes;
+  sizes.layers = 1;
+  sizes.d_model = 64;
+  sizes.heads = 2;
+  sizes.vocab = 128;
+  sizes.seq = 4;
+  ir::BuiltinModel m = ir::build_builtin_model("llama2-7b", sizes, 1, /*with_weights=*/false);
+  SessionOptions opt;
+  opt.devices = {"npu", "pim"};
+  opt.device_options = {{"npu", "config=atom-like;timing_only=1"}, {"pim", "timing_only=1"}};
+  opt.op_rules = {{"Attention", "pim"}, {"MatMul", "pim"}};
+  const Session session(std::move(m.graph), opt);
+  int attention = 0, matmul_on_pim = 0;
+  for (size_t id = 0; id < session.graph().nodes().size(); ++id) {
+    const ir::Node& n = session.graph().node(static_cast<ir::NodeId>(id));
+    const std::string& dev = session.devices()[session.plan().target_of_node[id]]->name();
+    if (n.op == ir::OpKind::Attention) {
+      ++attention;
+      EXPECT_EQ(dev, "npu");
+    }
+    if (n.op == ir::OpKind::MatMul && dev == "pim") ++matmul_on_pim;
+  }
+  EXPECT_EQ(attention, 1);
+  EXPECT_GT(matmul_on_pim, 0);
 }
 
 TEST(SessionTimeline, PlacementRuleNamingAnUnknownOpOrDeviceIsRefused) {
