@@ -15,8 +15,9 @@ namespace {
 
 class VulkanExecutable : public sdk::HostExecutable {
  public:
-  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph, bool staging)
-      : program_(std::move(context), std::move(graph), staging) {}
+  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
+                   const ProgramOptions& options)
+      : program_(std::move(context), std::move(graph), options) {}
 
   void execute(std::span<sdk::HostBuffer* const> inputs,
                std::span<sdk::HostBuffer* const> outputs) override {
@@ -69,10 +70,10 @@ class VulkanExecutable : public sdk::HostExecutable {
 
 class VulkanDevice : public sdk::HostDevice {
  public:
-  VulkanDevice(std::shared_ptr<kernels::vk::Context> context, bool staging)
+  VulkanDevice(std::shared_ptr<kernels::vk::Context> context, const ProgramOptions& options)
       : HostDevice(context->memory_heap_bytes()),
         context_(std::move(context)),
-        staging_(staging),
+        options_(options),
         description_("Vulkan compute on " + context_->driver() + " (API " +
                      std::to_string(VK_API_VERSION_MAJOR(context_->properties().apiVersion)) + "." +
                      std::to_string(VK_API_VERSION_MINOR(context_->properties().apiVersion)) +
@@ -112,22 +113,30 @@ class VulkanDevice : public sdk::HostDevice {
     return "";
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
-    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), staging_);
+    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), options_);
   }
 
  private:
   std::shared_ptr<kernels::vk::Context> context_;
-  bool staging_;  // force the staging-buffer path even on unified memory
+  ProgramOptions options_;
   std::string description_;
 };
 
 sdk::HostDevice* create_vulkan(const char* options) {
-  const auto opts = sdk::parse_options(options, "vulkan", {"device", "validation", "staging"});
+  const auto opts =
+      sdk::parse_options(options, "vulkan", {"device", "validation", "staging", "gemm"});
   kernels::vk::ContextOptions co;
   co.device_index = static_cast<int>(sdk::option_int(opts, "device", -1, "vulkan"));
   co.validation = sdk::option_flag(opts, "validation", false, "vulkan");
-  return new VulkanDevice(kernels::vk::Context::get(co),
-                          sdk::option_flag(opts, "staging", false, "vulkan"));
+  ProgramOptions po;
+  po.force_staging = sdk::option_flag(opts, "staging", false, "vulkan");
+  if (auto it = opts.find("gemm"); it != opts.end()) {
+    if (it->second != "tiled" && it->second != "blocked")
+      throw Error("vulkan: option gemm='" + it->second + "': expected tiled or blocked",
+                  NURI_ERROR_INVALID_ARGUMENT);
+    po.blocked_gemm = it->second == "blocked" ? 1 : 0;
+  }
+  return new VulkanDevice(kernels::vk::Context::get(co), po);
 }
 
 }  // namespace

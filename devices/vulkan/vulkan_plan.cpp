@@ -19,10 +19,11 @@ using ir::OpKind;
 using kernels::vk::Dispatch;
 using kernels::vk::Kernel;
 
-constexpr int kMaxRank = 6;                  // binary and copy kernels index up to 6 dims
-constexpr int64_t kMaxAttentionKeys = 2048;  // attention.comp's shared score row
-constexpr int64_t kMaxHeadDim = 256;         // attention.comp's shared query row
-constexpr uint64_t kAlignWords = 16;         // 64-byte regions
+constexpr int kMaxRank = 6;                        // binary and copy kernels index up to 6 dims
+constexpr int64_t kMaxAttentionKeys = 2048;        // attention.comp's shared score row
+constexpr int64_t kMaxHeadDim = 256;               // attention.comp's shared query row
+constexpr uint64_t kAlignWords = 16;               // 64-byte regions
+constexpr int64_t kBlockRows = 4, kBlockVec4 = 2;  // matmul_blocked.comp's R and CV
 
 uint32_t u32(int64_t v) {
   return static_cast<uint32_t>(v);
@@ -41,7 +42,7 @@ std::vector<int64_t> contiguous_strides(const Shape& s) {
 
 class Planner {
  public:
-  explicit Planner(const ir::Graph& g) : g_(g) {}
+  Planner(const ir::Graph& g, const PlanOptions& o) : g_(g), options_(o) {}
 
   Plan run() {
     plan_.value_word.assign(g_.values().size(), 0);
@@ -274,9 +275,20 @@ class Planner {
       a_bs.insert(a_bs.begin(), 0);
       b_bs.insert(b_bs.begin(), 0);
     }
-    const int64_t gx = (nn + 63) / 64, gy = (m + 63) / 64, gz = num_elements(batch);
+    // matmul_blocked.comp reads vec4s along rows: unit column strides, rows of whole vec4s.
+    const auto whole_vec4 = [](int64_t words) { return words % 4 == 0; };
+    const bool blocked = options_.blocked_gemm && a_cs == 1 && b_cs == 1 && whole_vec4(k) &&
+                         whole_vec4(nn) && whole_vec4(a_rs) && whole_vec4(b_rs) && whole_vec4(a) &&
+                         whole_vec4(b) && std::all_of(a_bs.begin(), a_bs.end(), whole_vec4) &&
+                         std::all_of(b_bs.begin(), b_bs.end(), whole_vec4);
+    // Tiles per workgroup: 64x64 (matmul.comp); 8x8 invocations of kBlockRows x 4*kBlockVec4
+    // (matmul_blocked.comp).
+    const int64_t tile_n = blocked ? 8 * 4 * kBlockVec4 : 64,
+                  tile_m = blocked ? 8 * kBlockRows : 64;
+    const int64_t gx = (nn + tile_n - 1) / tile_n, gy = (m + tile_m - 1) / tile_m,
+                  gz = num_elements(batch);
     if (gx > 65535 || gy > 65535 || gz > 65535) unsupported(n, "result too large for one grid");
-    Dispatch d{Kernel::MatMul,
+    Dispatch d{blocked ? Kernel::MatMulBlocked : Kernel::MatMul,
                {a,
                 b,
                 c,
@@ -709,14 +721,15 @@ class Planner {
   };
   std::map<ir::ValueId, Widened> widened_;  // half values' f32 stand-ins for the current node
   const ir::Graph& g_;
+  PlanOptions options_;
   Plan plan_;
   uint64_t next_ = 0;
 };
 
 }  // namespace
 
-Plan plan_graph(const ir::Graph& graph) {
-  Planner planner(graph);
+Plan plan_graph(const ir::Graph& graph, const PlanOptions& options) {
+  Planner planner(graph, options);
   Plan plan = planner.run();
   for (size_t i = 0; i < planner.fault_slots_.size(); ++i) {
     const auto [dispatch, word] = planner.fault_slots_[i];

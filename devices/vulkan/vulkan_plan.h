@@ -25,8 +25,14 @@ struct Plan {
   std::vector<FaultWord> faults;
 };
 
+struct PlanOptions {
+  // GEMMs whose operands allow it use matmul_blocked.comp (register blocking, no shared
+  // memory): faster on CPU drivers, where shared memory is no faster than the arena.
+  bool blocked_gemm = false;
+};
+
 // Throws nuri::Error with NURI_ERROR_UNSUPPORTED naming the node when an op, dtype or shape
 // is outside what the shaders implement.
-Plan plan_graph(const ir::Graph& graph);
+Plan plan_graph(const ir::Graph& graph, const PlanOptions& options = {});
 
 }  // namespace nuri::vulkan

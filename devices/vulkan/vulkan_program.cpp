@@ -17,11 +17,21 @@ uint64_t align64(uint64_t bytes) {
   return (bytes + 63) / 64 * 64;
 }
 
+PlanOptions plan_options(const kernels::vk::Context& context, const ProgramOptions& options) {
+  PlanOptions o;
+  o.blocked_gemm = options.blocked_gemm >= 0
+                       ? options.blocked_gemm != 0
+                       : context.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  return o;
+}
+
 }  // namespace
 
 VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
-                             bool force_staging)
-    : graph_(std::move(graph)), plan_(plan_graph(graph_)), context_(std::move(context)) {
+                             const ProgramOptions& options)
+    : graph_(std::move(graph)),
+      plan_(plan_graph(graph_, plan_options(*context, options))),
+      context_(std::move(context)) {
   using kernels::vk::Buffer;
   using kernels::vk::Memory;
   const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
@@ -31,7 +41,7 @@ VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::
                     std::to_string(limit) + "-byte storage buffer range of " + context_->driver() +
                     " (place part of the model on another device)",
                 NURI_ERROR_OUT_OF_MEMORY);
-  staged_ = force_staging || !context_->unified_memory();
+  staged_ = options.force_staging || !context_->unified_memory();
   arena_ = std::make_unique<Buffer>(context_, plan_.arena_words * 4,
                                     staged_ ? Memory::Device : Memory::Host);
   // Host-side places: the arena itself when it is mapped, else a staging buffer holding the

@@ -24,10 +24,16 @@ struct RunProfile {
   std::vector<double> dispatch_ns;  // per dispatch (empty without timestamp support)
 };
 
+struct ProgramOptions {
+  bool force_staging = false;
+  // matmul_blocked.comp for GEMMs: on (1), off (0), or by driver (-1: on for CPU drivers).
+  int blocked_gemm = -1;
+};
+
 class VulkanProgram {
  public:
   VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
-                bool force_staging = false);
+                const ProgramOptions& options = {});
   const ir::Graph& graph() const { return graph_; }
   // Inputs and outputs follow the graph's, each at least its value's bytes.
   void run(std::span<const void* const> inputs, std::span<void* const> outputs);

@@ -55,6 +55,7 @@ class CommandList {
   std::shared_ptr<Context> context_;
   std::vector<Dispatch> ops_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  VkBufferView texel_view_ = VK_NULL_HANDLE;
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkCommandBuffer commands_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;

@@ -94,6 +94,33 @@ TEST(VulkanDevice, GemmShapesMatchRef) {
   for (size_t i = 0; i < got.size(); ++i) expect_matches(got[i], want[i], 1e-4, "output");
 }
 
+// matmul_blocked.comp (vec4 rows, R x 4*CV blocks per invocation): M, N not multiples of its
+// 32x64 workgroup tile, a batch broadcast against a 2-D weight, and a Gemm with alpha, beta and
+// a row bias; forced on and off so both kernels are checked on any driver.
+TEST(VulkanDevice, BlockedGemmEdgesMatchRef) {
+  NURI_REQUIRE_VULKAN("");
+  ir::GraphBuilder b("blocked_gemms");
+  const auto x = b.input("x", DType::F32, {2, 3, 37, 68});
+  const auto y = b.matmul(x, b.constant("w", random_tensor({68, 100}, 2)));  // [2, 3, 37, 100]
+  const auto a = b.input("a", DType::F32, {70, 36});
+  const auto g = b.add1(
+      OpKind::Gemm,
+      {a, b.constant("bm", random_tensor({36, 132}, 3)), b.constant("c", random_tensor({132}, 4))},
+      {{"alpha", 0.5}, {"beta", 2.0}});  // [70, 132]
+  b.output(y);
+  b.output(g);
+  const ir::Graph graph = b.build();
+  const std::vector<Tensor> in = {random_tensor({2, 3, 37, 68}, 5), random_tensor({70, 36}, 6)};
+  const auto want = run_on("ref", graph, in);
+  for (const char* options : {"gemm=blocked", "gemm=tiled"}) {
+    const auto got = run_on("vulkan", graph, in, true, options);
+    for (size_t i = 0; i < got.size(); ++i)
+      expect_matches(got[i], want[i], 1e-4, std::string(options) + " output " + std::to_string(i));
+  }
+  EXPECT_THAT([] { rt::DeviceRegistry::global().create("vulkan", "gemm=fast"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("gemm='fast'")));
+}
+
 // The demo GPT-2 (embedding, LayerNorm, attention, Gelu, MatMul) end to end on the device:
 // every node must be claimed (strict) and the logits match ref; once with the arena mapped
 // (lavapipe's unified memory) and once through the staging-buffer copies a discrete GPU uses.
