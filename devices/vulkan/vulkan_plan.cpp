@@ -23,7 +23,7 @@ constexpr int kMaxRank = 6;                        // binary and copy kernels in
 constexpr int64_t kMaxAttentionKeys = 2048;        // attention.comp's shared score row
 constexpr int64_t kMaxHeadDim = 256;               // attention.comp's shared query row
 constexpr uint64_t kAlignWords = 16;               // 64-byte regions
-constexpr int64_t kBlockRows = 4, kBlockVec4 = 2;  // matmul_blocked.comp's R and CV
+constexpr int64_t kBlockRows = 4, kBlockVec4 = 4;  // matmul_blocked.comp's R and CV
 
 uint32_t u32(int64_t v) {
   return static_cast<uint32_t>(v);

@@ -20,7 +20,7 @@ layout(push_constant) uniform P {
   uint has_bias;
 } p;
 
-const uint R = 4, CV = 2;  // rows, vec4 columns per invocation
+const uint R = 4, CV = 4;  // rows, vec4 columns per invocation
 
 void main() {
   const uint nv = p.N / 4;

@@ -95,7 +95,7 @@ TEST(VulkanDevice, GemmShapesMatchRef) {
 }
 
 // matmul_blocked.comp (vec4 rows, R x 4*CV blocks per invocation): M, N not multiples of its
-// 32x64 workgroup tile, a batch broadcast against a 2-D weight, and a Gemm with alpha, beta and
+// 32x128 workgroup tile, a batch broadcast against a 2-D weight, and a Gemm with alpha, beta and
 // a row bias; forced on and off so both kernels are checked on any driver.
 TEST(VulkanDevice, BlockedGemmEdgesMatchRef) {
   NURI_REQUIRE_VULKAN("");
