@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
+#include "devices/opencl/cl_peaks.h"
 #include "devices/opencl/kernel_library.h"
 #include "devices/opencl/opencl_program.h"
 #include "devices/opencl/opencl_supports.h"
@@ -89,7 +90,8 @@ class OpenClDevice : public sdk::HostDevice {
       : HostDevice(ctx->global_mem_bytes),
         ctx_(std::move(ctx)),
         cache_(std::move(cache)),
-        gemm_(gemm) {
+        gemm_(gemm),
+        peaks_(device_peaks(*ctx_)) {
     description_ = fmt::format("OpenCL: {} ({}, driver {})", ctx_->device_name,
                                ctx_->platform_version, ctx_->driver_version);
   }
@@ -100,6 +102,8 @@ class OpenClDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = ctx_->is_gpu ? NURI_DEVICE_KIND_GPU : NURI_DEVICE_KIND_CPU;
     p->memory_bytes = ctx_->global_mem_bytes;
+    p->peak_ops_per_s[NURI_DTYPE_F32] = peaks_.f32_flops_per_s;
+    p->memory_bandwidth_bytes_per_s = peaks_.bytes_per_s;
     // Compute in f32; the integer and bool types appear as indices, masks and moved data.
     p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_I32) | (1u << NURI_DTYPE_I64) |
                     (1u << NURI_DTYPE_BOOL);
@@ -134,6 +138,7 @@ class OpenClDevice : public sdk::HostDevice {
   std::shared_ptr<ClContext> ctx_;
   ProgramCacheOptions cache_;
   GemmKernel gemm_;
+  ClPeaks peaks_;
   std::string description_;
   std::mutex mutex_;
   std::shared_ptr<const KernelLibrary> lib_;
