@@ -8,6 +8,7 @@
 #include "compiler/abi/graph_desc.h"
 #include "devices/vulkan/vulkan_plan.h"
 #include "devices/vulkan/vulkan_program.h"
+#include "kernels/vulkan/peaks.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::vulkan {
@@ -74,6 +75,7 @@ class VulkanDevice : public sdk::HostDevice {
       : HostDevice(context->memory_heap_bytes()),
         context_(std::move(context)),
         options_(options),
+        peaks_(kernels::vk::measured_peaks(context_)),
         description_("Vulkan compute on " + context_->driver() + " (API " +
                      std::to_string(VK_API_VERSION_MAJOR(context_->properties().apiVersion)) + "." +
                      std::to_string(VK_API_VERSION_MINOR(context_->properties().apiVersion)) +
@@ -86,6 +88,10 @@ class VulkanDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = NURI_DEVICE_KIND_GPU;
     p->memory_bytes = context_->memory_heap_bytes();
+    // Half types compute in f32 (widened and rounded back): the f32 peak.
+    for (nuri_dtype t : {NURI_DTYPE_F32, NURI_DTYPE_F16, NURI_DTYPE_BF16})
+      p->peak_ops_per_s[t] = peaks_.f32_flops_per_s;
+    p->memory_bandwidth_bytes_per_s = peaks_.bytes_per_s;
     // f32 compute (f16/bf16 widened to f32 and rounded back); i32/i64/bool move through
     // reshapes, copies, gathers, casts and comparisons.
     p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_F16) | (1u << NURI_DTYPE_BF16) |
@@ -119,6 +125,7 @@ class VulkanDevice : public sdk::HostDevice {
  private:
   std::shared_ptr<kernels::vk::Context> context_;
   ProgramOptions options_;
+  kernels::vk::Peaks peaks_;
   std::string description_;
 };
 

@@ -31,6 +31,7 @@ enum class Kernel {
   Cast,
   Rotary,
   MatMulBlocked,
+  Peak,
   Count_
 };
 const char* kernel_name(Kernel k);

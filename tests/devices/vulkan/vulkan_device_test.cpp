@@ -62,6 +62,17 @@ TEST(VulkanDevice, RegistersAndReportsItself) {
   EXPECT_GT(dev->properties().memory_bytes, 0u);
 }
 
+// Peaks are measured (core Vulkan reports no clocks or compute units): an FMA probe and a
+// buffer copy. Loose floors: 0.1 GFLOP/s and 10 MB/s are far below any driver, zero is not.
+TEST(VulkanDevice, StatesMeasuredPeaks) {
+  NURI_REQUIRE_VULKAN("");
+  const auto dev = rt::DeviceRegistry::global().create("vulkan");
+  const nuri_device_properties& p = dev->properties();
+  EXPECT_GT(p.peak_ops_per_s[NURI_DTYPE_F32], 1e8);
+  EXPECT_EQ(p.peak_ops_per_s[NURI_DTYPE_F16], p.peak_ops_per_s[NURI_DTYPE_F32]);
+  EXPECT_GT(p.memory_bandwidth_bytes_per_s, 1e7);
+}
+
 TEST(VulkanDevice, RejectsUnknownOptions) {
   NURI_REQUIRE_VULKAN("");
   EXPECT_THAT([] { rt::DeviceRegistry::global().create("vulkan", "fast=1"); },
