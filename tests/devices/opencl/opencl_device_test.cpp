@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -298,6 +299,8 @@ TEST_F(OpenClDevice, StatesPeaksFromTheDriverAndAMeasuredCopy) {
   EXPECT_GT(want, 0.0) << "the driver reports no compute units or clock";
   EXPECT_DOUBLE_EQ(dev->properties().peak_ops_per_s[NURI_DTYPE_F32], want);
   EXPECT_GT(dev->properties().memory_bandwidth_bytes_per_s, 1e7);
+  std::printf("opencl peaks: f32 %.3g FLOP/s, %.3g bytes/s\n", want,
+              dev->properties().memory_bandwidth_bytes_per_s);
 }
 
 }  // namespace

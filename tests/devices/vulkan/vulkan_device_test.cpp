@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -71,6 +72,8 @@ TEST(VulkanDevice, StatesMeasuredPeaks) {
   EXPECT_GT(p.peak_ops_per_s[NURI_DTYPE_F32], 1e8);
   EXPECT_EQ(p.peak_ops_per_s[NURI_DTYPE_F16], p.peak_ops_per_s[NURI_DTYPE_F32]);
   EXPECT_GT(p.memory_bandwidth_bytes_per_s, 1e7);
+  std::printf("vulkan peaks: f32 %.3g FLOP/s, %.3g bytes/s\n", p.peak_ops_per_s[NURI_DTYPE_F32],
+              p.memory_bandwidth_bytes_per_s);
 }
 
 TEST(VulkanDevice, RejectsUnknownOptions) {
