@@ -130,13 +130,19 @@ class VulkanDevice : public sdk::HostDevice {
 };
 
 sdk::HostDevice* create_vulkan(const char* options) {
-  const auto opts =
-      sdk::parse_options(options, "vulkan", {"device", "validation", "staging", "gemm"});
+  const auto opts = sdk::parse_options(
+      options, "vulkan", {"device", "validation", "staging", "gemm", "storage_binding_bytes"});
   kernels::vk::ContextOptions co;
   co.device_index = static_cast<int>(sdk::option_int(opts, "device", -1, "vulkan"));
   co.validation = sdk::option_flag(opts, "validation", false, "vulkan");
   ProgramOptions po;
   po.force_staging = sdk::option_flag(opts, "staging", false, "vulkan");
+  const long long binding = sdk::option_int(opts, "storage_binding_bytes", 0, "vulkan");
+  if (binding < 0)
+    throw Error(
+        "vulkan: option storage_binding_bytes=" + std::to_string(binding) + " must not be negative",
+        NURI_ERROR_INVALID_ARGUMENT);
+  po.storage_binding_bytes = static_cast<uint64_t>(binding);
   if (auto it = opts.find("gemm"); it != opts.end()) {
     if (it->second != "tiled" && it->second != "blocked")
       throw Error("vulkan: option gemm='" + it->second + "': expected tiled or blocked",

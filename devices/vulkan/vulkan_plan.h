@@ -20,6 +20,10 @@ struct FaultWord {
 
 struct Plan {
   uint64_t arena_words = 0;
+  // Words [0, storage_words) hold everything a shader addresses through the storage buffer
+  // binding; past them lie constants read only through the texel view (binding 1), which
+  // reaches further (lavapipe: 2 GiB against a 128 MiB storage buffer range).
+  uint64_t storage_words = 0;
   std::vector<uint64_t> value_word;  // per value id: its region's first word
   std::vector<kernels::vk::Dispatch> dispatches;
   std::vector<FaultWord> faults;

@@ -26,8 +26,12 @@ struct RunProfile {
 
 struct ProgramOptions {
   bool force_staging = false;
-  // matmul_blocked.comp for GEMMs: on (1), off (0), or by driver (-1: on for CPU drivers).
+  // matmul_blocked*.comp for GEMMs (and gather_texel.comp): on (1), off (0), or by driver
+  // (-1: on for CPU drivers).
   int blocked_gemm = -1;
+  // The storage buffer binding's range, when smaller than the driver's (tests force a small
+  // one); 0: the driver's maxStorageBufferRange.
+  uint64_t storage_binding_bytes = 0;
 };
 
 class VulkanProgram {
@@ -49,6 +53,7 @@ class VulkanProgram {
   bool staged_ = false;
   std::unique_ptr<kernels::vk::Buffer> arena_, staging_;
   uint64_t stage_bytes_ = 0;
+  uint64_t storage_range_ = 0;  // bytes of the arena bound as the storage buffer
   // Byte offsets of each input, output and fault word in the host-visible buffer.
   std::vector<uint64_t> input_at_, output_at_, fault_at_;
   std::unique_ptr<kernels::vk::CommandList> commands_;

@@ -26,7 +26,7 @@ void lanes_to_groups(uint64_t lanes, Dispatch& d) {
 }
 
 CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
-                         std::vector<Dispatch> ops, const Staging& staging)
+                         std::vector<Dispatch> ops, const Staging& staging, uint64_t storage_range)
     : context_(std::move(context)), ops_(std::move(ops)) {
   const VkDevice dev = context_->device();
   for (const Dispatch& d : ops_)
@@ -61,7 +61,10 @@ CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
                 Context::kTexelBytes;
     if (bvi.range > 0)
       check(vkCreateBufferView(dev, &bvi, nullptr, &texel_view_), "vkCreateBufferView");
-    VkDescriptorBufferInfo info{arena.handle(), 0, VK_WHOLE_SIZE};
+    const uint64_t whole =
+        std::min(arena.size(), uint64_t{context_->properties().limits.maxStorageBufferRange});
+    VkDescriptorBufferInfo info{arena.handle(), 0,
+                                storage_range ? std::min(storage_range, whole) : whole};
     VkWriteDescriptorSet writes[2]{};
     writes[0].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     writes[0].dstSet = set;

@@ -11,9 +11,12 @@ namespace nuri::kernels::vk {
 namespace {
 
 constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
-constexpr const char* kKernelNames[] = {"matmul",    "binary", "unary",  "softmax",        "norm",
-                                        "attention", "copy",   "gather", "reduce",         "where",
-                                        "equal",     "cast",   "rotary", "matmul_blocked", "peak"};
+constexpr const char* kKernelNames[] = {
+    "matmul",      "binary",         "unary", "softmax",
+    "norm",        "attention",      "copy",  "gather",
+    "reduce",      "where",          "equal", "cast",
+    "rotary",      "matmul_blocked", "peak",  "matmul_blocked_nt",
+    "gather_texel"};
 static_assert(std::size(kKernelNames) == static_cast<size_t>(Kernel::Count_));
 
 [[noreturn]] void unavailable(const std::string& why) {

@@ -32,6 +32,8 @@ enum class Kernel {
   Rotary,
   MatMulBlocked,
   Peak,
+  MatMulBlockedNt,
+  GatherTexel,
   Count_
 };
 const char* kernel_name(Kernel k);

@@ -12,6 +12,7 @@
 
 #include "compiler/ir/builder.h"
 #include "compiler/models/gpt2.h"
+#include "devices/vulkan/vulkan_plan.h"
 #include "kernels/vulkan/context.h"
 #include "runtime/session.h"
 #include "tests/devices/vulkan/vulkan_test_util.h"
@@ -110,7 +111,8 @@ TEST(VulkanDevice, GemmShapesMatchRef) {
 
 // matmul_blocked.comp (vec4 rows, R x 4*CV blocks per invocation): M, N not multiples of its
 // 32x128 workgroup tile, a batch broadcast against a 2-D weight, and a Gemm with alpha, beta and
-// a row bias; forced on and off so both kernels are checked on any driver.
+// a row bias; matmul_blocked_nt.comp for a transposed B; forced on and off so the blocked and
+// tiled kernels are checked on any driver.
 TEST(VulkanDevice, BlockedGemmEdgesMatchRef) {
   NURI_REQUIRE_VULKAN("");
   ir::GraphBuilder b("blocked_gemms");
@@ -121,8 +123,14 @@ TEST(VulkanDevice, BlockedGemmEdgesMatchRef) {
       OpKind::Gemm,
       {a, b.constant("bm", random_tensor({36, 132}, 3)), b.constant("c", random_tensor({132}, 4))},
       {{"alpha", 0.5}, {"beta", 2.0}});  // [70, 132]
+  // B stored transposed (a tied LM head): matmul_blocked_nt.comp; N = 101 is odd.
+  const auto nt = b.add1(
+      OpKind::Gemm,
+      {a, b.constant("bt", random_tensor({101, 36}, 7)), b.constant("ct", random_tensor({101}, 8))},
+      {{"transB", int64_t{1}}, {"alpha", 0.5}, {"beta", 2.0}});  // [70, 101]
   b.output(y);
   b.output(g);
+  b.output(nt);
   const ir::Graph graph = b.build();
   const std::vector<Tensor> in = {random_tensor({2, 3, 37, 68}, 5), random_tensor({70, 36}, 6)};
   const auto want = run_on("ref", graph, in);
@@ -165,6 +173,38 @@ TEST(VulkanDevice, GatherOutOfRangeNamesTheNode) {
           run_on("vulkan", g, {Tensor::from<int64_t>(DType::I64, {2}, {1, 4})}, true, options);
         },
         ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
+}
+
+// A storage buffer binding smaller than the model (lavapipe's is 128 MiB; GPT-2 small's token
+// embedding alone is 154 MB): constants read only as texels (the blocked GEMMs' operands, the
+// embedding table) lie past the binding, and the demo GPT-2 still matches ref. The cap is
+// forced small so the test is quick; a cap too small even for the activations is a clear error.
+TEST(VulkanDevice, ModelBiggerThanTheStorageBindingRuns) {
+  NURI_REQUIRE_VULKAN("");
+  ir::Gpt2Config cfg;
+  const ir::Graph g = ir::build_gpt2(cfg);
+  constexpr uint64_t kCap = 512 << 10;
+  const Plan plan = plan_graph(g, {.blocked_gemm = true});
+  EXPECT_GT(plan.arena_words * 4, kCap) << "the weights must not fit the forced binding";
+  EXPECT_LE(plan.storage_words * 4, kCap);
+  const std::vector<Tensor> in = {ir::gpt2_demo_ids(cfg)};
+  const auto want = run_on("ref", g, in);
+  for (const char* options : {"gemm=blocked;storage_binding_bytes=524288",
+                              "gemm=blocked;storage_binding_bytes=524288;staging=1"})
+    expect_matches(run_on("vulkan", g, in, true, options)[0], want[0], 1e-4, options);
+  EXPECT_THAT([&] { run_on("vulkan", g, in, true, "gemm=blocked;storage_binding_bytes=4096"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("4096-byte binding")));
+  // The texel gather reports a bad index as the storage one does.
+  ir::GraphBuilder b("lookup4");
+  b.output(b.add1(OpKind::Gather,
+                  {b.constant("table", random_tensor({4, 8}, 9)), b.input("ids", DType::I64, {2})},
+                  {}, "lookup_rows"));
+  EXPECT_THAT(
+      [&] {
+        run_on("vulkan", b.build(), {Tensor::from<int64_t>(DType::I64, {2}, {1, 4})}, true,
+               "gemm=blocked");
+      },
+      ::testing::ThrowsMessage<Error>(HasSubstr("node 'lookup_rows' (Gather)")));
 }
 
 // An empty index tensor (which may arrive without a buffer) gathers an empty result.
