@@ -284,7 +284,9 @@ TEST(VulkanValidation, RunsCleanUnderTheKhronosLayer) {
   const ir::Graph g = ir::build_gpt2(cfg);
   const std::vector<Tensor> in = {ir::gpt2_demo_ids(cfg)};
   const auto want = run_on("ref", g, in);
-  for (const char* options : {"validation=1", "validation=1;staging=1"})
+  // Both GEMM kernel families, and constants past a forced small storage binding.
+  for (const char* options : {"validation=1", "validation=1;staging=1", "validation=1;gemm=tiled",
+                              "validation=1;gemm=blocked;storage_binding_bytes=524288;staging=1"})
     expect_matches(run_on("vulkan", g, in, true, options)[0], want[0], 1e-4, options);
   // Data movement and the KV-cache path too.
   ir::GraphBuilder b("moves");
