@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/abi/graph_desc.h"
+#include "devices/opencl/cl_peaks.h"
 #include "devices/opencl/kernel_library.h"
 #include "devices/opencl/opencl_program.h"
 #include "devices/opencl/opencl_supports.h"
@@ -23,8 +23,9 @@ class OpenClExecutable : public sdk::HostExecutable {
   OpenClExecutable(ir::Graph graph, std::shared_ptr<const KernelLibrary> lib)
       : program_(std::move(graph), std::move(lib)) {}
 
-  void execute(std::span<sdk::HostBuffer* const> inputs,
-               std::span<sdk::HostBuffer* const> outputs) override {
+  // Validates the buffers and enqueues a run without waiting for it.
+  std::unique_ptr<PendingRun> enqueue(std::span<sdk::HostBuffer* const> inputs,
+                                      std::span<sdk::HostBuffer* const> outputs) {
     const ir::Graph& g = program_.graph();
     if (inputs.size() != g.inputs().size() || outputs.size() != g.outputs().size())
       throw Error("opencl: wrong number of buffers for partition '" + g.name() + "'");
@@ -40,14 +41,21 @@ class OpenClExecutable : public sdk::HostExecutable {
         throw Error("opencl: output buffer " + std::to_string(i) + " is too small");
       out.push_back(outputs[i]->data());
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    program_.run(in, out);
-    stats_.elapsed_ns =
-        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-    stats_.bytes_moved = program_.bytes_moved_per_run();
-    ++stats_.executions;
+    auto run = program_.enqueue(in, out);
+    ++executions_;
+    return run;
   }
-  nuri_exec_stats stats() const override { return stats_; }
+  void execute(std::span<sdk::HostBuffer* const> inputs,
+               std::span<sdk::HostBuffer* const> outputs) override {
+    enqueue(inputs, outputs)->wait();
+  }
+  nuri_exec_stats stats() const override {
+    nuri_exec_stats s{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
+    s.executions = executions_;
+    s.elapsed_ns = program_.profile().last_run_ns;
+    s.bytes_moved = program_.bytes_moved_per_run();
+    return s;
+  }
 
   // Where the time goes, from the CL events' profiling timestamps, per run.
   void write_report(const char* report_path, const char* /*trace_path*/) override {
@@ -73,7 +81,7 @@ class OpenClExecutable : public sdk::HostExecutable {
 
  private:
   OpenClProgram program_;
-  nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
+  uint64_t executions_ = 0;
 };
 
 class OpenClDevice : public sdk::HostDevice {
@@ -82,7 +90,8 @@ class OpenClDevice : public sdk::HostDevice {
       : HostDevice(ctx->global_mem_bytes),
         ctx_(std::move(ctx)),
         cache_(std::move(cache)),
-        gemm_(gemm) {
+        gemm_(gemm),
+        peaks_(device_peaks(*ctx_)) {
     description_ = fmt::format("OpenCL: {} ({}, driver {})", ctx_->device_name,
                                ctx_->platform_version, ctx_->driver_version);
   }
@@ -93,6 +102,8 @@ class OpenClDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = ctx_->is_gpu ? NURI_DEVICE_KIND_GPU : NURI_DEVICE_KIND_CPU;
     p->memory_bytes = ctx_->global_mem_bytes;
+    p->peak_ops_per_s[NURI_DTYPE_F32] = peaks_.f32_flops_per_s;
+    p->memory_bandwidth_bytes_per_s = peaks_.bytes_per_s;
     // Compute in f32; the integer and bool types appear as indices, masks and moved data.
     p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_I32) | (1u << NURI_DTYPE_I64) |
                     (1u << NURI_DTYPE_BOOL);
@@ -127,6 +138,7 @@ class OpenClDevice : public sdk::HostDevice {
   std::shared_ptr<ClContext> ctx_;
   ProgramCacheOptions cache_;
   GemmKernel gemm_;
+  ClPeaks peaks_;
   std::string description_;
   std::mutex mutex_;
   std::shared_ptr<const KernelLibrary> lib_;
@@ -159,8 +171,40 @@ sdk::HostDevice* create_opencl(const char* options) {
 
 }  // namespace
 
+// The SDK's table, with the ABI's events backed by the runs' CL events: execute enqueues and
+// returns, event_query asks the driver, event_wait waits and reports a failed command.
 const nuri_device_api* opencl_device_api() {
-  return sdk::host_device_api<create_opencl>("opencl");
+  static const nuri_device_api api = [] {
+    using sdk::guard;
+    nuri_device_api a = *sdk::host_device_api<create_opencl>("opencl");
+    a.executable_execute = [](nuri_device_impl*, nuri_execute_args* args, nuri_error* err) {
+      return guard(err, [&] {
+        auto* exe = dynamic_cast<OpenClExecutable*>(sdk::detail::exe(args->executable));
+        if (!exe) throw Error("opencl: execute of an executable this device did not compile");
+        std::vector<sdk::HostBuffer*> ins(args->num_inputs), outs(args->num_outputs);
+        for (size_t i = 0; i < ins.size(); ++i) ins[i] = sdk::detail::buf(args->inputs[i]);
+        for (size_t i = 0; i < outs.size(); ++i) outs[i] = sdk::detail::buf(args->outputs[i]);
+        args->event = reinterpret_cast<nuri_event_impl*>(exe->enqueue(ins, outs).release());
+      });
+    };
+    a.event_wait = [](nuri_device_impl*, nuri_event_impl* ev, nuri_error* err) {
+      return guard(err, [&] { reinterpret_cast<PendingRun*>(ev)->wait(); });
+    };
+    // 0 for "not known complete" when the query itself fails: the runtime then waits, and the
+    // wait reports the failure.
+    a.event_query = [](nuri_device_impl*, nuri_event_impl* ev) -> int32_t {
+      try {
+        return reinterpret_cast<PendingRun*>(ev)->complete() ? 1 : 0;
+      } catch (...) {
+        return 0;
+      }
+    };
+    a.event_release = [](nuri_device_impl*, nuri_event_impl* ev) {
+      delete reinterpret_cast<PendingRun*>(ev);
+    };
+    return a;
+  }();
+  return &api;
 }
 
 }  // namespace nuri::opencl

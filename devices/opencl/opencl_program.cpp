@@ -104,17 +104,24 @@ uint64_t OpenClProgram::bytes_moved_per_run() const {
   return bytes;
 }
 
-void OpenClProgram::run(std::span<const void* const> inputs, std::span<void* const> outputs) {
+std::unique_ptr<PendingRun> OpenClProgram::enqueue(std::span<const void* const> inputs,
+                                                   std::span<void* const> outputs) {
   const cl_command_queue q = lib_->ctx().queue.get();
-  std::vector<ClEvent> writes, kernels, reads;
+  std::unique_ptr<PendingRun> run(new PendingRun(*this));
+  run->started_ = std::chrono::steady_clock::now();
+  const auto keep = [&](cl_event e, std::string label) {
+    run->events_.emplace_back(e);
+    run->labels_.push_back(std::move(label));
+  };
   for (size_t i = 0; i < graph_.inputs().size(); ++i) {
-    const ir::ValueId v = graph_.inputs()[i];
-    const size_t bytes = graph_.value(v).type.nbytes();
-    if (!bytes) continue;
+    const ir::Value& v = graph_.value(graph_.inputs()[i]);
+    if (!v.type.nbytes()) continue;
     cl_event e = nullptr;
-    check(clEnqueueWriteBuffer(q, mems_.at(v), CL_FALSE, 0, bytes, inputs[i], 0, nullptr, &e),
+    check(clEnqueueWriteBuffer(q, mems_.at(graph_.inputs()[i]), CL_FALSE, 0, v.type.nbytes(),
+                               inputs[i], 0, nullptr, &e),
           "clEnqueueWriteBuffer");
-    writes.emplace_back(e);
+    keep(e, fmt::format("write of input '{}'", v.name));
+    ++run->writes_;
   }
   for (const auto& [flag, what] : error_flags_) {
     static const int zero = 0;
@@ -122,38 +129,106 @@ void OpenClProgram::run(std::span<const void* const> inputs, std::span<void* con
           "clEnqueueWriteBuffer (error flag)");
   }
   for (const Launch& l : launches_) {
+    const std::string label = fmt::format("node '{}' ({})", steps_[l.step].node, steps_[l.step].op);
     cl_event e = nullptr;
     check(clEnqueueNDRangeKernel(q, l.kernel.get(), l.dims, nullptr, l.global,
                                  l.has_local ? l.local : nullptr, 0, nullptr, &e),
-          fmt::format("clEnqueueNDRangeKernel for node '{}'", steps_[l.step].node).c_str());
-    kernels.emplace_back(e);
+          fmt::format("clEnqueueNDRangeKernel for {}", label).c_str());
+    keep(e, label);
+    run->kernel_steps_.push_back(l.step);
+    ++run->kernels_;
   }
   for (size_t i = 0; i < graph_.outputs().size(); ++i) {
-    const ir::ValueId v = graph_.outputs()[i];
-    const size_t bytes = graph_.value(v).type.nbytes();
-    if (!bytes) continue;
+    const ir::Value& v = graph_.value(graph_.outputs()[i]);
+    if (!v.type.nbytes()) continue;
     cl_event e = nullptr;
-    check(clEnqueueReadBuffer(q, mems_.at(v), CL_FALSE, 0, bytes, outputs[i], 0, nullptr, &e),
+    check(clEnqueueReadBuffer(q, mems_.at(graph_.outputs()[i]), CL_FALSE, 0, v.type.nbytes(),
+                              outputs[i], 0, nullptr, &e),
           "clEnqueueReadBuffer");
-    reads.emplace_back(e);
+    keep(e, fmt::format("read of output '{}'", v.name));
+    ++run->reads_;
   }
-  std::vector<int> flags(error_flags_.size(), 0);
-  for (size_t i = 0; i < error_flags_.size(); ++i)
-    check(clEnqueueReadBuffer(q, error_flags_[i].first, CL_FALSE, 0, sizeof(int), &flags[i], 0,
-                              nullptr, nullptr),
+  run->flags_ = std::make_unique<int[]>(error_flags_.size());
+  for (size_t i = 0; i < error_flags_.size(); ++i) {
+    cl_event e = nullptr;
+    check(clEnqueueReadBuffer(q, error_flags_[i].first, CL_FALSE, 0, sizeof(int), &run->flags_[i],
+                              0, nullptr, &e),
           "clEnqueueReadBuffer (error flag)");
-  check(clFinish(q), "clFinish");
-  for (size_t i = 0; i < flags.size(); ++i)
-    if (flags[i]) throw Error("opencl: " + error_flags_[i].second);
-
-  for (const ClEvent& e : writes) profile_.write_ns += event_ns(e.get());
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const double ns = event_ns(kernels[i].get());
-    profile_.kernel_ns += ns;
-    steps_[launches_[i].step].device_ns += ns;
+    keep(e, "read of a fault flag");
   }
-  for (const ClEvent& e : reads) profile_.read_ns += event_ns(e.get());
-  ++profile_.runs;
+  // Submit now: a driver may hold commands until a flush.
+  check(clFlush(q), "clFlush");
+  return run;
+}
+
+void OpenClProgram::run(std::span<const void* const> inputs, std::span<void* const> outputs) {
+  enqueue(inputs, outputs)->wait();
+}
+
+PendingRun::~PendingRun() {
+  // The reads target the caller's memory: never leave them running.
+  std::vector<cl_event> all;
+  for (const ClEvent& e : events_) all.push_back(e.get());
+  if (!finished_ && !all.empty()) clWaitForEvents(static_cast<cl_uint>(all.size()), all.data());
+}
+
+bool PendingRun::complete() {
+  if (!finished_) {
+    // An in-order queue: the last command done means all are (or one failed: finish() says).
+    if (!events_.empty()) {
+      cl_int status = CL_COMPLETE;
+      check(clGetEventInfo(events_.back().get(), CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status),
+                           &status, nullptr),
+            "clGetEventInfo (CL_EVENT_COMMAND_EXECUTION_STATUS)");
+      if (status > CL_COMPLETE) return false;  // queued, submitted or running
+    }
+    finish();
+  }
+  return error_.empty();
+}
+
+void PendingRun::wait() {
+  if (!finished_) {
+    std::vector<cl_event> all;
+    for (const ClEvent& e : events_) all.push_back(e.get());
+    // On failure the statuses below name the command; the wait's own code is only a summary.
+    if (!all.empty()) clWaitForEvents(static_cast<cl_uint>(all.size()), all.data());
+    finish();
+  }
+  if (!error_.empty()) throw Error(error_, error_status_);
+}
+
+void PendingRun::finish() {
+  finished_ = true;
+  for (size_t i = 0; i < events_.size() && error_.empty(); ++i) {
+    cl_int status = CL_COMPLETE;
+    const cl_int err = clGetEventInfo(events_[i].get(), CL_EVENT_COMMAND_EXECUTION_STATUS,
+                                      sizeof(status), &status, nullptr);
+    if (err != CL_SUCCESS)
+      error_ = fmt::format("opencl: partition '{}': asking the status of the {} failed: {}",
+                           program_.graph_.name(), labels_[i], cl_error_name(err));
+    else if (status < 0)
+      error_ = fmt::format("opencl: partition '{}': the {} failed on the device: {}",
+                           program_.graph_.name(), labels_[i], cl_error_name(status));
+  }
+  if (!error_.empty()) return;
+  for (size_t i = 0; i < program_.error_flags_.size(); ++i)
+    if (flags_[i]) {
+      error_ = "opencl: " + program_.error_flags_[i].second;
+      error_status_ = NURI_ERROR_INVALID_ARGUMENT;  // bad input data, as the flag's kernel saw
+      return;
+    }
+  RunProfile& p = program_.profile_;
+  for (size_t i = 0; i < writes_; ++i) p.write_ns += event_ns(events_[i].get());
+  for (size_t i = 0; i < kernels_; ++i) {
+    const double ns = event_ns(events_[writes_ + i].get());
+    p.kernel_ns += ns;
+    program_.steps_[kernel_steps_[i]].device_ns += ns;
+  }
+  for (size_t i = 0; i < reads_; ++i) p.read_ns += event_ns(events_[writes_ + kernels_ + i].get());
+  ++p.runs;
+  p.last_run_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started_).count();
 }
 
 }  // namespace nuri::opencl

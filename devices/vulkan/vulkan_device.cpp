@@ -8,6 +8,7 @@
 #include "compiler/abi/graph_desc.h"
 #include "devices/vulkan/vulkan_plan.h"
 #include "devices/vulkan/vulkan_program.h"
+#include "kernels/vulkan/peaks.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::vulkan {
@@ -15,8 +16,9 @@ namespace {
 
 class VulkanExecutable : public sdk::HostExecutable {
  public:
-  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph, bool staging)
-      : program_(std::move(context), std::move(graph), staging) {}
+  VulkanExecutable(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
+                   const ProgramOptions& options)
+      : program_(std::move(context), std::move(graph), options) {}
 
   void execute(std::span<sdk::HostBuffer* const> inputs,
                std::span<sdk::HostBuffer* const> outputs) override {
@@ -69,10 +71,11 @@ class VulkanExecutable : public sdk::HostExecutable {
 
 class VulkanDevice : public sdk::HostDevice {
  public:
-  VulkanDevice(std::shared_ptr<kernels::vk::Context> context, bool staging)
+  VulkanDevice(std::shared_ptr<kernels::vk::Context> context, const ProgramOptions& options)
       : HostDevice(context->memory_heap_bytes()),
         context_(std::move(context)),
-        staging_(staging),
+        options_(options),
+        peaks_(kernels::vk::measured_peaks(context_)),
         description_("Vulkan compute on " + context_->driver() + " (API " +
                      std::to_string(VK_API_VERSION_MAJOR(context_->properties().apiVersion)) + "." +
                      std::to_string(VK_API_VERSION_MINOR(context_->properties().apiVersion)) +
@@ -85,6 +88,10 @@ class VulkanDevice : public sdk::HostDevice {
     p->description = description_.c_str();
     p->kind = NURI_DEVICE_KIND_GPU;
     p->memory_bytes = context_->memory_heap_bytes();
+    // Half types compute in f32 (widened and rounded back): the f32 peak.
+    for (nuri_dtype t : {NURI_DTYPE_F32, NURI_DTYPE_F16, NURI_DTYPE_BF16})
+      p->peak_ops_per_s[t] = peaks_.f32_flops_per_s;
+    p->memory_bandwidth_bytes_per_s = peaks_.bytes_per_s;
     // f32 compute (f16/bf16 widened to f32 and rounded back); i32/i64/bool move through
     // reshapes, copies, gathers, casts and comparisons.
     p->dtype_mask = (1u << NURI_DTYPE_F32) | (1u << NURI_DTYPE_F16) | (1u << NURI_DTYPE_BF16) |
@@ -112,22 +119,37 @@ class VulkanDevice : public sdk::HostDevice {
     return "";
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
-    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), staging_);
+    return std::make_unique<VulkanExecutable>(context_, ir::graph_from_desc(partition), options_);
   }
 
  private:
   std::shared_ptr<kernels::vk::Context> context_;
-  bool staging_;  // force the staging-buffer path even on unified memory
+  ProgramOptions options_;
+  kernels::vk::Peaks peaks_;
   std::string description_;
 };
 
 sdk::HostDevice* create_vulkan(const char* options) {
-  const auto opts = sdk::parse_options(options, "vulkan", {"device", "validation", "staging"});
+  const auto opts = sdk::parse_options(
+      options, "vulkan", {"device", "validation", "staging", "gemm", "storage_binding_bytes"});
   kernels::vk::ContextOptions co;
   co.device_index = static_cast<int>(sdk::option_int(opts, "device", -1, "vulkan"));
   co.validation = sdk::option_flag(opts, "validation", false, "vulkan");
-  return new VulkanDevice(kernels::vk::Context::get(co),
-                          sdk::option_flag(opts, "staging", false, "vulkan"));
+  ProgramOptions po;
+  po.force_staging = sdk::option_flag(opts, "staging", false, "vulkan");
+  const long long binding = sdk::option_int(opts, "storage_binding_bytes", 0, "vulkan");
+  if (binding < 0)
+    throw Error(
+        "vulkan: option storage_binding_bytes=" + std::to_string(binding) + " must not be negative",
+        NURI_ERROR_INVALID_ARGUMENT);
+  po.storage_binding_bytes = static_cast<uint64_t>(binding);
+  if (auto it = opts.find("gemm"); it != opts.end()) {
+    if (it->second != "tiled" && it->second != "blocked")
+      throw Error("vulkan: option gemm='" + it->second + "': expected tiled or blocked",
+                  NURI_ERROR_INVALID_ARGUMENT);
+    po.blocked_gemm = it->second == "blocked" ? 1 : 0;
+  }
+  return new VulkanDevice(kernels::vk::Context::get(co), po);
 }
 
 }  // namespace

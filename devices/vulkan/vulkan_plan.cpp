@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "compiler/ir/op_params.h"
+#include "compiler/memory/memory_plan.h"
 #include "kernels/cpu/broadcast.h"
 #include "nuri/error.hpp"
 
@@ -19,10 +21,12 @@ using ir::OpKind;
 using kernels::vk::Dispatch;
 using kernels::vk::Kernel;
 
-constexpr int kMaxRank = 6;                  // binary and copy kernels index up to 6 dims
-constexpr int64_t kMaxAttentionKeys = 2048;  // attention.comp's shared score row
-constexpr int64_t kMaxHeadDim = 256;         // attention.comp's shared query row
-constexpr uint64_t kAlignWords = 16;         // 64-byte regions
+constexpr int kMaxRank = 6;                        // binary and copy kernels index up to 6 dims
+constexpr int64_t kMaxAttentionKeys = 2048;        // attention.comp's shared score row
+constexpr int64_t kMaxHeadDim = 256;               // attention.comp's shared query row
+constexpr uint64_t kAlignWords = 16;               // 64-byte regions
+constexpr int64_t kBlockRows = 4, kBlockVec4 = 4;  // matmul_blocked.comp's R and CV
+constexpr int64_t kBlockCols = 4;                  // matmul_blocked_nt.comp's C (R: kBlockRows)
 
 uint32_t u32(int64_t v) {
   return static_cast<uint32_t>(v);
@@ -41,19 +45,34 @@ std::vector<int64_t> contiguous_strides(const Shape& s) {
 
 class Planner {
  public:
-  explicit Planner(const ir::Graph& g) : g_(g) {}
+  // `far`: constants placed from word `far_base` on, after everything the storage buffer
+  // binding must reach (far_base 0: left unplaced, to measure that region).
+  Planner(const ir::Graph& g, const PlanOptions& o, const std::set<ir::ValueId>& far = {},
+          uint64_t far_base = 0)
+      : g_(g), options_(o), far_(far), far_base_(far_base) {}
 
   Plan run() {
     plan_.value_word.assign(g_.values().size(), 0);
+    ssbo_read_.assign(g_.values().size(), false);
+    alias_root_.resize(g_.values().size());
+    for (size_t v = 0; v < alias_root_.size(); ++v) alias_root_[v] = static_cast<ir::ValueId>(v);
     std::vector<bool> placed(g_.values().size(), false);
-    // Reshape-like outputs alias their input: decide those first, in topological order.
-    next_ = kAlignWords;  // word 0..15: reserved, faults go after the values
+    uint64_t far_next = far_base_;
+    for (ir::ValueId v : far_) {
+      plan_.value_word[v] = far_next;
+      far_next = align(far_next + words_of(g_.value(v).type));
+      placed[v] = true;
+    }
+    next_ = kAlignWords;  // word 0..15: reserved
+    place_activations(placed);
+    // Then constants, scratch and the fault words. Reshape-like outputs alias their input.
     for (ir::NodeId id : g_.topo_order()) {
       const ir::Node& n = g_.node(id);
       for (ir::ValueId v : n.inputs)
         if (v != ir::kNoValue && !placed[v]) place(v, placed);
       if (n.op == OpKind::Reshape || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze) {
         plan_.value_word[n.outputs[0]] = plan_.value_word[n.inputs[0]];
+        alias_root_[n.outputs[0]] = alias_root_[n.inputs[0]];
         placed[n.outputs[0]] = true;
         continue;
       }
@@ -64,8 +83,53 @@ class Planner {
     for (size_t v = 0; v < g_.values().size(); ++v)
       if (!placed[v]) place(static_cast<ir::ValueId>(v), placed);
     for (FaultWord& f : plan_.faults) f.word = next_++;
-    plan_.arena_words = next_;
+    plan_.storage_words = next_;
+    plan_.arena_words = std::max(next_, far_next);
     return std::move(plan_);
+  }
+
+  // Non-constant values share one region by lifetime (ir::plan_arena over the topological
+  // order: every dispatch ends with a barrier, so a region freed by one node is safe to reuse
+  // by a later one). A reshape-like output aliases its input, which then lives as long as
+  // either. Leaves next_ past the region.
+  void place_activations(std::vector<bool>& placed) {
+    const std::vector<ir::NodeId> order = g_.topo_order();
+    for (ir::NodeId id : order) {
+      const ir::Node& n = g_.node(id);
+      if (n.op == OpKind::Reshape || n.op == OpKind::Squeeze || n.op == OpKind::Unsqueeze)
+        alias_root_[n.outputs[0]] = alias_root_[n.inputs[0]];
+    }
+    const ir::GraphLifetimes lives = ir::graph_lifetimes(g_, order);
+    std::vector<ir::ValueId> roots;
+    std::vector<ir::BufferLifetime> buffers;
+    std::map<ir::ValueId, size_t> index;
+    for (size_t i = 0; i < lives.values.size(); ++i) {
+      const ir::ValueId root = alias_root_[lives.values[i]];
+      if (g_.value(root).kind == ir::ValueKind::Constant) continue;
+      const ir::BufferLifetime& l = lives.lifetimes[i];
+      auto [it, fresh] = index.try_emplace(root, buffers.size());
+      if (fresh) {
+        roots.push_back(root);
+        buffers.push_back(
+            {std::max<size_t>(words_of(g_.value(root).type) * 4, 4), l.first, l.last});
+      } else {
+        buffers[it->second].first = std::min(buffers[it->second].first, l.first);
+        buffers[it->second].last = std::max(buffers[it->second].last, l.last);
+      }
+    }
+    const ir::ArenaPlan arena = ir::plan_arena(buffers, kAlignWords * 4);
+    for (size_t i = 0; i < roots.size(); ++i) {
+      plan_.value_word[roots[i]] = next_ + arena.offsets[i] / 4;
+      placed[roots[i]] = true;
+    }
+    next_ = align(next_ + arena.peak_bytes / 4);
+  }
+
+  // Whether a shader reads or writes value v (or a reshape aliasing it) through the storage
+  // buffer binding, rather than only through the texel view.
+  bool ssbo_read(ir::ValueId v) const { return ssbo_read_[v]; }
+  static uint64_t align(uint64_t words) {
+    return (words + kAlignWords - 1) / kAlignWords * kAlignWords;
   }
 
  private:
@@ -96,7 +160,13 @@ class Planner {
   bool has(const ir::Node& n, size_t i) const {
     return i < n.inputs.size() && n.inputs[i] != ir::kNoValue;
   }
-  uint32_t at(ir::ValueId v) const {
+  // A value's word for a shader that addresses it through the storage buffer binding.
+  uint32_t at(ir::ValueId v) {
+    if (!widened_.count(v)) ssbo_read_[alias_root_[v]] = true;
+    return texel_at(v);
+  }
+  // A value's word for a shader that reads it only through the texel view (binding 1).
+  uint32_t texel_at(ir::ValueId v) const {
     auto it = widened_.find(v);
     return u32(it != widened_.end() ? it->second.word : plan_.value_word[v]);
   }
@@ -262,11 +332,12 @@ class Planner {
     }
   }
 
-  void gemm_dispatch(const ir::Node& n, uint32_t a, uint32_t b, uint32_t c, uint32_t bias,
-                     int64_t m, int64_t nn, int64_t k, int64_t a_rs, int64_t a_cs, int64_t b_rs,
-                     int64_t b_cs, int64_t bias_rs, int64_t bias_cs, Shape batch,
-                     std::vector<int64_t> a_bs, std::vector<int64_t> b_bs, float alpha, float beta,
-                     bool has_bias) {
+  // a, b, c, bias: value ids (bias kNoValue when absent).
+  void gemm_dispatch(const ir::Node& n, ir::ValueId av, ir::ValueId bv, ir::ValueId cv,
+                     ir::ValueId biasv, int64_t m, int64_t nn, int64_t k, int64_t a_rs,
+                     int64_t a_cs, int64_t b_rs, int64_t b_cs, int64_t bias_rs, int64_t bias_cs,
+                     Shape batch, std::vector<int64_t> a_bs, std::vector<int64_t> b_bs, float alpha,
+                     float beta, bool has_bias) {
     if (num_elements(batch) * m * nn == 0) return;
     if (batch.size() > 3) unsupported(n, "more than 3 batch dims");
     while (batch.size() < 3) {
@@ -274,9 +345,31 @@ class Planner {
       a_bs.insert(a_bs.begin(), 0);
       b_bs.insert(b_bs.begin(), 0);
     }
-    const int64_t gx = (nn + 63) / 64, gy = (m + 63) / 64, gz = num_elements(batch);
+    // The blocked kernels read A and B as vec4 texels along K: unit stride along K, rows,
+    // offsets and batch strides of whole vec4s. B row-major (K x N, N in vec4s too):
+    // matmul_blocked.comp; B transposed (N x K, as a Gemm with transB): matmul_blocked_nt.comp.
+    const auto whole_vec4 = [](int64_t words) { return words % 4 == 0; };
+    const bool vec4_a = options_.blocked_gemm && a_cs == 1 && whole_vec4(k) && whole_vec4(a_rs) &&
+                        whole_vec4(texel_at(av)) && whole_vec4(texel_at(bv)) &&
+                        std::all_of(a_bs.begin(), a_bs.end(), whole_vec4) &&
+                        std::all_of(b_bs.begin(), b_bs.end(), whole_vec4);
+    const bool blocked = vec4_a && b_cs == 1 && whole_vec4(nn) && whole_vec4(b_rs);
+    const bool blocked_nt = vec4_a && !blocked && b_rs == 1 && whole_vec4(b_cs);
+    // Tiles per workgroup: 64x64 (matmul.comp); 8x8 invocations of kBlockRows x 4*kBlockVec4
+    // (matmul_blocked.comp) or of kBlockRows x kBlockCols (matmul_blocked_nt.comp).
+    const int64_t tile_n = blocked      ? 8 * 4 * kBlockVec4
+                           : blocked_nt ? 8 * kBlockCols
+                                        : 64,
+                  tile_m = blocked || blocked_nt ? 8 * kBlockRows : 64;
+    const int64_t gx = (nn + tile_n - 1) / tile_n, gy = (m + tile_m - 1) / tile_m,
+                  gz = num_elements(batch);
     if (gx > 65535 || gy > 65535 || gz > 65535) unsupported(n, "result too large for one grid");
-    Dispatch d{Kernel::MatMul,
+    const bool texel = blocked || blocked_nt;
+    const uint32_t a = texel ? texel_at(av) : at(av), b = texel ? texel_at(bv) : at(bv);
+    const uint32_t c = at(cv), bias = biasv != ir::kNoValue ? at(biasv) : 0;
+    Dispatch d{blocked      ? Kernel::MatMulBlocked
+               : blocked_nt ? Kernel::MatMulBlockedNt
+                            : Kernel::MatMul,
                {a,
                 b,
                 c,
@@ -319,8 +412,8 @@ class Planner {
     std::vector<int64_t> b_bs = kernels::broadcast_strides(bb, *batch);
     for (auto& s : a_bs) s *= m * k;
     for (auto& s : b_bs) s *= k * nn;
-    gemm_dispatch(n, at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), 0, m, nn, k, k, 1, nn, 1,
-                  0, 0, *batch, a_bs, b_bs, 1.0f, 0.0f, false);
+    gemm_dispatch(n, n.inputs[0], n.inputs[1], n.outputs[0], ir::kNoValue, m, nn, k, k, 1, nn, 1, 0,
+                  0, *batch, a_bs, b_bs, 1.0f, 0.0f, false);
   }
 
   void lower_gemm(const ir::Node& n) {
@@ -335,9 +428,8 @@ class Planner {
       c_rs = st[0];
       c_cs = st[1];
     }
-    gemm_dispatch(n, at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]),
-                  has_c ? at(n.inputs[2]) : 0, m, nn, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : nn,
-                  tb ? k : 1, c_rs, c_cs, {}, {}, {},
+    gemm_dispatch(n, n.inputs[0], n.inputs[1], n.outputs[0], has_c ? n.inputs[2] : ir::kNoValue, m,
+                  nn, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : nn, tb ? k : 1, c_rs, c_cs, {}, {}, {},
                   static_cast<float>(n.attrs.get_float("alpha", 1.0)),
                   static_cast<float>(n.attrs.get_float("beta", 1.0)), has_c);
   }
@@ -587,6 +679,17 @@ class Planner {
     add_fault(fmt::format("node '{0}' ({1}): an index is outside [-{2}, {2}) for axis {3} of {4}",
                           n.name, ir::op_name(n.op), data[axis], axis, shape_str(data)));
     fault_slots_.push_back({plan_.dispatches.size(), 3});
+    // f32 rows of whole vec4s: read through the texel view (see gather_texel.comp).
+    if (options_.blocked_gemm && in(n, 0).dtype == DType::F32 && inner % 4 == 0 &&
+        texel_at(n.inputs[0]) % 4 == 0) {
+      Dispatch d{Kernel::GatherTexel,
+                 {texel_at(n.inputs[0]) / 4, at(n.inputs[1]), at(n.outputs[0]), 0, u32(outer),
+                  u32(data[axis]), u32(inner / 4), u32(n_idx), it == DType::I64 ? 1u : 0u},
+                 {1, 1, 1},
+                 label(n)};
+      d.groups[0] = kernels::vk::groups_for(outer * n_idx * inner / 4);
+      return emit(std::move(d));
+    }
     Dispatch d{Kernel::Gather,
                {at(n.inputs[0]), at(n.inputs[1]), at(n.outputs[0]), 0, u32(outer), u32(data[axis]),
                 u32(inner * w), u32(n_idx), it == DType::I64 ? 1u : 0u},
@@ -709,20 +812,48 @@ class Planner {
   };
   std::map<ir::ValueId, Widened> widened_;  // half values' f32 stand-ins for the current node
   const ir::Graph& g_;
+  PlanOptions options_;
+  std::set<ir::ValueId> far_;
+  uint64_t far_base_ = 0;
+  std::vector<bool> ssbo_read_;
+  std::vector<ir::ValueId> alias_root_;
   Plan plan_;
   uint64_t next_ = 0;
 };
 
 }  // namespace
 
-Plan plan_graph(const ir::Graph& graph) {
-  Planner planner(graph);
+namespace {
+
+Plan plan_once(const ir::Graph& graph, const PlanOptions& options, const std::set<ir::ValueId>& far,
+               uint64_t far_base, std::set<ir::ValueId>* texel_only) {
+  Planner planner(graph, options, far, far_base);
   Plan plan = planner.run();
   for (size_t i = 0; i < planner.fault_slots_.size(); ++i) {
     const auto [dispatch, word] = planner.fault_slots_[i];
     plan.dispatches[dispatch].push[word] = u32(plan.faults[i].word);
   }
+  if (texel_only)
+    for (size_t v = 0; v < graph.values().size(); ++v) {
+      const ir::Value& value = graph.values()[v];
+      if (value.kind == ir::ValueKind::Constant && value.type.nbytes() > 0 &&
+          !planner.ssbo_read(static_cast<ir::ValueId>(v)))
+        texel_only->insert(static_cast<ir::ValueId>(v));
+    }
   return plan;
+}
+
+}  // namespace
+
+Plan plan_graph(const ir::Graph& graph, const PlanOptions& options) {
+  // Constants that shaders read only through the texel view go last, past the region the
+  // storage buffer binding must reach: one pass finds them, one measures that region without
+  // them, and the last places them after it (the passes lower identically).
+  std::set<ir::ValueId> far;
+  Plan plan = plan_once(graph, options, {}, 0, &far);
+  if (far.empty()) return plan;
+  const uint64_t near_words = plan_once(graph, options, far, 0, nullptr).storage_words;
+  return plan_once(graph, options, far, Planner::align(near_words), nullptr);
 }
 
 }  // namespace nuri::vulkan

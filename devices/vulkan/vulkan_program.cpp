@@ -1,5 +1,6 @@
 #include "devices/vulkan/vulkan_program.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <utility>
@@ -17,21 +18,41 @@ uint64_t align64(uint64_t bytes) {
   return (bytes + 63) / 64 * 64;
 }
 
+PlanOptions plan_options(const kernels::vk::Context& context, const ProgramOptions& options) {
+  PlanOptions o;
+  o.blocked_gemm = options.blocked_gemm >= 0
+                       ? options.blocked_gemm != 0
+                       : context.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  return o;
+}
+
 }  // namespace
 
 VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
-                             bool force_staging)
-    : graph_(std::move(graph)), plan_(plan_graph(graph_)), context_(std::move(context)) {
+                             const ProgramOptions& options)
+    : graph_(std::move(graph)),
+      plan_(plan_graph(graph_, plan_options(*context, options))),
+      context_(std::move(context)) {
   using kernels::vk::Buffer;
   using kernels::vk::Memory;
-  const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
-  if (plan_.arena_words * 4 > limit)
+  // Everything a shader addresses as a storage buffer must lie in one binding's range; the
+  // constants read only as texels may lie past it, within the texel view's reach.
+  uint64_t window = context_->properties().limits.maxStorageBufferRange;
+  if (options.storage_binding_bytes > 0) window = std::min(window, options.storage_binding_bytes);
+  if (plan_.arena_words * 4 > context_->texel_view_bytes())
+    plan_ = plan_graph(graph_, PlanOptions{});  // the texel view cannot reach it all: no texels
+  if (plan_.storage_words * 4 > window)
     throw Error("vulkan: partition '" + graph_.name() + "' needs " +
-                    std::to_string(plan_.arena_words * 4) + " bytes of buffers, more than the " +
-                    std::to_string(limit) + "-byte storage buffer range of " + context_->driver() +
+                    std::to_string(plan_.storage_words * 4) +
+                    " bytes of values the shaders address as a storage buffer, more than the " +
+                    std::to_string(window) + "-byte binding of " + context_->driver() +
+                    (plan_.storage_words < plan_.arena_words
+                         ? " (constants read only as texels already lie past it)"
+                         : "") +
                     " (place part of the model on another device)",
                 NURI_ERROR_OUT_OF_MEMORY);
-  staged_ = force_staging || !context_->unified_memory();
+  storage_range_ = std::min(window, plan_.arena_words * 4);
+  staged_ = options.force_staging || !context_->unified_memory();
   arena_ = std::make_unique<Buffer>(context_, plan_.arena_words * 4,
                                     staged_ ? Memory::Device : Memory::Host);
   // Host-side places: the arena itself when it is mapped, else a staging buffer holding the
@@ -60,8 +81,8 @@ VulkanProgram::VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::
     staging.buffer = staging_->handle();
   }
   upload_constants();
-  commands_ =
-      std::make_unique<kernels::vk::CommandList>(context_, *arena_, plan_.dispatches, staging);
+  commands_ = std::make_unique<kernels::vk::CommandList>(context_, *arena_, plan_.dispatches,
+                                                         staging, storage_range_);
 }
 
 void VulkanProgram::upload_constants() {
@@ -96,7 +117,7 @@ void VulkanProgram::upload_constants() {
     up.upload.push_back({at, arena_byte, bytes});
     at += align64(bytes);
   }
-  kernels::vk::CommandList(context_, *arena_, {}, up).run();
+  kernels::vk::CommandList(context_, *arena_, {}, up, storage_range_).run();
 }
 
 void VulkanProgram::run(std::span<const void* const> inputs, std::span<void* const> outputs) {

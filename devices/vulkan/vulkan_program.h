@@ -24,10 +24,20 @@ struct RunProfile {
   std::vector<double> dispatch_ns;  // per dispatch (empty without timestamp support)
 };
 
+struct ProgramOptions {
+  bool force_staging = false;
+  // matmul_blocked*.comp for GEMMs (and gather_texel.comp): on (1), off (0), or by driver
+  // (-1: on for CPU drivers).
+  int blocked_gemm = -1;
+  // The storage buffer binding's range, when smaller than the driver's (tests force a small
+  // one); 0: the driver's maxStorageBufferRange.
+  uint64_t storage_binding_bytes = 0;
+};
+
 class VulkanProgram {
  public:
   VulkanProgram(std::shared_ptr<kernels::vk::Context> context, ir::Graph graph,
-                bool force_staging = false);
+                const ProgramOptions& options = {});
   const ir::Graph& graph() const { return graph_; }
   // Inputs and outputs follow the graph's, each at least its value's bytes.
   void run(std::span<const void* const> inputs, std::span<void* const> outputs);
@@ -43,6 +53,7 @@ class VulkanProgram {
   bool staged_ = false;
   std::unique_ptr<kernels::vk::Buffer> arena_, staging_;
   uint64_t stage_bytes_ = 0;
+  uint64_t storage_range_ = 0;  // bytes of the arena bound as the storage buffer
   // Byte offsets of each input, output and fault word in the host-visible buffer.
   std::vector<uint64_t> input_at_, output_at_, fault_at_;
   std::unique_ptr<kernels::vk::CommandList> commands_;

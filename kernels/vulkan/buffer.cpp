@@ -9,16 +9,11 @@ namespace nuri::kernels::vk {
 Buffer::Buffer(std::shared_ptr<Context> context, uint64_t bytes, Memory memory)
     : context_(std::move(context)), bytes_(bytes) {
   const VkDevice dev = context_->device();
-  const uint64_t limit = context_->properties().limits.maxStorageBufferRange;
-  if (bytes > limit)
-    throw Error("vulkan: an arena of " + std::to_string(bytes) + " bytes exceeds the device's " +
-                    "storage buffer range of " + std::to_string(limit) + " bytes",
-                NURI_ERROR_OUT_OF_MEMORY);
   VkBufferCreateInfo bci{};
   bci.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   bci.size = bytes ? bytes : 4;
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-              VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(dev, &bci, nullptr, &buffer_), "vkCreateBuffer");
   try {

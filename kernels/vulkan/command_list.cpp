@@ -26,7 +26,7 @@ void lanes_to_groups(uint64_t lanes, Dispatch& d) {
 }
 
 CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
-                         std::vector<Dispatch> ops, const Staging& staging)
+                         std::vector<Dispatch> ops, const Staging& staging, uint64_t storage_range)
     : context_(std::move(context)), ops_(std::move(ops)) {
   const VkDevice dev = context_->device();
   for (const Dispatch& d : ops_)
@@ -36,12 +36,13 @@ CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
   std::vector<VkPipeline> pipelines;
   for (const Dispatch& d : ops_) pipelines.push_back(context_->pipeline(d.kernel));
   try {
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+    VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1},
+                                    {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1}};
     VkDescriptorPoolCreateInfo dpi{};
     dpi.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
     dpi.maxSets = 1;
-    dpi.poolSizeCount = 1;
-    dpi.pPoolSizes = &size;
+    dpi.poolSizeCount = 2;
+    dpi.pPoolSizes = sizes;
     check(vkCreateDescriptorPool(dev, &dpi, nullptr, &pool_), "vkCreateDescriptorPool");
     VkDescriptorSetLayout layout = context_->set_layout();
     VkDescriptorSetAllocateInfo dsa{};
@@ -51,14 +52,32 @@ CommandList::CommandList(std::shared_ptr<Context> context, const Buffer& arena,
     dsa.pSetLayouts = &layout;
     VkDescriptorSet set = VK_NULL_HANDLE;
     check(vkAllocateDescriptorSets(dev, &dsa, &set), "vkAllocateDescriptorSets");
-    VkDescriptorBufferInfo info{arena.handle(), 0, VK_WHOLE_SIZE};
-    VkWriteDescriptorSet write{};
-    write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-    write.dstSet = set;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    write.pBufferInfo = &info;
-    vkUpdateDescriptorSets(dev, 1, &write, 0, nullptr);
+    // The texel view covers whole texels of the arena, as far as the driver allows.
+    VkBufferViewCreateInfo bvi{};
+    bvi.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+    bvi.buffer = arena.handle();
+    bvi.format = Context::kTexelFormat;
+    bvi.range = std::min(arena.size(), context_->texel_view_bytes()) / Context::kTexelBytes *
+                Context::kTexelBytes;
+    if (bvi.range > 0)
+      check(vkCreateBufferView(dev, &bvi, nullptr, &texel_view_), "vkCreateBufferView");
+    const uint64_t whole =
+        std::min(arena.size(), uint64_t{context_->properties().limits.maxStorageBufferRange});
+    VkDescriptorBufferInfo info{arena.handle(), 0,
+                                storage_range ? std::min(storage_range, whole) : whole};
+    VkWriteDescriptorSet writes[2]{};
+    writes[0].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+    writes[0].dstSet = set;
+    writes[0].dstBinding = 0;
+    writes[0].descriptorCount = 1;
+    writes[0].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[0].pBufferInfo = &info;
+    writes[1] = writes[0];
+    writes[1].dstBinding = 1;
+    writes[1].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    writes[1].pBufferInfo = nullptr;
+    writes[1].pTexelBufferView = &texel_view_;
+    vkUpdateDescriptorSets(dev, texel_view_ ? 2 : 1, writes, 0, nullptr);
 
     VkCommandPoolCreateInfo cpi{};
 
@@ -167,6 +186,8 @@ void CommandList::release() {
   if (fence_) vkDestroyFence(dev, fence_, nullptr);
   if (command_pool_) vkDestroyCommandPool(dev, command_pool_, nullptr);
   if (pool_) vkDestroyDescriptorPool(dev, pool_, nullptr);
+  if (texel_view_) vkDestroyBufferView(dev, texel_view_, nullptr);
+  texel_view_ = VK_NULL_HANDLE;
   queries_ = VK_NULL_HANDLE;
   fence_ = VK_NULL_HANDLE;
   command_pool_ = VK_NULL_HANDLE;

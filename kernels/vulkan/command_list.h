@@ -35,8 +35,10 @@ struct Staging {
 
 class CommandList {
  public:
+  // storage_range: bytes of the arena bound as the storage buffer (binding 0), from its start;
+  // 0: the whole arena. The texel view (binding 1) reaches as far as the driver allows.
   CommandList(std::shared_ptr<Context> context, const Buffer& arena, std::vector<Dispatch> ops,
-              const Staging& staging = {});
+              const Staging& staging = {}, uint64_t storage_range = 0);
   ~CommandList();
   CommandList(const CommandList&) = delete;
   CommandList& operator=(const CommandList&) = delete;
@@ -55,6 +57,7 @@ class CommandList {
   std::shared_ptr<Context> context_;
   std::vector<Dispatch> ops_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  VkBufferView texel_view_ = VK_NULL_HANDLE;
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkCommandBuffer commands_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;

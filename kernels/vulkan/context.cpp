@@ -11,9 +11,12 @@ namespace nuri::kernels::vk {
 namespace {
 
 constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
-constexpr const char* kKernelNames[] = {"matmul",    "binary", "unary",  "softmax", "norm",
-                                        "attention", "copy",   "gather", "reduce",  "where",
-                                        "equal",     "cast",   "rotary"};
+constexpr const char* kKernelNames[] = {
+    "matmul",      "binary",         "unary", "softmax",
+    "norm",        "attention",      "copy",  "gather",
+    "reduce",      "where",          "equal", "cast",
+    "rotary",      "matmul_blocked", "peak",  "matmul_blocked_nt",
+    "gather_texel"};
 static_assert(std::size(kKernelNames) == static_cast<size_t>(Kernel::Count_));
 
 [[noreturn]] void unavailable(const std::string& why) {
@@ -197,16 +200,21 @@ Context::Context(const ContextOptions& options) : options_(options) {
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 
     // Every shader sees the executable's arena as binding 0 and takes its operands' word
-    // offsets and extents as push constants.
-    VkDescriptorSetLayoutBinding binding{};
-    binding.binding = 0;
-    binding.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    binding.descriptorCount = 1;
-    binding.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    // offsets and extents as push constants. Binding 1 views the same arena as vec4 texels:
+    // CPU drivers fetch texels with vector gathers where they load a storage buffer lane by
+    // lane (matmul_blocked.comp reads its operands there).
+    VkDescriptorSetLayoutBinding bindings[2]{};
+    bindings[0].binding = 0;
+    bindings[0].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    bindings[0].descriptorCount = 1;
+    bindings[0].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    bindings[1] = bindings[0];
+    bindings[1].binding = 1;
+    bindings[1].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     VkDescriptorSetLayoutCreateInfo sl{};
     sl.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-    sl.bindingCount = 1;
-    sl.pBindings = &binding;
+    sl.bindingCount = 2;
+    sl.pBindings = bindings;
     check(vkCreateDescriptorSetLayout(device_, &sl, nullptr, &set_layout_),
           "vkCreateDescriptorSetLayout");
     VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes};

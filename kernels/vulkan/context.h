@@ -30,6 +30,10 @@ enum class Kernel {
   Equal,
   Cast,
   Rotary,
+  MatMulBlocked,
+  Peak,
+  MatMulBlockedNt,
+  GatherTexel,
   Count_
 };
 const char* kernel_name(Kernel k);
@@ -62,6 +66,12 @@ class Context {
   bool is_host_visible(uint32_t type) const { return (host_visible_types_ >> type) & 1u; }
   uint64_t memory_heap_bytes() const { return heap_bytes_; }
   bool has_timestamps() const { return timestamp_bits_ > 0; }
+  // Bytes of the arena the vec4 texel view (binding 1) reaches.
+  uint64_t texel_view_bytes() const {
+    return uint64_t{props_.limits.maxTexelBufferElements} * kTexelBytes;
+  }
+  static constexpr VkFormat kTexelFormat = VK_FORMAT_R32G32B32A32_SFLOAT;
+  static constexpr uint64_t kTexelBytes = 16;
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
   VkPipeline pipeline(Kernel k);

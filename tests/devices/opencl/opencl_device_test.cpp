@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -283,6 +284,23 @@ TEST_F(OpenClDevice, ReportSplitsTimeFromEventTimestamps) {
   EXPECT_EQ(j["steps"][0]["op"], "MatMul");
   EXPECT_GT(j["steps"][0]["ms_per_run"].get<double>(), 0.0);
   EXPECT_GT(j["ms_per_run"]["kernels"].get<double>(), 0.0);
+}
+
+// Peaks: f32 from the driver's compute units, clock and f32 lanes; bandwidth measured by a copy
+// (a 32 MiB copy that took a whole second would still state 67 MB/s, so 1e7 bounds it loosely).
+TEST_F(OpenClDevice, StatesPeaksFromTheDriverAndAMeasuredCopy) {
+  const auto dev = rt::DeviceRegistry::global().create("opencl");
+  const auto ctx = opencl::open_cl_context({});
+  cl_uint lanes = 0;
+  ASSERT_EQ(clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof(lanes), &lanes,
+                            nullptr),
+            CL_SUCCESS);
+  const double want = 2.0 * ctx->compute_units * std::max<cl_uint>(lanes, 1) * ctx->clock_mhz * 1e6;
+  EXPECT_GT(want, 0.0) << "the driver reports no compute units or clock";
+  EXPECT_DOUBLE_EQ(dev->properties().peak_ops_per_s[NURI_DTYPE_F32], want);
+  EXPECT_GT(dev->properties().memory_bandwidth_bytes_per_s, 1e7);
+  std::printf("opencl peaks: f32 %.3g FLOP/s, %.3g bytes/s\n", want,
+              dev->properties().memory_bandwidth_bytes_per_s);
 }
 
 }  // namespace

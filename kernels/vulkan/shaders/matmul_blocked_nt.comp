@@ -1,0 +1,57 @@
+#version 450
+// Register-blocked GEMM with B transposed, for CPU drivers: C[z] = alpha * A[z] B[z]^T-stored
+// + beta * bias, where A is M x K and B is stored N x K, both with unit stride along K (a Gemm
+// with transB, such as GPT-2's tied LM head). As matmul_blocked.comp: no shared memory, no
+// barriers, operands read as vec4 texels through binding 1 (which also reaches tables past the
+// storage buffer binding); each invocation computes R rows x C columns from R + C texels per
+// four steps of K.
+layout(local_size_x = 8, local_size_y = 8) in;
+layout(binding = 1) uniform samplerBuffer arena4;  // the arena as vec4 texels
+layout(std430, binding = 0) writeonly buffer ArenaF { float f[]; };
+layout(std430, binding = 0) readonly buffer ArenaR { float fr[]; };
+layout(push_constant) uniform P {
+  uint a_off, b_off, c_off, bias_off;
+  uint M, N, K;
+  uint a_rs, a_cs, b_rs, b_cs, bias_rs, bias_cs;
+  uint nb1, nb2;  // batch = z split as (z / (nb1*nb2), z / nb2 % nb1, z % nb2)
+  uint a_bs0, a_bs1, a_bs2, b_bs0, b_bs1, b_bs2;
+  float alpha, beta;
+  uint has_bias;
+} p;
+
+const uint R = 4, C = 4;  // rows, columns per invocation
+
+void main() {
+  const uint c0 = gl_GlobalInvocationID.x * C, r0 = gl_GlobalInvocationID.y * R;
+  if (c0 >= p.N || r0 >= p.M) return;
+  const uint z = gl_WorkGroupID.z;
+  const uint z0 = z / (p.nb1 * p.nb2), z1 = (z / p.nb2) % p.nb1, z2 = z % p.nb2;
+  const uint a_base = p.a_off + z0 * p.a_bs0 + z1 * p.a_bs1 + z2 * p.a_bs2;
+  const uint b_base = p.b_off + z0 * p.b_bs0 + z1 * p.b_bs1 + z2 * p.b_bs2;
+  // Rows and columns past the edge read the last valid one; their results are not stored.
+  uint a_at[R], b_at[C];
+  for (uint i = 0; i < R; ++i) a_at[i] = (a_base + min(r0 + i, p.M - 1) * p.a_rs) / 4;
+  for (uint j = 0; j < C; ++j) b_at[j] = (b_base + min(c0 + j, p.N - 1) * p.b_cs) / 4;
+  vec4 acc[R][C];
+  for (uint i = 0; i < R; ++i)
+    for (uint j = 0; j < C; ++j) acc[i][j] = vec4(0.0);
+  for (uint k4 = 0; k4 < p.K / 4; ++k4) {
+    vec4 a[R], b[C];
+    for (uint i = 0; i < R; ++i) a[i] = texelFetch(arena4, int(a_at[i] + k4));
+    for (uint j = 0; j < C; ++j) b[j] = texelFetch(arena4, int(b_at[j] + k4));
+    for (uint i = 0; i < R; ++i)
+      for (uint j = 0; j < C; ++j) acc[i][j] = fma(a[i], b[j], acc[i][j]);
+  }
+  const uint c_base = p.c_off + z * p.M * p.N;
+  for (uint i = 0; i < R; ++i) {
+    const uint r = r0 + i;
+    if (r >= p.M) break;
+    for (uint j = 0; j < C; ++j) {
+      const uint c = c0 + j;
+      if (c >= p.N) break;
+      float out_v = p.alpha * (acc[i][j].x + acc[i][j].y + acc[i][j].z + acc[i][j].w);
+      if (p.has_bias != 0) out_v += p.beta * fr[p.bias_off + r * p.bias_rs + c * p.bias_cs];
+      f[c_base + r * p.N + c] = out_v;
+    }
+  }
+}
