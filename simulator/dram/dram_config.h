@@ -36,7 +36,8 @@ struct DramOrg {
 struct DramTiming {
   double tck_ns = 0;  // command clock period
   int CL = 0, CWL = 0;
-  int tRCD = 0, tRP = 0, tRAS = 0, tRC = 0;
+  int tRCD = 0, tRP = 0, tRAS = 0, tRC = 0;  // tRCD: ACT -> RD (and PIM column operations)
+  int tRCD_WR = 0;                           // ACT -> WR (JSON key optional: = tRCD)
   int tCCD_S = 0, tCCD_L = 0, tRRD_S = 0, tRRD_L = 0, tFAW = 0;
   int tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tRTW = 0;  // tRTW: extra read->write turnaround
   int tRFC = 0, tREFI = 0;

@@ -33,6 +33,29 @@ constexpr const char* kHbm2 = R"json({
                 "ref_pj": 28800}
 })json";
 
+// HBM2 as Samsung's public PIMSimulator configures it (github.com/SAITPublic/PIMSimulator,
+// ini/HBM2_samsung_2M_16B_x64.ini + system_hbm_64ch.ini, the configuration of its PIMBench
+// GEMV/eltwise figures): 64 independent pseudo-channels (4 stacks x 16), 64-bit PC, BL4
+// (32 B per burst), 4 x 4 banks, 1 KB page (128 columns x 64 bit), 2 Gb/s pins -> CK 1 GHz
+// (its tCK = 1; every ini timing is in CK cycles, copied unchanged): RL 20, WL 8, tRCDRD 14,
+// tRCDWR 10, tRP 14, tRAS 33, tRC 47, tCCDS 2, tCCDL 4, tRRDS 4, tRRDL 6, tFAW 16 (XAW 4),
+// tWR 16, tWTRS 4, tWTRL 9, tRTPL 5, tRTRS 1 (our tRTW: RD->WR = RL + BL/2 + tRTRS - WL, the
+// DRAMSim2 formula), tRFC 350, tREFI 3900. 64 x 32 B / 2 ns = 1024 GB/s. Energies: our HBM2
+// estimates (the ini's IDD values are all 0).
+constexpr const char* kHbm2PimSim = R"json({
+  "name": "HBM2-PIMSim",
+  "source": "SAITPublic/PIMSimulator ini/HBM2_samsung_2M_16B_x64.ini + system_hbm_64ch.ini (64 pseudo-channels, tCK 1 ns); energies are our HBM2 estimates (README)",
+  "org": {"channels": 32, "pseudo_channels": 2, "bank_groups": 4, "banks_per_group": 4,
+          "rows": 16384, "row_bytes": 1024, "bus_bits": 64, "burst_length": 4,
+          "transfers_per_tck": 2},
+  "timing": {"tck_ns": 1.0, "CL": 20, "CWL": 8, "tRCD": 14, "tRCD_WR": 10, "tRP": 14,
+             "tRAS": 33, "tRC": 47, "tCCD_S": 2, "tCCD_L": 4, "tRRD_S": 4, "tRRD_L": 6,
+             "tFAW": 16, "tWR": 16, "tWTR_S": 4, "tWTR_L": 9, "tRTP": 5, "tRTW": 1,
+             "tRFC": 350, "tREFI": 3900},
+  "energy_pj": {"act_pj": 900, "array_rd_pj": 307, "array_wr_pj": 307, "io_pj": 512,
+                "ref_pj": 28800}
+})json";
+
 // HBM3 at 6.4 Gb/s/pin (JESD238): CK 3.2 GHz, tCK 0.3125 ns; 16 channels x 2 PCs, 32-bit PC,
 // BL8 (32 B per burst = 4 tCK), 4 x 4 banks, 1 KB page; 32 x 32 B / 1.25 ns = 819.2 GB/s.
 // ns values: CL 15, tRCD 14, tRP 14, tRAS 33, tRC 47, tCCD_L 2.5, tRRD_S 2.5, tRRD_L 4,
@@ -88,8 +111,11 @@ constexpr const char* kLpddr5 = R"json({
 })json";
 
 const std::map<std::string, const char*>& presets() {
-  static const std::map<std::string, const char*> m = {
-      {"HBM2", kHbm2}, {"HBM3", kHbm3}, {"GDDR6", kGddr6}, {"LPDDR5", kLpddr5}};
+  static const std::map<std::string, const char*> m = {{"HBM2", kHbm2},
+                                                       {"HBM2-PIMSim", kHbm2PimSim},
+                                                       {"HBM3", kHbm3},
+                                                       {"GDDR6", kGddr6},
+                                                       {"LPDDR5", kLpddr5}};
   return m;
 }
 

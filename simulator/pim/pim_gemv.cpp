@@ -6,6 +6,7 @@
 #include "simulator/dram/dram.h"
 #include "simulator/dram/scheduler.h"
 #include "simulator/pim/pim_numerics.h"
+#include "simulator/pim/pim_reference_gemv.h"
 
 namespace nuri::sim::pim {
 
@@ -48,6 +49,9 @@ WeightLayout PimGemv::layout(const std::string& tensor, int64_t rows, int64_t co
   const int64_t cols_per_block = int64_t(cfg_.banks_per_unit) * cfg_.dram.org.columns();
   const int64_t macs = unit_mac_columns(cfg_, l.rows_per_unit, cols);
   l.dram_rows_per_bank = (macs + cols_per_block - 1) / cols_per_block + 1;  // + mode row
+  if (cfg_.gemv_mapping == GemvMapping::kReference)
+    l.dram_rows_per_bank =
+        reference_gemv_rows_per_bank(cfg_, reference_gemv_work(cfg_, rows, cols, 1));
   if (l.dram_rows_per_bank > cfg_.dram.org.rows) {
     throw Error("pim layout: tensor '" + tensor + "' (" + std::to_string(rows) + " x " +
                 std::to_string(cols) + ") needs " + std::to_string(l.dram_rows_per_bank) +
@@ -57,8 +61,12 @@ WeightLayout PimGemv::layout(const std::string& tensor, int64_t rows, int64_t co
 }
 
 BaselineResult PimGemv::baseline(const WeightLayout& l, int64_t batch) const {
-  // The host streams W over the bus once per x vector; x and y stay on the host.
-  const uint64_t bytes = uint64_t(l.rows) * uint64_t(l.cols) * uint64_t(num_type_bytes(cfg_.input));
+  // The host streams W over the bus once per x vector; x and y stay on the host. The reference
+  // mapping compares as PIMSimulator's bench does: W and x read, then y written.
+  const uint64_t e = uint64_t(num_type_bytes(cfg_.input));
+  const uint64_t bytes = uint64_t(l.rows) * uint64_t(l.cols) * e;
+  if (cfg_.gemv_mapping == GemvMapping::kReference)
+    return stream_baseline(cfg_, bytes + uint64_t(l.cols) * e, uint64_t(l.rows) * e, batch);
   return stream_baseline(cfg_, bytes, 0, batch);
 }
 
@@ -78,12 +86,19 @@ PimGemvResult PimGemv::run(const WeightLayout& l, const float* w, const float* x
   const int64_t upc = cfg_.units_per_channel(), ut = cfg_.units_total();
   const auto rows_of_unit = [&](int64_t u) { return l.rows > u ? (l.rows - u + ut - 1) / ut : 0; };
   const size_t spans = opt.trace ? opt.max_trace_spans_per_channel : 0;
-  const DeviceRun d = run_on_channels(
-      cfg_, [&](int c) { return rows_of_unit(int64_t(c) * upc); },
-      [&](int64_t rows) {
-        return run_pim_channel(cfg_, {rows, l.cols, batch}, spans);
-      },
-      opt.trace);
+  const ReferenceGemvWork ref = reference_gemv_work(cfg_, l.rows, l.cols, batch);
+  const bool reference = cfg_.gemv_mapping == GemvMapping::kReference;
+  const DeviceRun d =
+      reference
+          ? run_on_channels(
+                cfg_, [](int) { return int64_t{1}; },
+                [&](int64_t) { return run_reference_gemv_channel(cfg_, ref, spans); }, opt.trace)
+          : run_on_channels(
+                cfg_, [&](int c) { return rows_of_unit(int64_t(c) * upc); },
+                [&](int64_t rows) {
+                  return run_pim_channel(cfg_, {rows, l.cols, batch}, spans);
+                },
+                opt.trace);
   r.cycles = d.cycles;
   r.counts = d.counts;
   r.bus_bytes = d.bus_bytes;

@@ -37,6 +37,23 @@ constexpr const char* kHbmPim = R"json({
   "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
 })json";
 
+// HBM-PIM as Samsung's public PIMSimulator runs it (github.com/SAITPublic/PIMSimulator, the
+// PIMBench GEMV: ini/HBM2_samsung_2M_16B_x64.ini, system_hbm_64ch.ini, src/tests/PIMKernel.cpp):
+// the HBM-PIM units (8 PIM blocks per pseudo-channel = one per 2 banks, 16 FP16 lanes, GRF_A /
+// GRF_B 8 x 256-bit each, a MAC per tCCD_L) on its 64-pseudo-channel HBM2 at CK 1 GHz (DRAM
+// preset HBM2-PIMSim), GEMVs mapped as its kernel maps them (gemv_mapping reference). For
+// reproducing its figures; HBM-PIM is the device preset.
+constexpr const char* kHbmPimSim = R"json({
+  "name": "HBM-PIM-PIMSim",
+  "source": "SAITPublic/PIMSimulator (HBM2 ini + 64-channel system ini, PIMKernel.cpp GEMV); units as HBM-PIM (Kwon et al. ISSCC 2021)",
+  "dram": {"preset": "HBM2-PIMSim"},
+  "banks_per_unit": 2, "lanes": 16, "input": "f16", "accum": "f16", "result": "f16",
+  "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
+  "vector_elems": 128, "acc_rows": 8, "crf_bytes": 32, "mode_switch_by_act": true,
+  "all_bank_act": "broadcast", "gemv_mapping": "reference",
+  "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
+})json";
+
 // GDDR6-AiM (SK hynix): Kwon et al., ISSCC 2022 "A 1ynm 1.25V 8Gb 16Gb/s/pin GDDR6-based
 // Accelerator-in-Memory supporting 1TFLOPS MAC Operation and Various Activation Functions for
 // Deep Learning Applications" (JSSC 2023 extended version); Lee et al., Hot Chips 2022 "System
@@ -62,7 +79,8 @@ constexpr const char* kAim = R"json({
 })json";
 
 const std::map<std::string, const char*>& presets() {
-  static const std::map<std::string, const char*> m = {{"HBM-PIM", kHbmPim}, {"AiM", kAim}};
+  static const std::map<std::string, const char*> m = {
+      {"HBM-PIM", kHbmPim}, {"HBM-PIM-PIMSim", kHbmPimSim}, {"AiM", kAim}};
   return m;
 }
 
@@ -71,7 +89,7 @@ const std::map<std::string, const char*>& presets() {
 PimConfig PimConfig::preset(const std::string& name) {
   auto it = presets().find(name);
   if (it == presets().end()) {
-    throw Error("pim: unknown preset '" + name + "' (known: AiM, HBM-PIM)");
+    throw Error("pim: unknown preset '" + name + "' (known: AiM, HBM-PIM, HBM-PIM-PIMSim)");
   }
   return from_json(nlohmann::json::parse(it->second), "pim preset " + name);
 }

@@ -152,3 +152,13 @@ TEST(DramTiming, RefreshPrechargesOpenRowsFirst) {
   EXPECT_EQ(done[1], 4679 + 19);
   EXPECT_EQ(done[2], 5157);
 }
+
+TEST(DramTiming, SplitTrcdTimesWritesAndReadsApart) {
+  // HBM2-PIMSim: tRCD (ACT->RD) 14, tRCD_WR (ACT->WR) 10; a config without tRCD_WR uses tRCD.
+  Channel ch(DramConfig::preset("HBM2-PIMSim"), false);
+  ch.issue(Cmd::kAct, 0, 3, 0);
+  ch.issue(Cmd::kAct, 4, 3, 4);  // another bank group, tRRD_S 4
+  EXPECT_EQ(ch.earliest(Cmd::kWr, 0), 10);
+  EXPECT_EQ(ch.earliest(Cmd::kRd, 4), 18);
+  EXPECT_EQ(hbm2().t.tRCD_WR, hbm2().t.tRCD);
+}
