@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
@@ -42,6 +43,12 @@ struct PimProgram::Step {
               pv = ir::kNoValue, present_k = ir::kNoValue, present_v = ir::kNoValue;
   int64_t b = 0, hq = 0, hkv = 0, t = 0, p = 0, d = 0, dv = 0;
   float scale = 1;
+  // Optional mask broadcast to [b, hq, 1, len]: bool (1 = may attend) or additive; applied with
+  // the softmax on the host side of the device.
+  ir::ValueId mask = ir::kNoValue;
+  bool mask_bool = false;
+  int64_t mask_strides[4] = {0, 0, 0, 0};
+  std::vector<float> mask_const;  // the mask when it is a constant
   // Timing (one GEMV of `layout`, `batch` vectors, `reps` times; attention adds v_layout).
   sp::WeightLayout layout, v_layout;
   int64_t batch = 1, reps = 1;
@@ -244,9 +251,13 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       s->vn = in(2);
       s->pk = in(4);
       s->pv = in(5);
-      if (in(3) != ir::kNoValue || s->pk == ir::kNoValue || s->pv == ir::kNoValue)
+      if (s->pk == ir::kNoValue || s->pv == ir::kNoValue)
         throw Error("pim: node '" + node.name +
-                        "': only decode attention (past_key/past_value, no mask) is mapped",
+                        "': not a decode step (no past_key/past_value); only decode attention "
+                        "is mapped",
+                    NURI_ERROR_UNSUPPORTED);
+      if (node.outputs.size() != 1 && node.outputs.size() != 3)
+        throw Error("pim: node '" + node.name + "': expected 1 or 3 outputs",
                     NURI_ERROR_UNSUPPORTED);
       for (ir::ValueId v : {s->q, s->kn, s->vn, s->pk, s->pv}) check_dtype(v);
       const Shape &qs = type(s->q).shape, &ks = type(s->kn).shape, &vs = type(s->vn).shape;
@@ -268,6 +279,22 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
         s->present_v = node.outputs[2];
       }
       const int64_t len = s->p + s->t;
+      if (in(3) != ir::kNoValue) {
+        s->mask = in(3);
+        const DType mt = type(s->mask).dtype;
+        s->mask_bool = mt == DType::Bool;
+        if (!s->mask_bool) check_dtype(s->mask);
+        const Shape scores{s->b, s->hq, 1, len};
+        const std::vector<int64_t> st = kernels::broadcast_strides(type(s->mask).shape, scores);
+        std::copy(st.begin(), st.end(), s->mask_strides);
+        const ir::Value& mv = graph_.value(s->mask);
+        if (mv.kind == ir::ValueKind::Constant) {
+          if (mv.data)
+            s->mask_const = to_floats(mv.data->data(), mt, mv.type.numel());
+          else if (!opt_.timing_only)
+            throw Error("pim: constant '" + mv.name + "' has no data (use timing_only=1)");
+        }
+      }
       s->layout = gemv_.layout(graph_.value(s->pk).name, len, s->d);     // K_all: L x D
       s->v_layout = gemv_.layout(graph_.value(s->pv).name, s->dv, len);  // V_all^T: Dv x L
       s->reps = s->b * s->hkv;
@@ -386,6 +413,9 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
   const std::vector<float>&q = vals.at(size_t(s.q)), &kn = vals.at(size_t(s.kn)),
         &vn = vals.at(size_t(s.vn)), &pk = vals.at(size_t(s.pk)), &pv = vals.at(size_t(s.pv));
   const int64_t len = s.p + s.t, group = s.hq / s.hkv;
+  const std::vector<float>* mask = s.mask == ir::kNoValue ? nullptr
+                                   : s.mask_const.empty() ? &vals.at(size_t(s.mask))
+                                                          : &s.mask_const;
   std::vector<float> y(size_t(s.b * s.hq * s.dv));
   std::vector<float> kall(size_t(s.b * s.hkv * len * s.d)), vall(size_t(s.b * s.hkv * len * s.dv));
   std::vector<float> vt(static_cast<size_t>(s.dv * len)), scores(static_cast<size_t>(len));
@@ -405,12 +435,25 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
       sp::pim_gemv_numerics(opt_.config, kh, q.data() + (b * s.hq + h) * s.d, len, s.d,
                             scores.data());
       float mx = -INFINITY;
-      for (float& v : scores) mx = std::max(mx, v *= s.scale);
+      const int64_t mrow = b * s.mask_strides[0] + h * s.mask_strides[1];
+      for (int64_t l = 0; l < len; ++l) {
+        float& v = scores[size_t(l)];
+        v *= s.scale;
+        if (mask) {
+          const float m = (*mask)[size_t(mrow + l * s.mask_strides[3])];
+          v = s.mask_bool ? (m != 0 ? v : -INFINITY) : v + m;
+        }
+        mx = std::max(mx, v);
+      }
+      float* yh = y.data() + (b * s.hq + h) * s.dv;
+      if (mx == -INFINITY) {  // every key masked: zeros, as the reference
+        std::fill_n(yh, s.dv, 0.0f);
+        continue;
+      }
       double sum = 0;
       for (float& v : scores) sum += (v = std::exp(v - mx));
       for (float& v : scores) v = static_cast<float>(v / sum);
-      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len,
-                            y.data() + (b * s.hq + h) * s.dv);
+      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len, yh);
     }
   }
   round_to(y, graph_.value(s.out).type.dtype);
