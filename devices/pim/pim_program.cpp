@@ -96,16 +96,16 @@ void round_to(std::vector<float>& v, DType dt) {
 // The units' numerics (simulator/pim) for y = W x, rows split over host threads: rows are
 // independent, so the result is identical to one call.
 void gemv_numerics(const sp::PimConfig& cfg, const float* w, const float* x, int64_t rows,
-                   int64_t cols, float* y) {
+                   int64_t cols, float* y, int64_t split_cols) {
   const int64_t threads = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()),
                                             rows * cols / (int64_t{1} << 20));
-  if (threads <= 1) return sp::pim_gemv_numerics(cfg, w, x, rows, cols, y);
+  if (threads <= 1) return sp::pim_gemv_numerics(cfg, w, x, rows, cols, y, split_cols);
   std::vector<std::thread> pool;
   const int64_t chunk = (rows + threads - 1) / threads;
   for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
     const int64_t n = std::min(chunk, rows - r0);
-    pool.emplace_back([&cfg, w, x, cols, y, r0, n] {
-      sp::pim_gemv_numerics(cfg, w + r0 * cols, x, n, cols, y + r0);
+    pool.emplace_back([&cfg, w, x, cols, y, r0, n, split_cols] {
+      sp::pim_gemv_numerics(cfg, w + r0 * cols, x, n, cols, y + r0, split_cols);
     });
   }
   for (auto& t : pool) t.join();
@@ -384,7 +384,8 @@ void PimProgram::run_gemm(const Step& s, std::vector<std::vector<float>>& vals) 
   const std::vector<float>& x = vals.at(size_t(s.a));
   std::vector<float> y(size_t(s.m * s.n));
   for (int64_t r = 0; r < s.m; ++r)
-    gemv_numerics(opt_.config, s.wt.data(), x.data() + r * s.k, s.n, s.k, y.data() + r * s.n);
+    gemv_numerics(opt_.config, s.wt.data(), x.data() + r * s.k, s.n, s.k, y.data() + r * s.n,
+                  s.layout.split_cols);
   if (s.op == "Gemm") {  // host epilogue on the f32 sums
     const std::vector<float>* c = nullptr;
     if (s.c != ir::kNoValue) c = s.c_const.empty() ? &vals.at(size_t(s.c)) : &s.c_const;
@@ -433,7 +434,7 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
       const int64_t h = g * group + j;
       // scores = K_all q (PIM), softmax on the host side in f32, y = V_all^T p (PIM).
       sp::pim_gemv_numerics(opt_.config, kh, q.data() + (b * s.hq + h) * s.d, len, s.d,
-                            scores.data());
+                            scores.data(), s.layout.split_cols);
       float mx = -INFINITY;
       const int64_t mrow = b * s.mask_strides[0] + h * s.mask_strides[1];
       for (int64_t l = 0; l < len; ++l) {
@@ -453,7 +454,8 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
       double sum = 0;
       for (float& v : scores) sum += (v = std::exp(v - mx));
       for (float& v : scores) v = static_cast<float>(v / sum);
-      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len, yh);
+      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len, yh,
+                            s.v_layout.split_cols);
     }
   }
   round_to(y, graph_.value(s.out).type.dtype);
