@@ -54,7 +54,7 @@ Channel::Channel(const DramConfig& cfg, bool refresh)
     : cfg_(cfg),
       refresh_(refresh),
       banks_(size_t(cfg.org.banks())),
-      groups_(size_t(cfg.org.bank_groups)),
+      groups_(size_t(cfg.org.groups())),
       ref_due_(cfg.t.tREFI) {}
 
 bool Channel::any_open() const {

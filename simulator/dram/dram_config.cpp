@@ -78,10 +78,12 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
   const json& o = field(j, ctx, "org");
   check_keys(o, oc,
              {"channels", "pseudo_channels", "bank_groups", "banks_per_group", "rows", "row_bytes",
-              "bus_bits", "burst_length", "transfers_per_tck", "source"});
+              "stack_ids", "bus_bits", "burst_length", "transfers_per_tck", "source"});
   c.org.channels = get_i(o, oc, "channels");
   c.org.pseudo_channels = get_i(o, oc, "pseudo_channels");
   c.org.bank_groups = get_i(o, oc, "bank_groups");
+  // Optional: HBM3 stack IDs multiply the banks of a unit (each SID its own bank groups).
+  c.org.stack_ids = o.contains("stack_ids") ? get_i(o, oc, "stack_ids") : 1;
   c.org.banks_per_group = get_i(o, oc, "banks_per_group");
   c.org.rows = get_int(o, oc, "rows", 1);
   c.org.row_bytes = get_i(o, oc, "row_bytes");
@@ -167,6 +169,7 @@ json DramConfig::to_json() const {
        {{"channels", org.channels},
         {"pseudo_channels", org.pseudo_channels},
         {"bank_groups", org.bank_groups},
+        {"stack_ids", org.stack_ids},
         {"banks_per_group", org.banks_per_group},
         {"rows", org.rows},
         {"row_bytes", org.row_bytes},

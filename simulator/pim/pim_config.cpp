@@ -97,7 +97,8 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
                                              "srf_entries",
                                              "eltwise_cols",
                                              "mac_pj",
-                                             "gemv_mapping"};
+                                             "gemv_mapping",
+                                             "attention"};
   for (const auto& [k, v] : j.items()) {
     if (!keys.count(k)) throw Error(ctx + "." + k + ": unknown key");
   }
@@ -133,6 +134,16 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
       c.gemv_mapping = GemvMapping::kReference;
     } else {
       throw Error(ctx + ".gemv_mapping: unknown '" + m + "' (row_interleaved, reference)");
+    }
+  }
+  if (j.contains("attention")) {
+    const std::string m = get_s(j, ctx, "attention");
+    if (m == "gemv") {
+      c.attention = AttentionMapping::kGemv;
+    } else if (m == "attacc") {
+      c.attention = AttentionMapping::kAttAcc;
+    } else {
+      throw Error(ctx + ".attention: unknown '" + m + "' (gemv, attacc)");
     }
   }
   c.mac_interval_tck = get_i(j, ctx, "mac_interval_tck", 1);
@@ -200,7 +211,8 @@ json PimConfig::to_json() const {
       {"srf_entries", srf_entries},
       {"eltwise_cols", eltwise_cols},
       {"mac_pj", mac_pj},
-      {"gemv_mapping", gemv_mapping == GemvMapping::kReference ? "reference" : "row_interleaved"}};
+      {"gemv_mapping", gemv_mapping == GemvMapping::kReference ? "reference" : "row_interleaved"},
+      {"attention", attention == AttentionMapping::kAttAcc ? "attacc" : "gemv"}};
 }
 
 }  // namespace nuri::sim::pim

@@ -31,6 +31,12 @@ enum class PimSchedule { kRowsOuter, kTileOuter };
 //   group behind a barrier, even-bank tiles before odd-bank ones, GRF_B stored back to the bank.
 enum class GemvMapping { kRowInterleaved, kReference };
 
+// How decode attention is placed. gemv: per KV head a score GEMV over the cache and a context
+// GEMV, heads one after another, softmax on the host side (not timed). attacc: AttAcc's
+// placement (pim_attacc.h): a head per channel, sequence and head dims across banks, softmax
+// timed on the buffer die.
+enum class AttentionMapping { kGemv, kAttAcc };
+
 struct PimConfig {
   std::string name, source;
   dram::DramConfig dram;
@@ -42,6 +48,7 @@ struct PimConfig {
   bool lane_reduce = false;        // true: adder tree sums the lanes in the unit (AiM)
   PimSchedule schedule = PimSchedule::kRowsOuter;
   GemvMapping gemv_mapping = GemvMapping::kRowInterleaved;  // JSON key optional
+  AttentionMapping attention = AttentionMapping::kGemv;     // JSON key optional
   int mac_interval_tck = 0;                                 // between two all-bank MAC commands
   int vector_elems = 0;             // x elements one unit holds (GRF_A or global buffer)
   int acc_rows = 0;                 // output rows a unit accumulates at once

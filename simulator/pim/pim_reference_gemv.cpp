@@ -103,7 +103,7 @@ class ReferenceKernel {
     uint64_t reads = 0;
     phase(name, [&] {
       for (int i = 0; i < o.banks_per_group; ++i)
-        for (int g = 0; g < o.bank_groups; ++g)
+        for (int g = 0; g < o.groups(); ++g)
           access(Cmd::kRd, g * o.banks_per_group + i, park_row_, reads);
     });
   }
