@@ -10,6 +10,7 @@
 #include "kernels/cpu/half.h"
 #include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
+#include "simulator/pim/pim_attacc.h"
 #include "simulator/pim/pim_numerics.h"
 
 namespace nuri::pim {
@@ -54,6 +55,8 @@ struct PimProgram::Step {
   int64_t batch = 1, reps = 1;
   sp::PimGemvResult timing, v_timing;
   BusMove kv_write;
+  bool attacc = false;  // attention placed as AttAcc places it (config attention: attacc)
+  sp::PimAttentionResult attacc_timing;
   // Eltwise: out = a op b over `n` elements; constant operands kept here (laid out at compile).
   sp::EltwiseOp eop = sp::EltwiseOp::kAdd;
   ir::ValueId eb = ir::kNoValue;
@@ -315,6 +318,14 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
           uint64_t(s->reps) * (s->timing.bus_bytes + s->v_timing.bus_bytes) + s->kv_write.bytes;
       s->energy_pj =
           double(s->reps) * (s->timing.energy_pj + s->v_timing.energy_pj) + s->kv_write.energy_pj;
+      if (cfg.attention == sp::AttentionMapping::kAttAcc) {
+        // AttAcc's placement: a (batch, KV head) per channel, softmax timed in the device.
+        s->attacc = true;
+        s->attacc_timing = sp::run_attacc_attention(cfg, {s->reps, len, s->d, s->dv, s->batch});
+        s->cycles = s->attacc_timing.cycles + s->kv_write.cycles;
+        s->bus_bytes = s->attacc_timing.bus_bytes + s->kv_write.bytes;
+        s->energy_pj = s->attacc_timing.energy_pj + s->kv_write.energy_pj;
+      }
     } else if (is_eltwise(node.op) && node.inputs.size() == 2) {
       s->kind = Step::Kind::Eltwise;
       s->eop = node.op == ir::OpKind::Add ? sp::EltwiseOp::kAdd : sp::EltwiseOp::kMul;
@@ -565,9 +576,16 @@ nlohmann::json PimProgram::report() const {
     } else {
       j["shape"] = {{"batch", s->b},         {"q_heads", s->hq}, {"kv_heads", s->hkv},
                     {"kv_len", s->p + s->t}, {"head_dim", s->d}, {"v_head_dim", s->dv}};
-      j["softmax"] = "host side of the device (not timed)";
-      add_gemv("qk_gemv", s->layout, s->timing, s->reps);
-      add_gemv("pv_gemv", s->v_layout, s->v_timing, s->reps);
+      if (s->attacc) {
+        j["placement"] = "attacc: a head per channel, sequence and head dims across banks";
+        j["softmax"] = "buffer-die unit (timed)";
+        j["attacc"] = s->attacc_timing.to_json();
+        counts += s->attacc_timing.counts;
+      } else {
+        j["softmax"] = "host side of the device (not timed)";
+        add_gemv("qk_gemv", s->layout, s->timing, s->reps);
+        add_gemv("pv_gemv", s->v_layout, s->v_timing, s->reps);
+      }
       j["kv_cache_write"] = s->kv_write.to_json();
       j["kv_cache_write"]["policy"] =
           opt_.kv_resident ? "resident: new tokens only" : "whole cache every execute";
@@ -654,6 +672,17 @@ void PimProgram::write_report(const char* report_path, const char* trace_path) c
       if (s->result_out.cycles > 0)
         steps.span(100, 1, "result read out", "bus", t, double(s->result_out.cycles) * us_per_tck,
                    {{"bytes", s->result_out.bytes}});
+      t0 += double(s->cycles) * us_per_tck;
+      continue;
+    }
+    if (s->attacc) {  // per-channel tracks of AttAcc's placement, then the KV write
+      sim::ChromeTrace tr;
+      const sp::AttentionShape shape{s->reps, s->p + s->t, s->d, s->dv, s->batch};
+      sp::run_attacc_attention(opt_.config, shape, &tr);
+      append(tr, t);
+      t += double(s->attacc_timing.cycles) * us_per_tck;
+      steps.span(100, 1, "KV cache write", "bus", t, double(s->kv_write.cycles) * us_per_tck,
+                 {{"bytes", s->kv_write.bytes}});
       t0 += double(s->cycles) * us_per_tck;
       continue;
     }
