@@ -59,5 +59,33 @@ TEST(PimAttAccDevice, DecodeAttentionTakesAttAccPlacementTimeAndMatchesRef) {
   EXPECT_EQ(cycles, uint64_t(attn + kv));
 }
 
+TEST(PimAttAccDevice, PimAndNpuPutDecodeAttentionOnPim) {
+  // `--device pim,npu` with the default npu preset: a decode step's attention over a KV cache
+  // goes to pim in priority order, and also when the cost policy compares the two estimates.
+  const int64_t hq = 12, dh = 64, past = 1023;
+  ir::GraphBuilder b("decode");
+  const auto q = b.input("q", DType::F16, {1, hq, 1, dh});
+  const auto k = b.input("k", DType::F16, {1, hq, 1, dh});
+  const auto v = b.input("v", DType::F16, {1, hq, 1, dh});
+  const auto pk = b.input("past_k", DType::F16, {1, hq, past, dh});
+  const auto pv = b.input("past_v", DType::F16, {1, hq, past, dh});
+  for (auto o : b.add(ir::OpKind::Attention, {q, k, v, ir::kNoValue, pk, pv}, {}, 3, "attn"))
+    b.output(o);
+  const ir::Graph g = b.build();
+  rt::DeviceRegistry reg;
+  rt::register_builtin_devices(reg);
+  for (const auto policy : {ir::PlacementPolicy::Priority, ir::PlacementPolicy::Cost}) {
+    rt::SessionOptions o;
+    o.devices = policy == ir::PlacementPolicy::Priority ? std::vector<std::string>{"pim", "npu"}
+                                                        : std::vector<std::string>{"npu", "pim"};
+    o.fallback_device = "ref";
+    o.placement_policy = policy;
+    o.device_options["pim"] = "timing_only=1;kv_resident=1";
+    o.device_options["npu"] = "timing_only=1";
+    rt::Session s(g, o, reg);
+    EXPECT_EQ(device_of(s, "attn"), "pim") << s.placement_report();
+  }
+}
+
 }  // namespace
 }  // namespace nuri::pim
