@@ -95,39 +95,6 @@ sdk::HostDevice* create_pim(const char* options) {
 
 }  // namespace
 
-double pim_estimate_seconds(const PimDeviceOptions& opt, const nuri_graph_desc* desc,
-                            size_t index) {
-  // The node alone as a program, timing only (weights need no data; KV cache whole).
-  ir::Graph one = ir::node_graph_from_desc(desc, index);
-  ir::Graph g(one.name());
-  std::vector<ir::ValueId> map(one.values().size(), ir::kNoValue);
-  const ir::Node& n = one.nodes().front();
-  const nuri_node_desc& nd = *desc->nodes[index];
-  for (size_t i = 0; i < n.inputs.size(); ++i) {
-    const ir::ValueId v = n.inputs[i];
-    if (v == ir::kNoValue) continue;
-    const ir::Value& val = one.value(v);
-    const bool weight =
-        nd.inputs[i] >= 0 && desc->values[nd.inputs[i]]->kind == NURI_VALUE_CONSTANT;
-    map[size_t(v)] =
-        weight ? g.add_constant_placeholder(val.name, val.type) : g.add_input(val.name, val.type);
-  }
-  ir::Node copy = n;
-  for (auto& v : copy.inputs)
-    if (v != ir::kNoValue) v = map[size_t(v)];
-  std::vector<ir::ValueId> outs;
-  for (auto& v : copy.outputs) {
-    v = g.add_value(one.value(v).name, one.value(v).type);
-    outs.push_back(v);
-  }
-  g.add_node(copy);
-  g.set_outputs(outs);
-  PimDeviceOptions timing = opt;
-  timing.timing_only = true;
-  PimProgram program(std::move(g), timing);
-  return program.ns() * 1e-9;
-}
-
 const nuri_device_api* pim_device_api() {
   return sdk::host_device_api<create_pim>("pim");
 }

@@ -6,9 +6,11 @@
 #include <fstream>
 #include <thread>
 
+#include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
+#include "simulator/pim/pim_attacc.h"
 #include "simulator/pim/pim_numerics.h"
 
 namespace nuri::pim {
@@ -42,11 +44,19 @@ struct PimProgram::Step {
               pv = ir::kNoValue, present_k = ir::kNoValue, present_v = ir::kNoValue;
   int64_t b = 0, hq = 0, hkv = 0, t = 0, p = 0, d = 0, dv = 0;
   float scale = 1;
+  // Optional mask broadcast to [b, hq, 1, len]: bool (1 = may attend) or additive; applied with
+  // the softmax on the host side of the device.
+  ir::ValueId mask = ir::kNoValue;
+  bool mask_bool = false;
+  int64_t mask_strides[4] = {0, 0, 0, 0};
+  std::vector<float> mask_const;  // the mask when it is a constant
   // Timing (one GEMV of `layout`, `batch` vectors, `reps` times; attention adds v_layout).
   sp::WeightLayout layout, v_layout;
   int64_t batch = 1, reps = 1;
   sp::PimGemvResult timing, v_timing;
   BusMove kv_write;
+  bool attacc = false;  // attention placed as AttAcc places it (config attention: attacc)
+  sp::PimAttentionResult attacc_timing;
   // Eltwise: out = a op b over `n` elements; constant operands kept here (laid out at compile).
   sp::EltwiseOp eop = sp::EltwiseOp::kAdd;
   ir::ValueId eb = ir::kNoValue;
@@ -89,16 +99,16 @@ void round_to(std::vector<float>& v, DType dt) {
 // The units' numerics (simulator/pim) for y = W x, rows split over host threads: rows are
 // independent, so the result is identical to one call.
 void gemv_numerics(const sp::PimConfig& cfg, const float* w, const float* x, int64_t rows,
-                   int64_t cols, float* y) {
+                   int64_t cols, float* y, int64_t split_cols) {
   const int64_t threads = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()),
                                             rows * cols / (int64_t{1} << 20));
-  if (threads <= 1) return sp::pim_gemv_numerics(cfg, w, x, rows, cols, y);
+  if (threads <= 1) return sp::pim_gemv_numerics(cfg, w, x, rows, cols, y, split_cols);
   std::vector<std::thread> pool;
   const int64_t chunk = (rows + threads - 1) / threads;
   for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
     const int64_t n = std::min(chunk, rows - r0);
-    pool.emplace_back([&cfg, w, x, cols, y, r0, n] {
-      sp::pim_gemv_numerics(cfg, w + r0 * cols, x, n, cols, y + r0);
+    pool.emplace_back([&cfg, w, x, cols, y, r0, n, split_cols] {
+      sp::pim_gemv_numerics(cfg, w + r0 * cols, x, n, cols, y + r0, split_cols);
     });
   }
   for (auto& t : pool) t.join();
@@ -244,9 +254,13 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       s->vn = in(2);
       s->pk = in(4);
       s->pv = in(5);
-      if (in(3) != ir::kNoValue || s->pk == ir::kNoValue || s->pv == ir::kNoValue)
+      if (s->pk == ir::kNoValue || s->pv == ir::kNoValue)
         throw Error("pim: node '" + node.name +
-                        "': only decode attention (past_key/past_value, no mask) is mapped",
+                        "': not a decode step (no past_key/past_value); only decode attention "
+                        "is mapped",
+                    NURI_ERROR_UNSUPPORTED);
+      if (node.outputs.size() != 1 && node.outputs.size() != 3)
+        throw Error("pim: node '" + node.name + "': expected 1 or 3 outputs",
                     NURI_ERROR_UNSUPPORTED);
       for (ir::ValueId v : {s->q, s->kn, s->vn, s->pk, s->pv}) check_dtype(v);
       const Shape &qs = type(s->q).shape, &ks = type(s->kn).shape, &vs = type(s->vn).shape;
@@ -268,6 +282,22 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
         s->present_v = node.outputs[2];
       }
       const int64_t len = s->p + s->t;
+      if (in(3) != ir::kNoValue) {
+        s->mask = in(3);
+        const DType mt = type(s->mask).dtype;
+        s->mask_bool = mt == DType::Bool;
+        if (!s->mask_bool) check_dtype(s->mask);
+        const Shape scores{s->b, s->hq, 1, len};
+        const std::vector<int64_t> st = kernels::broadcast_strides(type(s->mask).shape, scores);
+        std::copy(st.begin(), st.end(), s->mask_strides);
+        const ir::Value& mv = graph_.value(s->mask);
+        if (mv.kind == ir::ValueKind::Constant) {
+          if (mv.data)
+            s->mask_const = to_floats(mv.data->data(), mt, mv.type.numel());
+          else if (!opt_.timing_only)
+            throw Error("pim: constant '" + mv.name + "' has no data (use timing_only=1)");
+        }
+      }
       s->layout = gemv_.layout(graph_.value(s->pk).name, len, s->d);     // K_all: L x D
       s->v_layout = gemv_.layout(graph_.value(s->pv).name, s->dv, len);  // V_all^T: Dv x L
       s->reps = s->b * s->hkv;
@@ -288,6 +318,14 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
           uint64_t(s->reps) * (s->timing.bus_bytes + s->v_timing.bus_bytes) + s->kv_write.bytes;
       s->energy_pj =
           double(s->reps) * (s->timing.energy_pj + s->v_timing.energy_pj) + s->kv_write.energy_pj;
+      if (cfg.attention == sp::AttentionMapping::kAttAcc) {
+        // AttAcc's placement: a (batch, KV head) per channel, softmax timed in the device.
+        s->attacc = true;
+        s->attacc_timing = sp::run_attacc_attention(cfg, {s->reps, len, s->d, s->dv, s->batch});
+        s->cycles = s->attacc_timing.cycles + s->kv_write.cycles;
+        s->bus_bytes = s->attacc_timing.bus_bytes + s->kv_write.bytes;
+        s->energy_pj = s->attacc_timing.energy_pj + s->kv_write.energy_pj;
+      }
     } else if (is_eltwise(node.op) && node.inputs.size() == 2) {
       s->kind = Step::Kind::Eltwise;
       s->eop = node.op == ir::OpKind::Add ? sp::EltwiseOp::kAdd : sp::EltwiseOp::kMul;
@@ -357,7 +395,8 @@ void PimProgram::run_gemm(const Step& s, std::vector<std::vector<float>>& vals) 
   const std::vector<float>& x = vals.at(size_t(s.a));
   std::vector<float> y(size_t(s.m * s.n));
   for (int64_t r = 0; r < s.m; ++r)
-    gemv_numerics(opt_.config, s.wt.data(), x.data() + r * s.k, s.n, s.k, y.data() + r * s.n);
+    gemv_numerics(opt_.config, s.wt.data(), x.data() + r * s.k, s.n, s.k, y.data() + r * s.n,
+                  s.layout.split_cols);
   if (s.op == "Gemm") {  // host epilogue on the f32 sums
     const std::vector<float>* c = nullptr;
     if (s.c != ir::kNoValue) c = s.c_const.empty() ? &vals.at(size_t(s.c)) : &s.c_const;
@@ -386,6 +425,9 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
   const std::vector<float>&q = vals.at(size_t(s.q)), &kn = vals.at(size_t(s.kn)),
         &vn = vals.at(size_t(s.vn)), &pk = vals.at(size_t(s.pk)), &pv = vals.at(size_t(s.pv));
   const int64_t len = s.p + s.t, group = s.hq / s.hkv;
+  const std::vector<float>* mask = s.mask == ir::kNoValue ? nullptr
+                                   : s.mask_const.empty() ? &vals.at(size_t(s.mask))
+                                                          : &s.mask_const;
   std::vector<float> y(size_t(s.b * s.hq * s.dv));
   std::vector<float> kall(size_t(s.b * s.hkv * len * s.d)), vall(size_t(s.b * s.hkv * len * s.dv));
   std::vector<float> vt(static_cast<size_t>(s.dv * len)), scores(static_cast<size_t>(len));
@@ -403,14 +445,28 @@ void PimProgram::run_attention(const Step& s, std::vector<std::vector<float>>& v
       const int64_t h = g * group + j;
       // scores = K_all q (PIM), softmax on the host side in f32, y = V_all^T p (PIM).
       sp::pim_gemv_numerics(opt_.config, kh, q.data() + (b * s.hq + h) * s.d, len, s.d,
-                            scores.data());
+                            scores.data(), s.layout.split_cols);
       float mx = -INFINITY;
-      for (float& v : scores) mx = std::max(mx, v *= s.scale);
+      const int64_t mrow = b * s.mask_strides[0] + h * s.mask_strides[1];
+      for (int64_t l = 0; l < len; ++l) {
+        float& v = scores[size_t(l)];
+        v *= s.scale;
+        if (mask) {
+          const float m = (*mask)[size_t(mrow + l * s.mask_strides[3])];
+          v = s.mask_bool ? (m != 0 ? v : -INFINITY) : v + m;
+        }
+        mx = std::max(mx, v);
+      }
+      float* yh = y.data() + (b * s.hq + h) * s.dv;
+      if (mx == -INFINITY) {  // every key masked: zeros, as the reference
+        std::fill_n(yh, s.dv, 0.0f);
+        continue;
+      }
       double sum = 0;
       for (float& v : scores) sum += (v = std::exp(v - mx));
       for (float& v : scores) v = static_cast<float>(v / sum);
-      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len,
-                            y.data() + (b * s.hq + h) * s.dv);
+      sp::pim_gemv_numerics(opt_.config, vt.data(), scores.data(), s.dv, len, yh,
+                            s.v_layout.split_cols);
     }
   }
   round_to(y, graph_.value(s.out).type.dtype);
@@ -520,9 +576,16 @@ nlohmann::json PimProgram::report() const {
     } else {
       j["shape"] = {{"batch", s->b},         {"q_heads", s->hq}, {"kv_heads", s->hkv},
                     {"kv_len", s->p + s->t}, {"head_dim", s->d}, {"v_head_dim", s->dv}};
-      j["softmax"] = "host side of the device (not timed)";
-      add_gemv("qk_gemv", s->layout, s->timing, s->reps);
-      add_gemv("pv_gemv", s->v_layout, s->v_timing, s->reps);
+      if (s->attacc) {
+        j["placement"] = "attacc: a head per channel, sequence and head dims across banks";
+        j["softmax"] = "buffer-die unit (timed)";
+        j["attacc"] = s->attacc_timing.to_json();
+        counts += s->attacc_timing.counts;
+      } else {
+        j["softmax"] = "host side of the device (not timed)";
+        add_gemv("qk_gemv", s->layout, s->timing, s->reps);
+        add_gemv("pv_gemv", s->v_layout, s->v_timing, s->reps);
+      }
       j["kv_cache_write"] = s->kv_write.to_json();
       j["kv_cache_write"]["policy"] =
           opt_.kv_resident ? "resident: new tokens only" : "whole cache every execute";
@@ -609,6 +672,17 @@ void PimProgram::write_report(const char* report_path, const char* trace_path) c
       if (s->result_out.cycles > 0)
         steps.span(100, 1, "result read out", "bus", t, double(s->result_out.cycles) * us_per_tck,
                    {{"bytes", s->result_out.bytes}});
+      t0 += double(s->cycles) * us_per_tck;
+      continue;
+    }
+    if (s->attacc) {  // per-channel tracks of AttAcc's placement, then the KV write
+      sim::ChromeTrace tr;
+      const sp::AttentionShape shape{s->reps, s->p + s->t, s->d, s->dv, s->batch};
+      sp::run_attacc_attention(opt_.config, shape, &tr);
+      append(tr, t);
+      t += double(s->attacc_timing.cycles) * us_per_tck;
+      steps.span(100, 1, "KV cache write", "bus", t, double(s->kv_write.cycles) * us_per_tck,
+                 {{"bytes", s->kv_write.bytes}});
       t0 += double(s->cycles) * us_per_tck;
       continue;
     }

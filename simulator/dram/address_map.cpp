@@ -7,7 +7,7 @@
 namespace nuri::sim::dram {
 
 DramAddress AddressMap::decode_local(int unit, uint64_t local) const {
-  const uint64_t bg_n = uint64_t(org_.bank_groups), cols = uint64_t(org_.columns());
+  const uint64_t bg_n = uint64_t(org_.groups()), cols = uint64_t(org_.columns());
   const uint64_t bpg = uint64_t(org_.banks_per_group);
   DramAddress a;
   a.unit = unit;
@@ -34,7 +34,7 @@ DramAddress AddressMap::decode(uint64_t addr) const {
 }
 
 uint64_t AddressMap::encode(const DramAddress& a) const {
-  const uint64_t bg_n = uint64_t(org_.bank_groups), cols = uint64_t(org_.columns());
+  const uint64_t bg_n = uint64_t(org_.groups()), cols = uint64_t(org_.columns());
   const uint64_t bpg = uint64_t(org_.banks_per_group);
   const uint64_t bg = uint64_t(a.bank / org_.banks_per_group);
   const uint64_t bank_in_group = uint64_t(a.bank % org_.banks_per_group);

@@ -2,6 +2,8 @@
 //
 // Mapping, least significant first (mixed radix, so sizes need not be powers of two):
 //   byte within burst | unit (channel x pseudo-channel) | bank group | column | bank in group | row
+// (with HBM3 stack IDs the bank-group digit runs over every SID's groups: group g is in SID
+// g / bank_groups)
 // Consecutive bursts rotate over all units (full device bandwidth for any stream longer than
 // units x burst bytes), then over bank groups (tCCD_S, not tCCD_L, between a unit's consecutive
 // bursts), then walk a row's columns; one bank per group is open per sweep while the scheduler

@@ -54,7 +54,7 @@ Channel::Channel(const DramConfig& cfg, bool refresh)
     : cfg_(cfg),
       refresh_(refresh),
       banks_(size_t(cfg.org.banks())),
-      groups_(size_t(cfg.org.bank_groups)),
+      groups_(size_t(cfg.org.groups())),
       ref_due_(cfg.t.tREFI) {}
 
 bool Channel::any_open() const {
@@ -88,7 +88,8 @@ int64_t Channel::earliest(Cmd c, int bank) const {
       int64_t e = std::max(col_ready_, c == Cmd::kRd ? rd_ready_ : wr_ready_);
       if (bank != kAllBanks) {
         const Group& g = groups_[size_t(bank_group(bank))];
-        e = std::max({e, banks_[size_t(bank)].col_ready, g.col_ready});
+        const Bank& b = banks_[size_t(bank)];
+        e = std::max({e, c == Cmd::kRd ? b.col_ready : b.wr_col_ready, g.col_ready});
         if (c == Cmd::kRd) e = std::max(e, g.rd_ready);
       }
       return e;
@@ -209,6 +210,7 @@ void Channel::open_bank(int bank, int64_t row, int64_t when) {
   if (b.open_row != kClosed) throw Error("dram channel: ACT to open bank " + std::to_string(bank));
   b.open_row = row;
   b.col_ready = when + t.tRCD;
+  b.wr_col_ready = when + t.tRCD_WR;
   b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
   b.act_ready = when + t.tRC;
   ++cnt_.bank_acts;
@@ -273,6 +275,7 @@ void Channel::snapshot(int64_t now, int64_t row_base, std::vector<int64_t>& out)
     out.push_back(rel(b.act_ready));
     out.push_back(rel(b.col_ready));
     out.push_back(rel(b.pre_ready));
+    out.push_back(rel(b.wr_col_ready));
   }
   for (const Group& g : groups_) {
     out.push_back(rel(g.col_ready));
@@ -291,6 +294,7 @@ void Channel::shift(int64_t dt, int64_t drow) {
     b.act_ready += dt;
     b.col_ready += dt;
     b.pre_ready += dt;
+    b.wr_col_ready += dt;
   }
   for (Group& g : groups_) {
     g.col_ready += dt;

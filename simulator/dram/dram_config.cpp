@@ -78,10 +78,12 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
   const json& o = field(j, ctx, "org");
   check_keys(o, oc,
              {"channels", "pseudo_channels", "bank_groups", "banks_per_group", "rows", "row_bytes",
-              "bus_bits", "burst_length", "transfers_per_tck", "source"});
+              "stack_ids", "bus_bits", "burst_length", "transfers_per_tck", "source"});
   c.org.channels = get_i(o, oc, "channels");
   c.org.pseudo_channels = get_i(o, oc, "pseudo_channels");
   c.org.bank_groups = get_i(o, oc, "bank_groups");
+  // Optional: HBM3 stack IDs multiply the banks of a unit (each SID its own bank groups).
+  c.org.stack_ids = o.contains("stack_ids") ? get_i(o, oc, "stack_ids") : 1;
   c.org.banks_per_group = get_i(o, oc, "banks_per_group");
   c.org.rows = get_int(o, oc, "rows", 1);
   c.org.row_bytes = get_i(o, oc, "row_bytes");
@@ -99,13 +101,15 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
 
   const std::string tc = ctx + ".timing";
   const json& t = field(j, ctx, "timing");
-  check_keys(t, tc, {"tck_ns", "CL",     "CWL",    "tRCD",   "tRP",   "tRAS",  "tRC",
-                     "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",  "tWR",   "tWTR_S",
-                     "tWTR_L", "tRTP",   "tRTW",   "tRFC",   "tREFI", "source"});
+  check_keys(t, tc, {"tck_ns", "CL",     "CWL",    "tRCD",   "tRP",   "tRAS",   "tRC",
+                     "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",  "tWR",    "tWTR_S",
+                     "tWTR_L", "tRTP",   "tRTW",   "tRFC",   "tREFI", "source", "tRCD_WR"});
   c.t.tck_ns = get_num(t, tc, "tck_ns", true);
   c.t.CL = get_i(t, tc, "CL");
   c.t.CWL = get_i(t, tc, "CWL");
   c.t.tRCD = get_i(t, tc, "tRCD");
+  // HBM2/HBM3 split ACT->RD and ACT->WR; a config without the split key uses tRCD for both.
+  c.t.tRCD_WR = t.contains("tRCD_WR") ? get_i(t, tc, "tRCD_WR") : c.t.tRCD;
   c.t.tRP = get_i(t, tc, "tRP");
   c.t.tRAS = get_i(t, tc, "tRAS");
   c.t.tRC = get_i(t, tc, "tRC");
@@ -158,44 +162,32 @@ DramConfig DramConfig::load_file(const std::string& path) {
 }
 
 json DramConfig::to_json() const {
-  return json{{"name", name},
-              {"source", source},
-              {"org",
-               {{"channels", org.channels},
-                {"pseudo_channels", org.pseudo_channels},
-                {"bank_groups", org.bank_groups},
-                {"banks_per_group", org.banks_per_group},
-                {"rows", org.rows},
-                {"row_bytes", org.row_bytes},
-                {"bus_bits", org.bus_bits},
-                {"burst_length", org.burst_length},
-                {"transfers_per_tck", org.transfers_per_tck}}},
-              {"timing",
-               {{"tck_ns", t.tck_ns},
-                {"CL", t.CL},
-                {"CWL", t.CWL},
-                {"tRCD", t.tRCD},
-                {"tRP", t.tRP},
-                {"tRAS", t.tRAS},
-                {"tRC", t.tRC},
-                {"tCCD_S", t.tCCD_S},
-                {"tCCD_L", t.tCCD_L},
-                {"tRRD_S", t.tRRD_S},
-                {"tRRD_L", t.tRRD_L},
-                {"tFAW", t.tFAW},
-                {"tWR", t.tWR},
-                {"tWTR_S", t.tWTR_S},
-                {"tWTR_L", t.tWTR_L},
-                {"tRTP", t.tRTP},
-                {"tRTW", t.tRTW},
-                {"tRFC", t.tRFC},
-                {"tREFI", t.tREFI}}},
-              {"energy_pj",
-               {{"act_pj", energy.act_pj},
-                {"array_rd_pj", energy.array_rd_pj},
-                {"array_wr_pj", energy.array_wr_pj},
-                {"io_pj", energy.io_pj},
-                {"ref_pj", energy.ref_pj}}}};
+  return json{
+      {"name", name},
+      {"source", source},
+      {"org",
+       {{"channels", org.channels},
+        {"pseudo_channels", org.pseudo_channels},
+        {"bank_groups", org.bank_groups},
+        {"stack_ids", org.stack_ids},
+        {"banks_per_group", org.banks_per_group},
+        {"rows", org.rows},
+        {"row_bytes", org.row_bytes},
+        {"bus_bits", org.bus_bits},
+        {"burst_length", org.burst_length},
+        {"transfers_per_tck", org.transfers_per_tck}}},
+      {"timing",
+       {{"tck_ns", t.tck_ns},   {"CL", t.CL},         {"CWL", t.CWL},       {"tRCD", t.tRCD},
+        {"tRCD_WR", t.tRCD_WR}, {"tRP", t.tRP},       {"tRAS", t.tRAS},     {"tRC", t.tRC},
+        {"tCCD_S", t.tCCD_S},   {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S}, {"tRRD_L", t.tRRD_L},
+        {"tFAW", t.tFAW},       {"tWR", t.tWR},       {"tWTR_S", t.tWTR_S}, {"tWTR_L", t.tWTR_L},
+        {"tRTP", t.tRTP},       {"tRTW", t.tRTW},     {"tRFC", t.tRFC},     {"tREFI", t.tREFI}}},
+      {"energy_pj",
+       {{"act_pj", energy.act_pj},
+        {"array_rd_pj", energy.array_rd_pj},
+        {"array_wr_pj", energy.array_wr_pj},
+        {"io_pj", energy.io_pj},
+        {"ref_pj", energy.ref_pj}}}};
 }
 
 }  // namespace nuri::sim::dram

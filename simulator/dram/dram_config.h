@@ -14,7 +14,8 @@ namespace nuri::sim::dram {
 struct DramOrg {
   int channels = 0;           // independent channels
   int pseudo_channels = 1;    // per channel (HBM); each is scheduled as its own unit
-  int bank_groups = 0;        // per unit
+  int stack_ids = 1;          // HBM3 stack IDs (SIDs, JEDEC "ranks") per unit
+  int bank_groups = 0;        // per unit and stack ID
   int banks_per_group = 0;    // per bank group
   int64_t rows = 0;           // per bank
   int row_bytes = 0;          // page size seen by one unit
@@ -23,7 +24,8 @@ struct DramOrg {
   int transfers_per_tck = 0;  // data beats per command clock (2 = DDR on CK)
 
   int units() const { return channels * pseudo_channels; }
-  int banks() const { return bank_groups * banks_per_group; }
+  int groups() const { return stack_ids * bank_groups; }  // distinct bank groups of a unit
+  int banks() const { return groups() * banks_per_group; }
   int burst_bytes() const { return bus_bits * burst_length / 8; }
   int burst_tck() const { return burst_length / transfers_per_tck; }  // data-bus cycles/burst
   int columns() const { return row_bytes / burst_bytes(); }           // bursts per row
@@ -36,7 +38,8 @@ struct DramOrg {
 struct DramTiming {
   double tck_ns = 0;  // command clock period
   int CL = 0, CWL = 0;
-  int tRCD = 0, tRP = 0, tRAS = 0, tRC = 0;
+  int tRCD = 0, tRP = 0, tRAS = 0, tRC = 0;  // tRCD: ACT -> RD (and PIM column operations)
+  int tRCD_WR = 0;                           // ACT -> WR (JSON key optional: = tRCD)
   int tCCD_S = 0, tCCD_L = 0, tRRD_S = 0, tRRD_L = 0, tFAW = 0;
   int tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tRTW = 0;  // tRTW: extra read->write turnaround
   int tRFC = 0, tREFI = 0;

@@ -33,6 +33,29 @@ constexpr const char* kHbm2 = R"json({
                 "ref_pj": 28800}
 })json";
 
+// HBM2 as Samsung's public PIMSimulator configures it (github.com/SAITPublic/PIMSimulator,
+// ini/HBM2_samsung_2M_16B_x64.ini + system_hbm_64ch.ini, the configuration of its PIMBench
+// GEMV/eltwise figures): 64 independent pseudo-channels (4 stacks x 16), 64-bit PC, BL4
+// (32 B per burst), 4 x 4 banks, 1 KB page (128 columns x 64 bit), 2 Gb/s pins -> CK 1 GHz
+// (its tCK = 1; every ini timing is in CK cycles, copied unchanged): RL 20, WL 8, tRCDRD 14,
+// tRCDWR 10, tRP 14, tRAS 33, tRC 47, tCCDS 2, tCCDL 4, tRRDS 4, tRRDL 6, tFAW 16 (XAW 4),
+// tWR 16, tWTRS 4, tWTRL 9, tRTPL 5, tRTRS 1 (our tRTW: RD->WR = RL + BL/2 + tRTRS - WL, the
+// DRAMSim2 formula), tRFC 350, tREFI 3900. 64 x 32 B / 2 ns = 1024 GB/s. Energies: our HBM2
+// estimates (the ini's IDD values are all 0).
+constexpr const char* kHbm2PimSim = R"json({
+  "name": "HBM2-PIMSim",
+  "source": "SAITPublic/PIMSimulator ini/HBM2_samsung_2M_16B_x64.ini + system_hbm_64ch.ini (64 pseudo-channels, tCK 1 ns); energies are our HBM2 estimates (README)",
+  "org": {"channels": 32, "pseudo_channels": 2, "bank_groups": 4, "banks_per_group": 4,
+          "rows": 16384, "row_bytes": 1024, "bus_bits": 64, "burst_length": 4,
+          "transfers_per_tck": 2},
+  "timing": {"tck_ns": 1.0, "CL": 20, "CWL": 8, "tRCD": 14, "tRCD_WR": 10, "tRP": 14,
+             "tRAS": 33, "tRC": 47, "tCCD_S": 2, "tCCD_L": 4, "tRRD_S": 4, "tRRD_L": 6,
+             "tFAW": 16, "tWR": 16, "tWTR_S": 4, "tWTR_L": 9, "tRTP": 5, "tRTW": 1,
+             "tRFC": 350, "tREFI": 3900},
+  "energy_pj": {"act_pj": 900, "array_rd_pj": 307, "array_wr_pj": 307, "io_pj": 512,
+                "ref_pj": 28800}
+})json";
+
 // HBM3 at 6.4 Gb/s/pin (JESD238): CK 3.2 GHz, tCK 0.3125 ns; 16 channels x 2 PCs, 32-bit PC,
 // BL8 (32 B per burst = 4 tCK), 4 x 4 banks, 1 KB page; 32 x 32 B / 1.25 ns = 819.2 GB/s.
 // ns values: CL 15, tRCD 14, tRP 14, tRAS 33, tRC 47, tCCD_L 2.5, tRRD_S 2.5, tRRD_L 4,
@@ -49,6 +72,30 @@ constexpr const char* kHbm3 = R"json({
              "tREFI": 12480},
   "energy_pj": {"act_pj": 800, "array_rd_pj": 256, "array_wr_pj": 256, "io_pj": 384,
                 "ref_pj": 25600}
+})json";
+
+// HBM3 as AttAcc's simulator configures it (github.com/scale-snu/attacc_simulator,
+// pim_ramulator_src/HBM3-PIM.cpp on Ramulator 2.0; attacc_bank.yaml: org HBM3_8Gb_2R, 16
+// channels, timing HBM3_5.2Gbps): 16 channels x 2 pseudo-channels, 2 stack IDs (8-Hi) x 4 x 4
+// banks = 32 banks per PC, 16384 rows of 1 KB (32 columns x 32 B). 5.2 Gb/s with QDR DQ:
+// CK = 5200 / 4 = 1.3 GHz (tCK 0.769 ns, the tCK of its ramulator wrapper), a 32 B column in
+// nBL = 2 tCK. Its cycle counts, unchanged: CL 19, CWL 6, tRCDRD 19, tRCDWR 19, tRP 19, tRAS 45,
+// tRC 63, tWR 21, tRTPL 8, tCCDS 2, tCCDL 4, tRRDS 2, tRRDL 4, tWTRS 8, tWTRL 11, tFAW 39,
+// tREFI 5070, tRFC 350 ns (8 Gb) / 0.769 = 456; RD->WR = CL + BL + 2 - CWL (our tRTW 2).
+// tRC: its 63 is raised to tRAS + tRP = 64 (our configs require tRC >= tRAS + tRP).
+// 32 x 32 B / 1.538 ns = 665.6 GB/s. Energies: our HBM3 estimates.
+constexpr const char* kHbm3AttAcc = R"json({
+  "name": "HBM3-AttAcc",
+  "source": "scale-snu/attacc_simulator HBM3-PIM.cpp presets HBM3_8Gb_2R + HBM3_5.2Gbps (Ramulator 2.0), 16 channels; energies are our HBM3 estimates (README)",
+  "org": {"channels": 16, "pseudo_channels": 2, "stack_ids": 2, "bank_groups": 4,
+          "banks_per_group": 4, "rows": 16384, "row_bytes": 1024, "bus_bits": 32,
+          "burst_length": 8, "transfers_per_tck": 4},
+  "timing": {"tck_ns": 0.7692307692307693, "CL": 19, "CWL": 6, "tRCD": 19, "tRCD_WR": 19,
+             "tRP": 19, "tRAS": 45, "tRC": 64, "tCCD_S": 2, "tCCD_L": 4, "tRRD_S": 2,
+             "tRRD_L": 4, "tFAW": 39, "tWR": 21, "tWTR_S": 8, "tWTR_L": 11, "tRTP": 8,
+             "tRTW": 2, "tRFC": 456, "tREFI": 5070},
+  "energy_pj": {"act_pj": 800, "array_rd_pj": 256, "array_wr_pj": 256, "io_pj": 384,
+                "ref_pj": 51200}
 })json";
 
 // GDDR6 at 16 Gb/s/pin, 8 Gb x16-per-channel device with 2 channels (JESD250; Micron
@@ -89,7 +136,9 @@ constexpr const char* kLpddr5 = R"json({
 
 const std::map<std::string, const char*>& presets() {
   static const std::map<std::string, const char*> m = {
-      {"HBM2", kHbm2}, {"HBM3", kHbm3}, {"GDDR6", kGddr6}, {"LPDDR5", kLpddr5}};
+      {"HBM2", kHbm2},   {"HBM2-PIMSim", kHbm2PimSim},
+      {"HBM3", kHbm3},   {"HBM3-AttAcc", kHbm3AttAcc},
+      {"GDDR6", kGddr6}, {"LPDDR5", kLpddr5}};
   return m;
 }
 

@@ -96,7 +96,9 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
                                              "grf_entries",
                                              "srf_entries",
                                              "eltwise_cols",
-                                             "mac_pj"};
+                                             "mac_pj",
+                                             "gemv_mapping",
+                                             "attention"};
   for (const auto& [k, v] : j.items()) {
     if (!keys.count(k)) throw Error(ctx + "." + k + ": unknown key");
   }
@@ -123,6 +125,26 @@ PimConfig PimConfig::from_json(const json& j, const std::string& ctx) {
     c.schedule = PimSchedule::kTileOuter;
   } else {
     throw Error(ctx + ".schedule: unknown '" + sched + "' (rows_outer, tile_outer)");
+  }
+  if (j.contains("gemv_mapping")) {
+    const std::string m = get_s(j, ctx, "gemv_mapping");
+    if (m == "row_interleaved") {
+      c.gemv_mapping = GemvMapping::kRowInterleaved;
+    } else if (m == "reference") {
+      c.gemv_mapping = GemvMapping::kReference;
+    } else {
+      throw Error(ctx + ".gemv_mapping: unknown '" + m + "' (row_interleaved, reference)");
+    }
+  }
+  if (j.contains("attention")) {
+    const std::string m = get_s(j, ctx, "attention");
+    if (m == "gemv") {
+      c.attention = AttentionMapping::kGemv;
+    } else if (m == "attacc") {
+      c.attention = AttentionMapping::kAttAcc;
+    } else {
+      throw Error(ctx + ".attention: unknown '" + m + "' (gemv, attacc)");
+    }
   }
   c.mac_interval_tck = get_i(j, ctx, "mac_interval_tck", 1);
   c.vector_elems = get_i(j, ctx, "vector_elems", 1);
@@ -168,26 +190,29 @@ PimConfig PimConfig::load_file(const std::string& path) {
 }
 
 json PimConfig::to_json() const {
-  return json{{"name", name},
-              {"source", source},
-              {"dram", dram.to_json()},
-              {"banks_per_unit", banks_per_unit},
-              {"lanes", lanes},
-              {"input", num_type_name(input)},
-              {"accum", num_type_name(accum)},
-              {"result", num_type_name(result)},
-              {"lane_reduce", lane_reduce},
-              {"schedule", schedule == PimSchedule::kRowsOuter ? "rows_outer" : "tile_outer"},
-              {"mac_interval_tck", mac_interval_tck},
-              {"vector_elems", vector_elems},
-              {"acc_rows", acc_rows},
-              {"crf_bytes", crf_bytes},
-              {"mode_switch_by_act", mode_switch_by_act},
-              {"all_bank_act", broadcast_act ? "broadcast" : "per_bank"},
-              {"grf_entries", grf_entries},
-              {"srf_entries", srf_entries},
-              {"eltwise_cols", eltwise_cols},
-              {"mac_pj", mac_pj}};
+  return json{
+      {"name", name},
+      {"source", source},
+      {"dram", dram.to_json()},
+      {"banks_per_unit", banks_per_unit},
+      {"lanes", lanes},
+      {"input", num_type_name(input)},
+      {"accum", num_type_name(accum)},
+      {"result", num_type_name(result)},
+      {"lane_reduce", lane_reduce},
+      {"schedule", schedule == PimSchedule::kRowsOuter ? "rows_outer" : "tile_outer"},
+      {"mac_interval_tck", mac_interval_tck},
+      {"vector_elems", vector_elems},
+      {"acc_rows", acc_rows},
+      {"crf_bytes", crf_bytes},
+      {"mode_switch_by_act", mode_switch_by_act},
+      {"all_bank_act", broadcast_act ? "broadcast" : "per_bank"},
+      {"grf_entries", grf_entries},
+      {"srf_entries", srf_entries},
+      {"eltwise_cols", eltwise_cols},
+      {"mac_pj", mac_pj},
+      {"gemv_mapping", gemv_mapping == GemvMapping::kReference ? "reference" : "row_interleaved"},
+      {"attention", attention == AttentionMapping::kAttAcc ? "attacc" : "gemv"}};
 }
 
 }  // namespace nuri::sim::pim

@@ -21,6 +21,22 @@ int num_type_bytes(NumType t);
 //   and the host sums the partials (AiM: 2 KB global buffer, one MAC result latch per bank).
 enum class PimSchedule { kRowsOuter, kTileOuter };
 
+// How a GEMV's output rows are mapped onto the units.
+// row_interleaved (Nuri's default): output row i -> unit i mod U, each unit's weights in
+//   consumption order; short outputs split the reduction dimension over idle units (partial
+//   sums added by the host), all-bank commands issued as the timing allows.
+// reference: Samsung PIMSimulator's GEMV kernel (src/tests/PIMKernel.cpp, executeGemv) as its
+//   memory controller sees it: whole output tiles of U x acc_rows rows on every channel (a short
+//   output still pays a whole tile), per x tile a GRF_A write then acc_rows-MAC groups, each
+//   group behind a barrier, even-bank tiles before odd-bank ones, GRF_B stored back to the bank.
+enum class GemvMapping { kRowInterleaved, kReference };
+
+// How decode attention is placed. gemv: per KV head a score GEMV over the cache and a context
+// GEMV, heads one after another, softmax on the host side (not timed). attacc: AttAcc's
+// placement (pim_attacc.h): a head per channel, sequence and head dims across banks, softmax
+// timed on the buffer die.
+enum class AttentionMapping { kGemv, kAttAcc };
+
 struct PimConfig {
   std::string name, source;
   dram::DramConfig dram;
@@ -31,7 +47,9 @@ struct PimConfig {
   NumType result = NumType::kF32;  // what a readout returns per partial
   bool lane_reduce = false;        // true: adder tree sums the lanes in the unit (AiM)
   PimSchedule schedule = PimSchedule::kRowsOuter;
-  int mac_interval_tck = 0;         // between two all-bank MAC commands
+  GemvMapping gemv_mapping = GemvMapping::kRowInterleaved;  // JSON key optional
+  AttentionMapping attention = AttentionMapping::kGemv;     // JSON key optional
+  int mac_interval_tck = 0;                                 // between two all-bank MAC commands
   int vector_elems = 0;             // x elements one unit holds (GRF_A or global buffer)
   int acc_rows = 0;                 // output rows a unit accumulates at once
   int crf_bytes = 0;                // instruction buffer written once per kernel (0: none)

@@ -206,7 +206,7 @@ class Engine {
     // Interleave bank groups so consecutive activations need only tRRD_S; tFAW still caps
     // them at four per window.
     for (int i = 0; i < o.banks_per_group; ++i) {
-      for (int g = 0; g < o.bank_groups; ++g) {
+      for (int g = 0; g < o.groups(); ++g) {
         const int bank = g * o.banks_per_group + i;
         if (ch_.open_row(bank) != dram::kClosed) continue;
         for (;;) {

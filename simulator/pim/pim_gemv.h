@@ -2,10 +2,14 @@
 // with a few x vectors) functionally and/or in time, and the same GEMV on the same DRAM
 // without PIM (W streamed over the bus) as the baseline. Knows no graph types.
 //
-// Layout: output row i goes to PIM unit i mod U (U = units in the device); a unit stores its
-// rows' K elements in the order the kernel consumes them (per x tile, row after row), packed
-// into its banks' DRAM rows so that one all-bank activation feeds banks_per_unit x columns MACs
-// to every unit at once, each column giving all lanes one element.
+// Layout (gemv_mapping row_interleaved): output row i goes to PIM unit i mod U (U = units in
+// the device); a unit stores its rows' K elements in the order the kernel consumes them (per x
+// tile, row after row), packed into its banks' DRAM rows so that one all-bank activation feeds
+// banks_per_unit x columns MACs to every unit at once, each column giving all lanes one element.
+// Short outputs (M rows fill fewer channels than the device has) split the reduction: the
+// channels form k_splits groups, group g computing every row over K chunk g (whole x tiles; the
+// x vector is broadcast per channel, so a channel holds one chunk), every group's partials read
+// out and summed by the host. gemv_mapping reference: see pim_reference_gemv.h.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,9 @@ struct WeightLayout {
   int64_t rows_per_unit = 0;       // the most any unit holds
   int64_t dram_rows_per_bank = 0;  // DRAM rows each bank uses (incl. the reserved mode row)
   int64_t units_used = 0;
+  int64_t k_splits = 1;        // channel groups splitting the reduction (1: none)
+  int64_t split_cols = 0;      // K columns per group (= cols without a split)
+  int64_t group_channels = 0;  // channels per group
   nlohmann::json to_json() const;
 };
 

@@ -20,15 +20,17 @@ float round_to(NumType t, float v) {
 }
 
 void pim_gemv_numerics(const PimConfig& cfg, const float* w, const float* x, int64_t rows,
-                       int64_t cols, float* y) {
+                       int64_t cols, float* y, int64_t split_cols) {
   const int lanes = cfg.lanes;
   const NumType acc = cfg.accum;
   std::vector<float> xr(x, x + cols);
   std::vector<float> wr(static_cast<size_t>(cols));
   std::vector<float> part(static_cast<size_t>(lanes));
   for (float& v : xr) v = round_to(cfg.input, v);
-  // The tile over which a unit accumulates before a readout.
-  const int64_t span = cfg.schedule == PimSchedule::kRowsOuter ? cols : cfg.vector_elems;
+  // The tile over which a unit accumulates before a readout (a split's chunk is a multiple of
+  // vector_elems, so tile_outer readouts are unchanged by it).
+  const int64_t whole = split_cols > 0 ? std::min(cols, split_cols) : cols;
+  const int64_t span = cfg.schedule == PimSchedule::kRowsOuter ? whole : cfg.vector_elems;
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t k = 0; k < cols; ++k) wr[size_t(k)] = round_to(cfg.input, w[i * cols + k]);
     float host = 0;  // host-side f32 sum of readouts

@@ -10,9 +10,11 @@
 
 namespace nuri::sim::pim {
 
-// y[M] = W[M x K] (row-major) * x[K].
+// y[M] = W[M x K] (row-major) * x[K]. split_cols > 0: the reduction is split into chunks of
+// that many columns on different units (a multiple of vector_elems), each chunk's partials read
+// out separately and summed by the host in f32 (0: no split).
 void pim_gemv_numerics(const PimConfig& cfg, const float* w, const float* x, int64_t rows,
-                       int64_t cols, float* y);
+                       int64_t cols, float* y, int64_t split_cols = 0);
 
 float round_to(NumType t, float v);
 

@@ -37,6 +37,64 @@ constexpr const char* kHbmPim = R"json({
   "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
 })json";
 
+// HBM-PIM as Samsung's public PIMSimulator runs it (github.com/SAITPublic/PIMSimulator, the
+// PIMBench GEMV: ini/HBM2_samsung_2M_16B_x64.ini, system_hbm_64ch.ini, src/tests/PIMKernel.cpp):
+// the HBM-PIM units (8 PIM blocks per pseudo-channel = one per 2 banks, 16 FP16 lanes, GRF_A /
+// GRF_B 8 x 256-bit each, a MAC per tCCD_L) on its 64-pseudo-channel HBM2 at CK 1 GHz (DRAM
+// preset HBM2-PIMSim), GEMVs mapped as its kernel maps them (gemv_mapping reference). For
+// reproducing its figures; HBM-PIM is the device preset.
+constexpr const char* kHbmPimSim = R"json({
+  "name": "HBM-PIM-PIMSim",
+  "source": "SAITPublic/PIMSimulator (HBM2 ini + 64-channel system ini, PIMKernel.cpp GEMV); units as HBM-PIM (Kwon et al. ISSCC 2021)",
+  "dram": {"preset": "HBM2-PIMSim"},
+  "banks_per_unit": 2, "lanes": 16, "input": "f16", "accum": "f16", "result": "f16",
+  "lane_reduce": false, "schedule": "rows_outer", "mac_interval_tck": 4,
+  "vector_elems": 128, "acc_rows": 8, "crf_bytes": 32, "mode_switch_by_act": true,
+  "all_bank_act": "broadcast", "gemv_mapping": "reference",
+  "grf_entries": 16, "srf_entries": 16, "eltwise_cols": 16, "mac_pj": 1.5
+})json";
+
+// AttAcc (Park et al., ASPLOS 2024; github.com/scale-snu/attacc_simulator): HBM3-PIM for decode
+// attention on DRAM preset HBM3-AttAcc (16 ch x 2 PCs x 2 SIDs x 16 banks). 16 FP16 lanes per
+// unit (n_mac = 16, a 32 B column per MAC), adder-tree GEMV (lane_reduce). Variants by where
+// the units sit: AttAcc-bank a unit per bank, MACAB every nCCDAB = 6 tCK; AttAcc-BG a unit per
+// bank group MACing its 4 banks in turn, every nCCDSB = 6 tCK; AttAcc-buffer a unit per
+// pseudo-channel on the buffer die, fed a column per nBL = 2 tCK. Power cap: AttAcc's
+// HBM3_5.2Gbps preset raises nCCDAB/nCCDSB from 4 (its _NPC preset, no cap) to 6 so that the
+// activation + read power of all-bank MACs stays within the HBM3 budget (README "Power cap");
+// mac_interval_tck carries it (4 = uncapped). Accumulation f32 (our assumption), results f16.
+// attention "attacc": decode attention placed as AttAcc places it (simulator/pim/pim_attacc.h).
+constexpr const char* kAttAccBank = R"json({
+  "name": "AttAcc-bank",
+  "source": "Park et al. ASPLOS 2024 (AttAcc); scale-snu/attacc_simulator HBM3-PIM.cpp (power-capped nCCDAB/nCCDSB) and gen_trace_attacc_*.py",
+  "dram": {"preset": "HBM3-AttAcc"},
+  "banks_per_unit": 1, "lanes": 16, "input": "f16", "accum": "f32", "result": "f16",
+  "lane_reduce": true, "schedule": "rows_outer", "mac_interval_tck": 6,
+  "vector_elems": 128, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
+  "all_bank_act": "broadcast", "attention": "attacc",
+  "grf_entries": 0, "srf_entries": 0, "eltwise_cols": 0, "mac_pj": 1.5
+})json";
+constexpr const char* kAttAccBg = R"json({
+  "name": "AttAcc-BG",
+  "source": "Park et al. ASPLOS 2024 (AttAcc); scale-snu/attacc_simulator HBM3-PIM.cpp (power-capped nCCDAB/nCCDSB) and gen_trace_attacc_*.py",
+  "dram": {"preset": "HBM3-AttAcc"},
+  "banks_per_unit": 4, "lanes": 16, "input": "f16", "accum": "f32", "result": "f16",
+  "lane_reduce": true, "schedule": "rows_outer", "mac_interval_tck": 6,
+  "vector_elems": 128, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
+  "all_bank_act": "broadcast", "attention": "attacc",
+  "grf_entries": 0, "srf_entries": 0, "eltwise_cols": 0, "mac_pj": 1.5
+})json";
+constexpr const char* kAttAccBuffer = R"json({
+  "name": "AttAcc-buffer",
+  "source": "Park et al. ASPLOS 2024 (AttAcc); scale-snu/attacc_simulator HBM3-PIM.cpp (power-capped nCCDAB/nCCDSB) and gen_trace_attacc_*.py",
+  "dram": {"preset": "HBM3-AttAcc"},
+  "banks_per_unit": 32, "lanes": 16, "input": "f16", "accum": "f32", "result": "f16",
+  "lane_reduce": true, "schedule": "rows_outer", "mac_interval_tck": 2,
+  "vector_elems": 128, "acc_rows": 1, "crf_bytes": 0, "mode_switch_by_act": false,
+  "all_bank_act": "broadcast", "attention": "attacc",
+  "grf_entries": 0, "srf_entries": 0, "eltwise_cols": 0, "mac_pj": 1.5
+})json";
+
 // GDDR6-AiM (SK hynix): Kwon et al., ISSCC 2022 "A 1ynm 1.25V 8Gb 16Gb/s/pin GDDR6-based
 // Accelerator-in-Memory supporting 1TFLOPS MAC Operation and Various Activation Functions for
 // Deep Learning Applications" (JSSC 2023 extended version); Lee et al., Hot Chips 2022 "System
@@ -62,7 +120,9 @@ constexpr const char* kAim = R"json({
 })json";
 
 const std::map<std::string, const char*>& presets() {
-  static const std::map<std::string, const char*> m = {{"HBM-PIM", kHbmPim}, {"AiM", kAim}};
+  static const std::map<std::string, const char*> m = {
+      {"HBM-PIM", kHbmPim},         {"HBM-PIM-PIMSim", kHbmPimSim}, {"AiM", kAim},
+      {"AttAcc-bank", kAttAccBank}, {"AttAcc-BG", kAttAccBg},       {"AttAcc-buffer", kAttAccBuffer}};
   return m;
 }
 
@@ -71,7 +131,8 @@ const std::map<std::string, const char*>& presets() {
 PimConfig PimConfig::preset(const std::string& name) {
   auto it = presets().find(name);
   if (it == presets().end()) {
-    throw Error("pim: unknown preset '" + name + "' (known: AiM, HBM-PIM)");
+    throw Error("pim: unknown preset '" + name +
+                "' (known: AiM, AttAcc-bank, AttAcc-BG, AttAcc-buffer, HBM-PIM, HBM-PIM-PIMSim)");
   }
   return from_json(nlohmann::json::parse(it->second), "pim preset " + name);
 }

@@ -152,3 +152,39 @@ TEST(DramTiming, RefreshPrechargesOpenRowsFirst) {
   EXPECT_EQ(done[1], 4679 + 19);
   EXPECT_EQ(done[2], 5157);
 }
+
+TEST(DramTiming, SplitTrcdTimesWritesAndReadsApart) {
+  // HBM2-PIMSim: tRCD (ACT->RD) 14, tRCD_WR (ACT->WR) 10; a config without tRCD_WR uses tRCD.
+  Channel ch(DramConfig::preset("HBM2-PIMSim"), false);
+  ch.issue(Cmd::kAct, 0, 3, 0);
+  ch.issue(Cmd::kAct, 4, 3, 4);  // another bank group, tRRD_S 4
+  EXPECT_EQ(ch.earliest(Cmd::kWr, 0), 10);
+  EXPECT_EQ(ch.earliest(Cmd::kRd, 4), 18);
+  EXPECT_EQ(hbm2().t.tRCD_WR, hbm2().t.tRCD);
+}
+
+TEST(DramTiming, StackIdsMultiplyTheBanksAndTheAddressMapReachesThem) {
+  // HBM3-AttAcc: 2 SIDs x 4 bank groups x 4 banks = 32 banks per pseudo-channel, 8 distinct
+  // bank groups (a column to bank 16 and one to bank 0 are in different groups: tCCD_S).
+  const DramConfig c = DramConfig::preset("HBM3-AttAcc");
+  EXPECT_EQ(c.org.stack_ids, 2);
+  EXPECT_EQ(c.org.banks(), 32);
+  EXPECT_EQ(c.org.groups(), 8);
+  EXPECT_EQ(c.org.capacity_bytes(), uint64_t(32) * 32 * 16384 * 1024);
+  const AddressMap map(c.org);
+  for (int bank : {0, 15, 16, 31}) {
+    const DramAddress a{3, bank, 7, 5};
+    const DramAddress b = map.decode(map.encode(a));
+    EXPECT_EQ(b.bank, bank);
+    EXPECT_EQ(b.row, 7);
+    EXPECT_EQ(b.col, 5);
+    EXPECT_EQ(b.unit, 3);
+  }
+  Channel ch(c, false);
+  ch.issue(Cmd::kAct, 0, 1, 0);
+  ch.issue(Cmd::kAct, 16, 1, 2);  // another SID's group: tRRD_S 2
+  ch.issue(Cmd::kRd, 0, 1, 19);
+  EXPECT_EQ(ch.earliest(Cmd::kRd, 16), 21);  // tRCD from 2, and tCCD_S after the RD at 19
+  // A config without the key has one stack ID.
+  EXPECT_EQ(DramConfig::preset("HBM2").org.stack_ids, 1);
+}

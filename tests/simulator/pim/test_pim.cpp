@@ -91,7 +91,8 @@ TEST(PimEngine, PerBankActivationCyclesByHand) {
 }
 
 namespace {
-void check_numerics(const char* preset, int64_t m, int64_t k) {
+// split_cols > 0: the reduction split into chunks of that many columns (partials per chunk).
+void check_numerics(const char* preset, int64_t m, int64_t k, int64_t split_cols = 0) {
   const PimConfig c = PimConfig::preset(preset);
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> d(-1.0f, 1.0f);
@@ -99,7 +100,7 @@ void check_numerics(const char* preset, int64_t m, int64_t k) {
       y(static_cast<size_t>(m));
   for (float& v : w) v = d(rng);
   for (float& v : x) v = d(rng);
-  pim_gemv_numerics(c, w.data(), x.data(), m, k, y.data());
+  pim_gemv_numerics(c, w.data(), x.data(), m, k, y.data(), split_cols);
   // Reference: the same dtype-rounded inputs, products and sums in double.
   // Error bound (standard recursive-summation bound): with unit roundoff u of the accumulate
   // dtype and n additions per accumulator, |err| <= (n + 1) u sum|w x|; each readout adds a
@@ -110,7 +111,8 @@ void check_numerics(const char* preset, int64_t m, int64_t k) {
   const double ur = c.result == NumType::kF16    ? std::ldexp(1.0, -11)
                     : c.result == NumType::kBf16 ? std::ldexp(1.0, -8)
                                                  : std::ldexp(1.0, -24);
-  const int64_t span = c.schedule == PimSchedule::kRowsOuter ? k : c.vector_elems;
+  const int64_t whole = split_cols > 0 ? std::min(k, split_cols) : k;
+  const int64_t span = c.schedule == PimSchedule::kRowsOuter ? whole : c.vector_elems;
   const double n_add = c.lane_reduce ? double(span / c.lanes + 4 + 1) : double(span / c.lanes + 1);
   double worst = 0;
   for (int64_t i = 0; i < m; ++i) {
@@ -134,6 +136,40 @@ TEST(PimNumerics, HbmPimF16MatchesReferenceWithinBound) {
 }
 TEST(PimNumerics, AimBf16MatchesReferenceWithinBound) {
   check_numerics("AiM", 48, 2500);
+}
+TEST(PimNumerics, SplitReductionMatchesReferenceWithinTheChunkBound) {
+  // Each chunk accumulates 256 / 16 = 16 products per lane in f16 (not 1000 / 16), so the
+  // bound shrinks with the chunk; the host adds the chunks' partials in f32.
+  check_numerics("HBM-PIM", 48, 1000, 256);
+  check_numerics("AiM", 48, 2500, 1024);
+}
+
+TEST(PimGemv, ShortOutputsSplitTheReductionOverIdleChannels) {
+  // HBM-PIM: 16 channels x 8 units. 16 output rows fill 2 channels, so 8 channel groups each
+  // take 4096 / 8 = 512 columns (4 x tiles of 128): every channel runs 1 row x 512 columns
+  // instead of 1 row x 4096, and reads out its partials (8 units x 16 lanes x f16 = 8 bursts).
+  const PimConfig c = PimConfig::preset("HBM-PIM");
+  PimGemv g(c);
+  const WeightLayout l = g.layout("w", 16, 4096);
+  EXPECT_EQ(l.k_splits, 8);
+  EXPECT_EQ(l.split_cols, 512);
+  EXPECT_EQ(l.units_used, 128);
+  PimRunOptions o;
+  o.functional = false;
+  o.baseline = false;
+  const PimGemvResult r = g.run(l, nullptr, nullptr, 1, o);
+  EXPECT_EQ(r.cycles, run_pim_channel(c, {1, 512, 1}, 0).end_tck);
+  EXPECT_LT(r.cycles, run_pim_channel(c, {1, 4096, 1}, 0).end_tck / 4);
+  EXPECT_EQ(r.counts.result_read_bursts, 16u * 8u);
+  EXPECT_EQ(r.counts.mac, 16u * 32u);  // per channel: 1 row x 512 / 16 lanes
+  // Outputs that fill the device are not split.
+  EXPECT_EQ(g.layout("w", 128, 4096).k_splits, 1);
+  // Functional: the split's numerics (partials per chunk summed on the host).
+  std::vector<float> w(16 * 4096, 0.25f), x(4096, 0.5f);
+  PimRunOptions f;
+  f.baseline = false;
+  const PimGemvResult rf = g.run(l, w.data(), x.data(), 1, f);
+  for (float v : rf.y) EXPECT_EQ(v, 512.0f);  // each lane's chunk partial 32 x 0.125 = 4: exact
 }
 
 TEST(PimGemv, FunctionalResultEqualsNumericsAndRespectsPeak) {
