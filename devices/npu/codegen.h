@@ -69,8 +69,14 @@ NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, s
 std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
                                       const std::vector<int64_t>& ids, const std::string& label);
 
-// Why node `index` of `graph` cannot run on the NPU with config `cfg` ("" = it can).
+// Why generate_program would refuse `graph` ("" = it would not): the same lowering run dry, with
+// no programs kept, no GEMM plan search and no constant data read.
+std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg);
+
+// Why node `index` of `graph` cannot run on the NPU with config `cfg` ("" = it can): the
+// lowering of the node alone, run dry (lowering_refusal), and for a functional device constant
+// data present.
 std::string unsupported_reason(const nuri_graph_desc* graph, size_t index,
-                               const sim::NpuConfig& cfg);
+                               const sim::NpuConfig& cfg, bool functional);
 
 }  // namespace nuri::npu
