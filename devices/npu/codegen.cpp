@@ -314,6 +314,11 @@ class Codegen {
   // Operands and results are f32 / bf16, but for the ids of an Embedding and the mask of an
   // Attention (bool or float).
   void check_dtypes(const ir::Node& n) const {
+    // An Attention input past past_v (a cache length, say) is one this lowering does not know.
+    if (n.op == ir::OpKind::Attention && n.inputs.size() > 6)
+      refuse(n, fmt::format("input {} is not one the NPU lowering knows (q, k, v, mask, past_k, "
+                            "past_v)",
+                            n.inputs.size() - 1));
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       if (n.inputs[i] == ir::kNoValue) continue;
       const nuri::DType t = type(n.inputs[i]).dtype;
@@ -580,10 +585,6 @@ class Codegen {
   // buffer that is also the present output] [with a mask: bool (0 / -inf) or additive float].
   void lower_attention(const ir::Node& n) {
     const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
-    if (n.inputs.size() > 6)  // e.g. a cache-length input this lowering does not know yet
-      refuse(n, fmt::format("input {} is not one the NPU lowering knows (q, k, v, mask, past_k, "
-                            "past_v)",
-                            n.inputs.size() - 1));
     const Shape &qs = type(n.inputs[0]).shape, &ks = type(n.inputs[1]).shape;
     const int64_t Hq = qs[1], S = qs[2], D = qs[3], Hkv = ks[1];
     if (qs[0] != 1) refuse(n, "batch 1 only");
