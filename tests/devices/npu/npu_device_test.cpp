@@ -300,6 +300,36 @@ TEST(NpuDevice, TimingOnlyGivesTheSameCycles) {
   EXPECT_EQ(npu_cycles(f), npu_cycles(t));
 }
 
+// Timing only reads no constant data: an Embedding whose position ids are a weight-less
+// constant compiles and runs, and stands row i in for id i, so with positions 0..S-1 it takes
+// exactly the cycles the functional run with those ids takes.
+TEST(NpuDevice, TimingOnlyEmbeddingNeedsNoConstantIds) {
+  const int64_t S = 12, D = 64, rows = 40;
+  const auto graph = [&](bool with_data) {
+    ir::GraphBuilder b("pos_embed");
+    const ir::ValueId x = b.input("x", DType::F32, {1, S, D});
+    Tensor table(DType::F32, {rows, D});
+    for (int64_t i = 0; i < table.numel(); ++i)
+      table.data_as<float>()[i] = 0.01f * static_cast<float>(i % 17);
+    Tensor pos(DType::I64, {1, S});
+    for (int64_t i = 0; i < S; ++i) pos.data_as<int64_t>()[i] = i;
+    const ir::ValueId p = with_data ? b.constant("positions", pos)
+                                    : b.constant_placeholder("positions", DType::I64, {1, S});
+    b.output(b.add_(x, b.add1(ir::OpKind::Embedding, {b.constant("wpe", table), p}, {}, "pe")));
+    return b.build();
+  };
+  Tensor x(DType::F32, {1, S, D});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = 0.5f;
+  rt::Session f(graph(true), npu_options(""), registry());
+  f.run({x});
+  rt::Session t(graph(false), npu_options("timing_only=1"), registry());
+  for (size_t i = 0; i < t.graph().nodes().size(); ++i)
+    EXPECT_EQ(t.devices()[t.plan().target_of_node[i]]->name(), "npu");
+  t.run({x});
+  EXPECT_GT(npu_cycles(t), 0u);
+  EXPECT_EQ(npu_cycles(t), npu_cycles(f));
+}
+
 TEST(NpuDevice, CommandLevelDramUnderTheNpu) {
   const ir::Gpt2Config c = small_gpt2(false);
   rt::Session s(ir::build_gpt2(c), npu_options("config=atom-like;timing_only=1;dram=HBM2"),
