@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "compiler/ir/op_params.h"
+#include "compiler/memory/memory_plan.h"
 #include "devices/npu/codegen_vector.h"
 #include "devices/npu/tiling/attention.h"
 #include "devices/npu/tiling/gemm_tiler.h"
@@ -110,15 +111,31 @@ struct HeadTiles {
   uint64_t addr = 0, ld = 0, hs = 0;
 };
 
+// Where activations live: constants (and anything else written at compile time) first, bump
+// allocated; then one arena whose offsets the compiler's memory planner chose from the
+// lifetimes a Layout pass recorded, so activations whose lifetimes do not overlap share bytes.
+struct ActivationLayout {
+  uint64_t constant_bytes = 0;
+  std::vector<size_t> offsets;  // per activation allocation, in allocation order
+  uint64_t peak_bytes = 0;
+};
+
+// Query: the capability query's dry run (no programs, no GEMM plan search; bump allocation
+// checked against the device memory). Layout: the same dry run recording every allocation's
+// lifetime for the planner. Emit: the programs, at the planned addresses.
+enum class Mode : uint8_t { Query, Layout, Emit };
+
 class Codegen {
  public:
-  // dry_run: decide and lay out everything but keep no programs and plan no GEMM (the
-  // capability query); `s` is then null.
-  Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, bool dry_run)
+  // `s` is null outside Emit and in timing-only Emit; `layout` is required for Emit.
+  Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, Mode mode,
+          const ActivationLayout* layout = nullptr)
       : g_(g),
         cfg_(cfg),
         sim_(s),
-        dry_(dry_run),
+        dry_(mode != Mode::Emit),
+        mode_(mode),
+        layout_(layout),
         views_(g.values().size()),
         consumers_(g.values().size()) {
     for (size_t i = 0; i < g.nodes().size(); ++i)
@@ -145,35 +162,82 @@ class Codegen {
     }
     std::vector<bool> done(g_.nodes().size(), false);
     for (ir::NodeId nid : g_.topo_order()) {
+      ++step_;
       if (done[nid]) continue;
       lower(nid, done);
     }
+    ++step_;  // outputs are read after the last step
     for (ir::ValueId id : g_.outputs()) {
       IoBinding b;
       b.type = g_.value(id).type;
       b.view = dense(get(id), g_.value(id).name);
       prog_.outputs.push_back(b);
     }
-    prog_.dram_bytes = next_;
+    prog_.dram_bytes = layout_ ? layout_->constant_bytes + layout_->peak_bytes : next_;
     return std::move(prog_);
+  }
+
+  // The recorded lifetimes planned by the compiler's arena planner (after a Layout run).
+  ActivationLayout plan_layout() const {
+    std::vector<ir::BufferLifetime> lifetimes;
+    ActivationLayout l;
+    for (const Buffer& b : buffers_)
+      if (b.constant)
+        l.constant_bytes += align_up(b.bytes);
+      else
+        lifetimes.push_back({b.bytes, b.first, b.last});
+    const ir::ArenaPlan plan = ir::plan_arena(lifetimes, kAlign);
+    l.offsets = plan.offsets;
+    l.peak_bytes = align_up(plan.peak_bytes);
+    return l;
   }
 
  private:
   const ir::TensorType& type(ir::ValueId v) const { return g_.value(v).type; }
   bool is_const(ir::ValueId v) const { return g_.value(v).kind == ir::ValueKind::Constant; }
 
-  View alloc(const std::string& name, const Shape& shape, DType t = DType::BF16) {
+  // constant: written at compile time, so never shares bytes with anything.
+  View alloc(const std::string& name, const Shape& shape, DType t = DType::BF16,
+             bool constant = false) {
     const uint64_t bytes =
         std::max<uint64_t>(1, static_cast<uint64_t>(num_elements(shape)) * sim::dtype_size(t));
+    uint64_t addr = next_;
+    if (layout_) {
+      if (constant) {
+        next_ += align_up(bytes);
+      } else {
+        if (activations_ >= layout_->offsets.size())
+          throw Error(fmt::format("npu: tensor '{}' was not in the memory plan", name));
+        addr = layout_->constant_bytes + layout_->offsets[activations_++];
+      }
+    } else {
+      next_ += align_up(bytes);
+      if (mode_ == Mode::Layout) {
+        buffer_at_[addr] = buffers_.size();
+        buffers_.push_back({bytes, constant, step_, step_});
+      }
+    }
     const uint64_t cap = cfg_.memory.capacity_bytes;
-    if (next_ + bytes > cap)
-      throw Error(fmt::format("npu: tensor '{}' ({} bytes) does not fit the device memory of "
-                              "config '{}': {} of {} bytes already used",
-                              name, bytes, cfg_.name, next_, cap),
-                  NURI_ERROR_OUT_OF_MEMORY);
-    View v{next_, shape, dense_strides(shape), t};
-    next_ += align_up(bytes);
-    return v;
+    if (mode_ != Mode::Layout && addr + bytes > cap)
+      throw Error(
+          fmt::format("npu: tensor '{}' ({} bytes) does not fit the device memory of config "
+                      "'{}' ({} bytes){}",
+                      name, bytes, cfg_.name, cap,
+                      layout_ ? fmt::format(": constants take {} bytes, activations {} at their "
+                                            "peak",
+                                            layout_->constant_bytes, layout_->peak_bytes)
+                              : fmt::format(": {} bytes already used", addr)),
+          NURI_ERROR_OUT_OF_MEMORY);
+    return View{addr, shape, dense_strides(shape), t};
+  }
+
+  // Records that the current step reads `v` (Layout): its buffer stays alive until then.
+  void touch(const View& v) {
+    if (mode_ != Mode::Layout || buffer_at_.empty()) return;
+    auto it = buffer_at_.upper_bound(v.addr);
+    if (it == buffer_at_.begin()) return;
+    Buffer& b = buffers_[std::prev(it)->second];
+    b.last = std::max(b.last, step_);
   }
 
   // A constant in DRAM as `t` ([repeat, numel] when repeat > 1: a broadcast operand expanded).
@@ -182,7 +246,7 @@ class Codegen {
     if (auto it = consts_.find(key); it != consts_.end()) return it->second;
     const ir::Value& v = g_.value(id);
     const Shape shape = repeat > 1 ? Shape{repeat, v.type.numel()} : v.type.shape;
-    View out = alloc(v.name, shape, t);
+    View out = alloc(v.name, shape, t, /*constant=*/true);
     prog_.weight_bytes += static_cast<uint64_t>(out.numel()) * sim::dtype_size(t);
     if (sim_) {
       if (!v.data)
@@ -207,6 +271,7 @@ class Codegen {
     if (is_const(id)) return constant(id, DType::BF16);
     if (!views_[id])
       throw Error(fmt::format("npu: value '{}' is not on the device", g_.value(id).name));
+    touch(*views_[id]);
     return *views_[id];
   }
 
@@ -558,7 +623,7 @@ class Codegen {
           if (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
             s.beta_addr = constant(n.inputs[2], DType::F32).addr;
           } else {
-            const View z = alloc(n.name + ".zero_beta", {cols}, DType::F32);
+            const View z = alloc(n.name + ".zero_beta", {cols}, DType::F32, /*constant=*/true);
             if (sim_) {
               const std::vector<float> zeros(static_cast<size_t>(cols), 0.0f);
               sim_->write_values(z.addr, zeros.data(), zeros.size(), DType::F32);
@@ -739,6 +804,17 @@ class Codegen {
   const sim::NpuConfig& cfg_;
   sim::Simulator* sim_;
   bool dry_ = false;
+  Mode mode_;
+  const ActivationLayout* layout_;
+  size_t activations_ = 0;  // activation allocations so far (Emit: the next plan offset)
+  int64_t step_ = 0;        // the node being lowered, in topological order (inputs: 0)
+  struct Buffer {
+    uint64_t bytes = 0;
+    bool constant = false;
+    int64_t first = 0, last = 0;
+  };
+  std::vector<Buffer> buffers_;           // Layout: every allocation
+  std::map<uint64_t, size_t> buffer_at_;  // Layout: start address -> buffer
   std::vector<std::optional<View>> views_;
   std::vector<std::vector<ir::NodeId>> consumers_;
   std::vector<ir::ValueId> is_output_;
@@ -754,12 +830,16 @@ class Codegen {
 
 NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg,
                             sim::Simulator* sim) {
-  return Codegen(graph, cfg, sim, false).run();
+  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+  Codegen layout_pass(graph, cfg, nullptr, Mode::Layout);
+  layout_pass.run();
+  const ActivationLayout layout = layout_pass.plan_layout();
+  return Codegen(graph, cfg, sim, Mode::Emit, &layout).run();
 }
 
 std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) {
   try {
-    Codegen(graph, cfg, nullptr, true).run();
+    Codegen(graph, cfg, nullptr, Mode::Query).run();
     return "";
   } catch (const Error& e) {
     return e.what();
