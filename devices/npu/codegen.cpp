@@ -254,6 +254,12 @@ class Codegen {
             fmt::format("npu: constant '{}' has no data (a weight-less graph needs "
                         "timing_only=1)",
                         v.name));
+      if (repeat == 1 && v.data->dtype() == nuri::DType::F32) {  // no f32 copy to make
+        sim_->write_values(out.addr, v.data->data_as<float>(), static_cast<uint64_t>(out.numel()),
+                           t);
+        consts_.emplace(key, out);
+        return out;
+      }
       std::vector<float> f = to_floats(v);
       if (repeat > 1) {
         std::vector<float> r;
