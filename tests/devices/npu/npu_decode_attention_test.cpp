@@ -15,6 +15,7 @@
 #include "runtime/registry.h"
 #include "runtime/session.h"
 #include "simulator/npu/config.h"
+#include "tests/devices/npu/npu_test_registry.h"
 
 namespace nuri {
 namespace {
@@ -22,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 rt::DeviceRegistry& registry() {
-  static rt::DeviceRegistry* reg = [] {
-    auto* r = new rt::DeviceRegistry();
-    rt::register_builtin_devices(*r);
-    return r;
-  }();
-  return *reg;
+  return npu_test::builtin_registry();
 }
 
 struct Case {

@@ -21,6 +21,7 @@
 #include "runtime/registry.h"
 #include "runtime/session.h"
 #include "simulator/npu/config.h"
+#include "tests/devices/npu/npu_test_registry.h"
 
 namespace nuri {
 namespace {
@@ -28,12 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 
 rt::DeviceRegistry& registry() {
-  static rt::DeviceRegistry* reg = [] {
-    auto* r = new rt::DeviceRegistry();
-    rt::register_builtin_devices(*r);
-    return r;
-  }();
-  return *reg;
+  return npu_test::builtin_registry();
 }
 
 rt::SessionOptions npu_options(const std::string& dev_opts) {

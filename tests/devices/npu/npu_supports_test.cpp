@@ -12,6 +12,7 @@
 #include "compiler/abi/graph_desc.h"
 #include "compiler/ir/builder.h"
 #include "runtime/registry.h"
+#include "tests/devices/npu/npu_test_registry.h"
 
 namespace nuri {
 namespace {
@@ -19,12 +20,7 @@ namespace {
 using ir::OpKind;
 
 rt::DeviceRegistry& registry() {
-  static rt::DeviceRegistry* reg = [] {
-    auto* r = new rt::DeviceRegistry();
-    rt::register_builtin_devices(*r);
-    return r;
-  }();
-  return *reg;
+  return npu_test::builtin_registry();
 }
 
 // An operand: a graph input, a constant with data, or absent (an optional input left out).
