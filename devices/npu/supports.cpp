@@ -40,7 +40,10 @@ std::string unsupported_reason(const nuri_graph_desc* desc, size_t index, const 
   if (functional)
     if (std::string why = ir::missing_constant_data(desc, index); !why.empty())
       return why + "; the npu computes it only with timing_only=1";
-  return lowering_refusal(node_graph(desc, index), cfg);
+  std::string why = lowering_refusal(node_graph(desc, index), cfg);
+  // The placement report already says which device declined.
+  if (why.rfind("npu: ", 0) == 0) why.erase(0, 5);
+  return why;
 }
 
 }  // namespace nuri::npu
