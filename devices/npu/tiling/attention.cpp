@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -33,7 +34,10 @@ Footprint footprint(const AttentionSpec& s) {
   Footprint f;
   f.fixed = 4 * T * D * kElem;
   f.spm_row = 2 * (D * kElem + T * kElem + D * kElem) + 16;
-  if (s.has_mask) (s.mask_ld ? f.spm_row : f.fixed) += 2 * T * kElem;
+  if (s.has_mask) {
+    (s.mask_ld ? f.spm_row : f.fixed) += 2 * T * kElem;
+    f.spm_row += 8;  // the floor and tiny columns
+  }
   f.acc_row = 2 * (T + D) * 4;
   return f;
 }
@@ -89,6 +93,8 @@ std::vector<sim::Program> emit_attention(const sim::NpuConfig& cfg, const Attent
   const uint64_t ms[2] = {s.has_mask ? alloc(mask_rows * T * e) : 0,
                           s.has_mask ? alloc(mask_rows * T * e) : 0};
   const uint64_t col_a = alloc(bq * 4), col_b = alloc(bq * 4);
+  const uint64_t col_floor = s.has_mask ? alloc(bq * 4) : 0;
+  const uint64_t col_tiny = s.has_mask ? alloc(bq * 4) : 0;
   const uint64_t sc[2] = {0, bq * T * 4};
   const uint64_t oa[2] = {2 * bq * T * 4, 2 * bq * T * 4 + bq * D * 4};
 
@@ -100,6 +106,19 @@ std::vector<sim::Program> emit_attention(const sim::NpuConfig& cfg, const Attent
     int blk = 0, kvb = 1;
     uint32_t loaded = UINT32_MAX;  // the kv head whose K, V are in buffer kvb
     const uint32_t h_lo = core * per_core, h_hi = std::min(s.heads, h_lo + per_core);
+    // A mask may hide every key of a row: its max is then clamped to the lowest finite float
+    // and its sum to the smallest normal one, so the row comes out 0 (as ref), not NaN. The
+    // constants are made on chip: CausalMask far below the diagonal gives -inf, Relu 0.
+    const auto column_of = [&](uint64_t addr, float value) {
+      const sim::TileRef c = sim::tile(Space::Spm, addr, static_cast<uint32_t>(bq), 1, DType::F32);
+      p.push(sim::vector_unary(VecOp::CausalMask, c, c, -static_cast<float>(1 << 30)));
+      p.push(sim::vector_unary(VecOp::Relu, c, c));
+      p.push(sim::vector_unary(VecOp::AddImm, c, c, value));
+    };
+    if (s.has_mask && h_lo < h_hi) {
+      column_of(col_floor, std::numeric_limits<float>::lowest());
+      column_of(col_tiny, std::numeric_limits<float>::min());
+    }
     for (uint32_t h = h_lo; h < h_hi; ++h) {
       const uint32_t kvh = h / group;
       if (kvh != loaded) {  // a new kv head: load it into the other buffer
@@ -139,9 +158,15 @@ std::vector<sim::Program> emit_attention(const sim::NpuConfig& cfg, const Attent
         if (s.causal)  // query q0 + r sits at position T - S + q0 + r
           p.push(sim::vector_unary(VecOp::CausalMask, sco, sco, static_cast<float>(T - S + q0)));
         p.push(sim::vector_unary(VecOp::RowMax, ca, sco));
+        if (s.has_mask)
+          p.push(sim::vector_binary(VecOp::Max, ca, ca,
+                                    sim::tile(Space::Spm, col_floor, n, 1, DType::F32)));
         p.push(sim::vector_binary(VecOp::Sub, sco, sco, ca, sim::Bcast::Col));
         p.push(sim::vector_unary(VecOp::Exp, sco, sco));
         p.push(sim::vector_unary(VecOp::RowSum, cb, sco));
+        if (s.has_mask)
+          p.push(sim::vector_binary(VecOp::Max, cb, cb,
+                                    sim::tile(Space::Spm, col_tiny, n, 1, DType::F32)));
         p.push(sim::vector_unary(VecOp::Recip, cb, cb));
         p.push(sim::vector_binary(VecOp::Mul, pt, sco, cb, sim::Bcast::Col));
         emit_onchip_matmul(cfg, p, oacc, pt, vt, false, false);

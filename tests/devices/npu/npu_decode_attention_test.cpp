@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,7 @@ struct Case {
   bool causal;
   enum Mask { None, Bool, Additive } mask;
   bool mask_per_head;  // [1, Hq, S, T] rather than [1, 1, S, T]
+  bool hidden_row;     // the mask hides every key of query row 0 (the output row is 0)
 };
 
 // Attention with past K/V (when past > 0) and three outputs.
@@ -57,21 +59,25 @@ ir::Graph attention_graph(const Case& c) {
   return b.build();
 }
 
-// Deterministic inputs in [-1.1, 1.1]; masks allow about 3 keys in 4 and always key 0, so no
-// row is fully masked; the additive mask adds small finite offsets too.
-std::vector<Tensor> inputs(const ir::Graph& g) {
+// Deterministic inputs in [-1.1, 1.1]; masks allow about 3 keys in 4 and always key 0 (but in
+// row 0 with hidden_row); the additive mask adds small finite offsets, -1e9 or -inf to hide.
+std::vector<Tensor> inputs(const ir::Graph& g, bool hidden_row = false) {
   std::vector<Tensor> in;
   int seed = 3;
   for (ir::ValueId id : g.inputs()) {
     const ir::TensorType& t = g.value(id).type;
     Tensor x(t.dtype, t.shape);
-    const int64_t keys = t.shape.back();
+    const int64_t keys = t.shape.back(),
+                  rows = t.shape.size() > 1 ? t.shape[t.shape.size() - 2] : 1;
     for (int64_t i = 0; i < x.numel(); ++i) {
-      const bool allowed = i % keys == 0 || (i * 7 + seed) % 4 != 0;
+      const bool hidden = hidden_row && (i / keys) % rows == 0;
+      const bool allowed = !hidden && (i % keys == 0 || (i * 7 + seed) % 4 != 0);
       if (t.dtype == DType::Bool)
         x.data_as<uint8_t>()[i] = allowed ? 1 : 0;
       else if (g.value(id).name == "mask")
-        x.data_as<float>()[i] = allowed ? 0.25f * float(i % 3) : -1e9f;
+        x.data_as<float>()[i] = allowed  ? 0.25f * float(i % 3)
+                                : hidden ? -std::numeric_limits<float>::infinity()
+                                         : -1e9f;
       else
         x.data_as<float>()[i] = 0.1f * static_cast<float>((i * (7 + seed)) % 23 - 11);
     }
@@ -94,7 +100,7 @@ class DecodeAttention : public ::testing::TestWithParam<Case> {};
 TEST_P(DecodeAttention, MatchesRefOnTheNpu) {
   const Case c = GetParam();
   const ir::Graph g = attention_graph(c);
-  const std::vector<Tensor> in = inputs(g);
+  const std::vector<Tensor> in = inputs(g, c.hidden_row);
   rt::Session npu(g, on("npu"), registry());
   for (size_t i = 0; i < npu.graph().nodes().size(); ++i)
     ASSERT_EQ(npu.devices()[npu.plan().target_of_node[i]]->name(), "npu") << npu.placement_report();
@@ -128,13 +134,16 @@ INSTANTIATE_TEST_SUITE_P(
     Npu, DecodeAttention,
     ::testing::Values(
         // one-token decode step, grouped-query (4 query heads on 2 kv heads), 15 cached
-        Case{4, 2, 1, 1, 15, 16, true, Case::None, false},
+        Case{4, 2, 1, 1, 15, 16, true, Case::None, false, false},
         // prefill of 4 tokens after 8 cached, additive mask shared by the heads
-        Case{2, 2, 4, 4, 8, 16, false, Case::Additive, false},
+        Case{2, 2, 4, 4, 8, 16, false, Case::Additive, false, false},
         // bool mask per head, causal over the cache, grouped-query 6 on 2
-        Case{6, 2, 3, 3, 5, 8, true, Case::Bool, true},
+        Case{6, 2, 3, 3, 5, 8, true, Case::Bool, true, false},
         // no past, grouped-query and a mask
-        Case{4, 1, 8, 8, 0, 16, true, Case::Additive, true}));
+        Case{4, 1, 8, 8, 0, 16, true, Case::Additive, true, false},
+        // a query row whose every key is hidden comes out 0, as ref (bool, then additive -inf)
+        Case{2, 1, 4, 4, 4, 8, false, Case::Bool, false, true},
+        Case{2, 2, 4, 4, 0, 8, true, Case::Additive, true, true}));
 
 // Unknown optional inputs (a later op version's cache length, say) are refused with a reason,
 // and the node runs on the fallback device instead.
@@ -163,7 +172,7 @@ TEST(DecodeAttentionPlacement, RefusesUnknownOptionalInputs) {
 // loads its kv head's K and V once, its query row, and stores its output row. Bytes are exact;
 // cycles are never below the bandwidth or array bound of those bytes and MACs.
 TEST(DecodeAttentionTiming, BytesByHandAndRoofline) {
-  const Case c{8, 2, 1, 1, 63, 64, true, Case::None, false};
+  const Case c{8, 2, 1, 1, 63, 64, true, Case::None, false, false};
   const int64_t T = c.past + c.t_new;
   const ir::Graph g = attention_graph(c);
   rt::Session s(g, on("npu", "config=rngd-like;timing_only=1"), registry());
