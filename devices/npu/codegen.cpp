@@ -8,11 +8,12 @@
 #include <tuple>
 
 #include "compiler/ir/op_params.h"
-#include "compiler/memory/memory_plan.h"
+#include "devices/npu/activation_layout.h"
 #include "devices/npu/codegen_vector.h"
 #include "devices/npu/tiling/attention.h"
 #include "devices/npu/tiling/gemm_tiler.h"
 #include "devices/npu/tiling/row_ops.h"
+#include "devices/npu/view.h"
 #include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
 
@@ -21,52 +22,11 @@ namespace nuri::npu {
 using sim::DType;
 using sim::Space;
 
-std::vector<int64_t> dense_strides(const Shape& shape) {
-  std::vector<int64_t> s(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
-  return s;
-}
-
-bool View::dense() const {
-  const auto d = dense_strides(shape);
-  for (size_t i = 0; i < shape.size(); ++i)
-    if (shape[i] != 1 && strides[i] != d[i]) return false;
-  return true;
-}
-
 namespace {
 
 constexpr uint64_t kAlign = 64;
 uint64_t align_up(uint64_t x) {
   return (x + kAlign - 1) / kAlign * kAlign;
-}
-
-// PyTorch's view-stride computation: strides for `nw` over the bytes of (old, os), if a view.
-std::optional<std::vector<int64_t>> reshape_strides(const Shape& old,
-                                                    const std::vector<int64_t>& os,
-                                                    const Shape& nw) {
-  if (old.empty() || num_elements(old) == 0) return dense_strides(nw);
-  std::vector<int64_t> ns(nw.size(), 1);
-  int64_t view_d = static_cast<int64_t>(nw.size()) - 1;
-  int64_t base = os.back(), tensor_numel = 1, view_numel = 1;
-  for (int64_t d = static_cast<int64_t>(old.size()) - 1; d >= 0; --d) {
-    tensor_numel *= old[d];
-    if (d == 0 || (old[d - 1] != 1 && os[d - 1] != tensor_numel * base)) {
-      while (view_d >= 0 && (view_numel < tensor_numel || nw[view_d] == 1)) {
-        ns[view_d] = view_numel * base;
-        view_numel *= nw[view_d];
-        --view_d;
-      }
-      if (view_numel != tensor_numel) return std::nullopt;
-      if (d > 0) {
-        base = os[d - 1];
-        tensor_numel = 1;
-        view_numel = 1;
-      }
-    }
-  }
-  if (view_d != -1) return std::nullopt;
-  return ns;
 }
 
 std::vector<float> to_floats(const ir::Value& v) {
@@ -109,15 +69,6 @@ bool npu_float(nuri::DType t) {
 // A dense view's [1, H, rows, D] operand as head tiles: head h at addr + h * hs, rows ld apart.
 struct HeadTiles {
   uint64_t addr = 0, ld = 0, hs = 0;
-};
-
-// Where activations live: constants (and anything else written at compile time) first, bump
-// allocated; then one arena whose offsets the compiler's memory planner chose from the
-// lifetimes a Layout pass recorded, so activations whose lifetimes do not overlap share bytes.
-struct ActivationLayout {
-  uint64_t constant_bytes = 0;
-  std::vector<size_t> offsets;  // per activation allocation, in allocation order
-  uint64_t peak_bytes = 0;
 };
 
 // Query: the capability query's dry run (no programs, no GEMM plan search; bump allocation
@@ -173,24 +124,17 @@ class Codegen {
       b.view = dense(get(id), g_.value(id).name);
       prog_.outputs.push_back(b);
     }
+    if (layout_ && activations_ != layout_->offsets.size())  // the passes must agree
+      throw Error(
+          fmt::format("npu: partition '{}': the layout pass planned {} activations, the "
+                      "emit pass made {}",
+                      g_.name(), layout_->offsets.size(), activations_));
     prog_.dram_bytes = layout_ ? layout_->constant_bytes + layout_->peak_bytes : next_;
     return std::move(prog_);
   }
 
   // The recorded lifetimes planned by the compiler's arena planner (after a Layout run).
-  ActivationLayout plan_layout() const {
-    std::vector<ir::BufferLifetime> lifetimes;
-    ActivationLayout l;
-    for (const Buffer& b : buffers_)
-      if (b.constant)
-        l.constant_bytes += align_up(b.bytes);
-      else
-        lifetimes.push_back({b.bytes, b.first, b.last});
-    const ir::ArenaPlan plan = ir::plan_arena(lifetimes, kAlign);
-    l.offsets = plan.offsets;
-    l.peak_bytes = align_up(plan.peak_bytes);
-    return l;
-  }
+  ActivationLayout plan_layout() const { return plan_activations(buffers_, kAlign); }
 
  private:
   const ir::TensorType& type(ir::ValueId v) const { return g_.value(v).type; }
@@ -236,7 +180,7 @@ class Codegen {
     if (mode_ != Mode::Layout || buffer_at_.empty()) return;
     auto it = buffer_at_.upper_bound(v.addr);
     if (it == buffer_at_.begin()) return;
-    Buffer& b = buffers_[std::prev(it)->second];
+    BufferUse& b = buffers_[std::prev(it)->second];
     b.last = std::max(b.last, step_);
   }
 
@@ -812,14 +756,9 @@ class Codegen {
   bool dry_ = false;
   Mode mode_;
   const ActivationLayout* layout_;
-  size_t activations_ = 0;  // activation allocations so far (Emit: the next plan offset)
-  int64_t step_ = 0;        // the node being lowered, in topological order (inputs: 0)
-  struct Buffer {
-    uint64_t bytes = 0;
-    bool constant = false;
-    int64_t first = 0, last = 0;
-  };
-  std::vector<Buffer> buffers_;           // Layout: every allocation
+  size_t activations_ = 0;          // activation allocations so far (Emit: the next plan offset)
+  int64_t step_ = 0;                // the node being lowered, in topological order (inputs: 0)
+  std::vector<BufferUse> buffers_;  // Layout: every allocation
   std::map<uint64_t, size_t> buffer_at_;  // Layout: start address -> buffer
   std::vector<std::optional<View>> views_;
   std::vector<std::vector<ir::NodeId>> consumers_;
@@ -850,25 +789,6 @@ std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) 
   } catch (const Error& e) {
     return e.what();
   }
-}
-
-std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
-                                      const std::vector<int64_t>& ids, const std::string& label) {
-  std::vector<sim::Program> progs(std::min<size_t>(cfg.cores, std::max<size_t>(ids.size(), 1)));
-  const uint64_t row = uint64_t{g.cols} * 2, slot = align_up(row);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const int64_t id = ids[i];
-    if (id < 0 || id >= int64_t{g.table_rows})
-      throw Error(fmt::format("npu: {}: index {} at position {} is outside the table of {} rows",
-                              label, id, i, g.table_rows));
-    sim::Program& p = progs[i % progs.size()];
-    const sim::TileRef t =
-        sim::tile(Space::Spm, ((i / progs.size()) % 2) * slot, 1, g.cols, DType::BF16);
-    p.push(sim::dma_load(t, sim::tile(Space::Dram, g.table_addr + static_cast<uint64_t>(id) * row,
-                                      1, g.cols, DType::BF16)));
-    p.push(sim::dma_store(sim::tile(Space::Dram, g.out_addr + i * row, 1, g.cols, DType::BF16), t));
-  }
-  return progs;
 }
 
 }  // namespace nuri::npu

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "devices/npu/view.h"
 #include "nuri/device.h"
 #include "simulator/npu/isa.h"
 #include "simulator/npu/simulator.h"
@@ -21,17 +22,6 @@
 namespace nuri::npu {
 
 namespace sim = nuri::sim::npu;
-
-// A tensor in simulated DRAM: byte address of element 0, logical shape and element strides.
-struct View {
-  uint64_t addr = 0;
-  Shape shape;
-  std::vector<int64_t> strides;
-  sim::DType dtype = sim::DType::BF16;
-  bool dense() const;
-  int64_t numel() const { return num_elements(shape); }
-};
-std::vector<int64_t> dense_strides(const Shape& shape);
 
 // A DMA gather (Embedding): rows of a [rows x cols] table to consecutive rows of `out_addr`.
 struct GatherStep {
