@@ -6,6 +6,9 @@
 // Split are free views (strides over the producer's bytes); an op that needs a dense or
 // differently laid out operand gets a DMA relayout step (DRAM -> spm -> DRAM), never a host copy.
 // Embedding is a DMA gather whose descriptors are made at execute time from the ids.
+// One lowering serves three passes: the capability query (dry, one node), a layout pass (dry,
+// recording each activation's lifetime for the compiler's arena planner) and the emit pass at
+// the planned addresses, so what the query accepts compiles and activations share memory.
 #pragma once
 
 #include <cstdint>
