@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
 #include "compiler/ir/op_params.h"
+#include "devices/npu/activation_layout.h"
 #include "devices/npu/codegen_vector.h"
 #include "devices/npu/tiling/attention.h"
 #include "devices/npu/tiling/gemm_tiler.h"
 #include "devices/npu/tiling/row_ops.h"
+#include "devices/npu/view.h"
 #include "kernels/cpu/layout.h"
 #include "nuri/error.hpp"
 
@@ -19,19 +22,6 @@ namespace nuri::npu {
 using sim::DType;
 using sim::Space;
 
-std::vector<int64_t> dense_strides(const Shape& shape) {
-  std::vector<int64_t> s(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
-  return s;
-}
-
-bool View::dense() const {
-  const auto d = dense_strides(shape);
-  for (size_t i = 0; i < shape.size(); ++i)
-    if (shape[i] != 1 && strides[i] != d[i]) return false;
-  return true;
-}
-
 namespace {
 
 constexpr uint64_t kAlign = 64;
@@ -39,36 +29,14 @@ uint64_t align_up(uint64_t x) {
   return (x + kAlign - 1) / kAlign * kAlign;
 }
 
-// PyTorch's view-stride computation: strides for `nw` over the bytes of (old, os), if a view.
-std::optional<std::vector<int64_t>> reshape_strides(const Shape& old,
-                                                    const std::vector<int64_t>& os,
-                                                    const Shape& nw) {
-  if (old.empty() || num_elements(old) == 0) return dense_strides(nw);
-  std::vector<int64_t> ns(nw.size(), 1);
-  int64_t view_d = static_cast<int64_t>(nw.size()) - 1;
-  int64_t base = os.back(), tensor_numel = 1, view_numel = 1;
-  for (int64_t d = static_cast<int64_t>(old.size()) - 1; d >= 0; --d) {
-    tensor_numel *= old[d];
-    if (d == 0 || (old[d - 1] != 1 && os[d - 1] != tensor_numel * base)) {
-      while (view_d >= 0 && (view_numel < tensor_numel || nw[view_d] == 1)) {
-        ns[view_d] = view_numel * base;
-        view_numel *= nw[view_d];
-        --view_d;
-      }
-      if (view_numel != tensor_numel) return std::nullopt;
-      if (d > 0) {
-        base = os[d - 1];
-        tensor_numel = 1;
-        view_numel = 1;
-      }
-    }
-  }
-  if (view_d != -1) return std::nullopt;
-  return ns;
-}
-
 std::vector<float> to_floats(const ir::Value& v) {
   const Tensor& t = *v.data;
+  if (t.dtype() == nuri::DType::Bool) {  // an attention mask: allowed 0, masked -inf (additive)
+    std::vector<float> f(static_cast<size_t>(t.numel()));
+    for (size_t i = 0; i < f.size(); ++i)
+      f[i] = t.data_as<uint8_t>()[i] ? 0.0f : -std::numeric_limits<float>::infinity();
+    return f;
+  }
   if (!is_float(t.dtype()))
     throw Error(fmt::format("npu: constant '{}' is not a float tensor", v.name));
   std::vector<float> f(static_cast<size_t>(t.numel()));
@@ -88,10 +56,39 @@ uint32_t u32(int64_t x, const std::string& what) {
   return static_cast<uint32_t>(x);
 }
 
+bool npu_float(nuri::DType t) {
+  return t == nuri::DType::F32 || t == nuri::DType::BF16;
+}
+
+// Refuses to lower node `n`: the reason, in the device's words, that the capability query shows.
+[[noreturn]] void refuse(const ir::Node& n, const std::string& why) {
+  throw Error(fmt::format("npu: node '{}' ({}): {}", n.name, ir::op_name(n.op), why),
+              NURI_ERROR_UNSUPPORTED);
+}
+
+// A dense view's [1, H, rows, D] operand as head tiles: head h at addr + h * hs, rows ld apart.
+struct HeadTiles {
+  uint64_t addr = 0, ld = 0, hs = 0;
+};
+
+// Query: the capability query's dry run (no programs, no GEMM plan search; bump allocation
+// checked against the device memory). Layout: the same dry run recording every allocation's
+// lifetime for the planner. Emit: the programs, at the planned addresses.
+enum class Mode : uint8_t { Query, Layout, Emit };
+
 class Codegen {
  public:
-  Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s)
-      : g_(g), cfg_(cfg), sim_(s), views_(g.values().size()), consumers_(g.values().size()) {
+  // `s` is null outside Emit and in timing-only Emit; `layout` is required for Emit.
+  Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, Mode mode,
+          const ActivationLayout* layout = nullptr)
+      : g_(g),
+        cfg_(cfg),
+        sim_(s),
+        dry_(mode != Mode::Emit),
+        mode_(mode),
+        layout_(layout),
+        views_(g.values().size()),
+        consumers_(g.values().size()) {
     for (size_t i = 0; i < g.nodes().size(); ++i)
       for (ir::ValueId v : g.nodes()[i].inputs)
         if (v != ir::kNoValue) consumers_[v].push_back(static_cast<ir::NodeId>(i));
@@ -104,7 +101,8 @@ class Codegen {
       const ir::Value& v = g_.value(id);
       IoBinding b;
       b.type = v.type;
-      if (v.type.dtype == nuri::DType::F32 || v.type.dtype == nuri::DType::BF16) {
+      // A bool input is an attention mask: written to DRAM as an additive bf16 mask.
+      if (npu_float(v.type.dtype) || v.type.dtype == nuri::DType::Bool) {
         b.view = alloc(v.name, v.type.shape);
         views_[id] = b.view;
       } else {
@@ -115,35 +113,75 @@ class Codegen {
     }
     std::vector<bool> done(g_.nodes().size(), false);
     for (ir::NodeId nid : g_.topo_order()) {
+      ++step_;
       if (done[nid]) continue;
       lower(nid, done);
     }
+    ++step_;  // outputs are read after the last step
     for (ir::ValueId id : g_.outputs()) {
       IoBinding b;
       b.type = g_.value(id).type;
       b.view = dense(get(id), g_.value(id).name);
       prog_.outputs.push_back(b);
     }
-    prog_.dram_bytes = next_;
+    if (layout_ && activations_ != layout_->offsets.size())  // the passes must agree
+      throw Error(
+          fmt::format("npu: partition '{}': the layout pass planned {} activations, the "
+                      "emit pass made {}",
+                      g_.name(), layout_->offsets.size(), activations_));
+    prog_.dram_bytes = layout_ ? layout_->constant_bytes + layout_->peak_bytes : next_;
     return std::move(prog_);
   }
+
+  // The recorded lifetimes planned by the compiler's arena planner (after a Layout run).
+  ActivationLayout plan_layout() const { return plan_activations(buffers_, kAlign); }
 
  private:
   const ir::TensorType& type(ir::ValueId v) const { return g_.value(v).type; }
   bool is_const(ir::ValueId v) const { return g_.value(v).kind == ir::ValueKind::Constant; }
 
-  View alloc(const std::string& name, const Shape& shape, DType t = DType::BF16) {
+  // constant: written at compile time, so never shares bytes with anything.
+  View alloc(const std::string& name, const Shape& shape, DType t = DType::BF16,
+             bool constant = false) {
     const uint64_t bytes =
         std::max<uint64_t>(1, static_cast<uint64_t>(num_elements(shape)) * sim::dtype_size(t));
+    uint64_t addr = next_;
+    if (layout_) {
+      if (constant) {
+        next_ += align_up(bytes);
+      } else {
+        if (activations_ >= layout_->offsets.size())
+          throw Error(fmt::format("npu: tensor '{}' was not in the memory plan", name));
+        addr = layout_->constant_bytes + layout_->offsets[activations_++];
+      }
+    } else {
+      next_ += align_up(bytes);
+      if (mode_ == Mode::Layout) {
+        buffer_at_[addr] = buffers_.size();
+        buffers_.push_back({bytes, constant, step_, step_});
+      }
+    }
     const uint64_t cap = cfg_.memory.capacity_bytes;
-    if (next_ + bytes > cap)
-      throw Error(fmt::format("npu: tensor '{}' ({} bytes) does not fit the device memory of "
-                              "config '{}': {} of {} bytes already used",
-                              name, bytes, cfg_.name, next_, cap),
-                  NURI_ERROR_OUT_OF_MEMORY);
-    View v{next_, shape, dense_strides(shape), t};
-    next_ += align_up(bytes);
-    return v;
+    if (mode_ != Mode::Layout && addr + bytes > cap)
+      throw Error(
+          fmt::format("npu: tensor '{}' ({} bytes) does not fit the device memory of config "
+                      "'{}' ({} bytes){}",
+                      name, bytes, cfg_.name, cap,
+                      layout_ ? fmt::format(": constants take {} bytes, activations {} at their "
+                                            "peak",
+                                            layout_->constant_bytes, layout_->peak_bytes)
+                              : fmt::format(": {} bytes already used", addr)),
+          NURI_ERROR_OUT_OF_MEMORY);
+    return View{addr, shape, dense_strides(shape), t};
+  }
+
+  // Records that the current step reads `v` (Layout): its buffer stays alive until then.
+  void touch(const View& v) {
+    if (mode_ != Mode::Layout || buffer_at_.empty()) return;
+    auto it = buffer_at_.upper_bound(v.addr);
+    if (it == buffer_at_.begin()) return;
+    BufferUse& b = buffers_[std::prev(it)->second];
+    b.last = std::max(b.last, step_);
   }
 
   // A constant in DRAM as `t` ([repeat, numel] when repeat > 1: a broadcast operand expanded).
@@ -152,7 +190,7 @@ class Codegen {
     if (auto it = consts_.find(key); it != consts_.end()) return it->second;
     const ir::Value& v = g_.value(id);
     const Shape shape = repeat > 1 ? Shape{repeat, v.type.numel()} : v.type.shape;
-    View out = alloc(v.name, shape, t);
+    View out = alloc(v.name, shape, t, /*constant=*/true);
     prog_.weight_bytes += static_cast<uint64_t>(out.numel()) * sim::dtype_size(t);
     if (sim_) {
       if (!v.data)
@@ -160,6 +198,12 @@ class Codegen {
             fmt::format("npu: constant '{}' has no data (a weight-less graph needs "
                         "timing_only=1)",
                         v.name));
+      if (repeat == 1 && v.data->dtype() == nuri::DType::F32) {  // no f32 copy to make
+        sim_->write_values(out.addr, v.data->data_as<float>(), static_cast<uint64_t>(out.numel()),
+                           t);
+        consts_.emplace(key, out);
+        return out;
+      }
       std::vector<float> f = to_floats(v);
       if (repeat > 1) {
         std::vector<float> r;
@@ -177,10 +221,12 @@ class Codegen {
     if (is_const(id)) return constant(id, DType::BF16);
     if (!views_[id])
       throw Error(fmt::format("npu: value '{}' is not on the device", g_.value(id).name));
+    touch(*views_[id]);
     return *views_[id];
   }
 
   void step(const std::string& label, std::vector<sim::Program> programs) {
+    if (dry_) return;
     while (!programs.empty() && programs.back().instrs.empty()) programs.pop_back();
     if (programs.empty()) return;
     prog_.steps.push_back(Step{label, std::move(programs), std::nullopt});
@@ -280,9 +326,33 @@ class Codegen {
     return consumers_[v][0];
   }
 
+  // Operands and results are f32 / bf16, but for the ids of an Embedding and the mask of an
+  // Attention (bool or float).
+  void check_dtypes(const ir::Node& n) const {
+    // An Attention input past past_v (a cache length, say) is one this lowering does not know.
+    if (n.op == ir::OpKind::Attention && n.inputs.size() > 6)
+      refuse(n, fmt::format("input {} is not one the NPU lowering knows (q, k, v, mask, past_k, "
+                            "past_v)",
+                            n.inputs.size() - 1));
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (n.inputs[i] == ir::kNoValue) continue;
+      const nuri::DType t = type(n.inputs[i]).dtype;
+      if (n.op == ir::OpKind::Embedding && i == 1) {
+        if (t != nuri::DType::I64 && t != nuri::DType::I32) refuse(n, "ids must be i32 or i64");
+      } else if (n.op == ir::OpKind::Attention && i == 3) {
+        if (!npu_float(t) && t != nuri::DType::Bool) refuse(n, "the mask must be bool or float");
+      } else if (!npu_float(t)) {
+        refuse(n, fmt::format("operand {} is {}; the NPU computes f32 / bf16", i, dtype_name(t)));
+      }
+    }
+    for (ir::ValueId o : n.outputs)
+      if (!npu_float(type(o).dtype)) refuse(n, "results must be f32 or bf16");
+  }
+
   void lower(ir::NodeId nid, std::vector<bool>& done) {
     const ir::Node& n = g_.node(nid);
     done[nid] = true;
+    check_dtypes(n);
     switch (n.op) {
       case ir::OpKind::MatMul:
       case ir::OpKind::Gemm:
@@ -328,6 +398,8 @@ class Codegen {
       case ir::OpKind::Transpose: {
         const View in = get(n.inputs[0]);
         const auto perm = ir::resolve_perm(static_cast<int64_t>(in.shape.size()), n.attrs);
+        if (!perm.empty() && perm.back() != static_cast<int64_t>(perm.size()) - 1)
+          refuse(n, "only transposes that keep the last axis (views) are lowered");
         View out{in.addr, {}, {}, in.dtype};
         for (int64_t p : perm) {
           out.shape.push_back(in.shape[p]);
@@ -356,9 +428,7 @@ class Codegen {
       case ir::OpKind::Embedding:
         return lower_embedding(n);
       default:
-        throw Error(
-            fmt::format("npu: node '{}' ({}) has no NPU lowering", n.name, ir::op_name(n.op)),
-            NURI_ERROR_UNSUPPORTED);
+        refuse(n, "not lowered by the NPU codegen");
     }
   }
 
@@ -366,6 +436,19 @@ class Codegen {
     const bool gemm = n.op == ir::OpKind::Gemm;
     const bool tb = gemm && n.attrs.get_int("transB", 0) != 0;
     const ir::ValueId a = n.inputs[0], b = n.inputs[1];
+    if (type(a).shape.size() < 2 || type(b).shape.size() != 2)
+      refuse(n, "needs A of rank >= 2 and a 2-D B");
+    if (gemm && n.attrs.get_int("transA", 0) != 0) refuse(n, "transA is not lowered");
+    if (gemm && (n.attrs.get_float("alpha", 1.0) != 1.0 || n.attrs.get_float("beta", 1.0) != 1.0))
+      refuse(n, "alpha / beta other than 1 are not lowered");
+    const bool has_c = gemm && n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
+    if (has_c) {
+      const ir::ValueId c = n.inputs[2];
+      const Shape& cs = type(c).shape;
+      const int64_t N = type(n.outputs[0]).shape[1];
+      if (!is_const(c) || type(c).numel() != N || cs.empty() || cs.back() != N)
+        refuse(n, "C must be a constant [N] bias");
+    }
     const int64_t K = type(a).shape.back();
     const Mat A = matrix(get(a), n.name + ".A");
     Mat B;
@@ -384,7 +467,7 @@ class Codegen {
     s.b_addr = B.addr;
     s.ldb = B.ld;
     s.transpose_b = tb;
-    if (gemm && n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
+    if (has_c) {
       s.has_bias = true;
       s.bias_addr = constant(n.inputs[2], DType::F32).addr;
     }
@@ -395,7 +478,8 @@ class Codegen {
         const ir::Node& add = g_.node(*c);
         if (add.op == ir::OpKind::Add && type(add.outputs[0]).shape == type(out).shape) {
           const ir::ValueId other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
-          if (is_const(other) && type(other).numel() == s.n && add.inputs[0] != add.inputs[1]) {
+          if (is_const(other) && type(other).numel() == s.n && !type(other).shape.empty() &&
+              type(other).shape.back() == s.n && add.inputs[0] != add.inputs[1]) {
             s.has_bias = true;
             s.bias_addr = constant(other, DType::F32).addr;
             out = add.outputs[0];
@@ -419,6 +503,11 @@ class Codegen {
     const View o = alloc(g_.value(out).name, type(out).shape, s.out_dtype);
     s.c_addr = o.addr;
     s.ldc = s.n;
+    if (dry_) {  // feasibility from the planner's analytic ranking; no plan search
+      if (const std::string why = gemm_unsupported(cfg_, s); !why.empty()) refuse(n, why);
+      views_[out] = o;
+      return;
+    }
     // The plan depends on shapes and strides, not addresses: plan each distinct GEMM once.
     const auto key = std::make_tuple(s.m, s.n, s.k, s.lda, s.ldb, s.transpose_b, s.has_bias,
                                      static_cast<int>(s.act), static_cast<int>(s.out_dtype));
@@ -434,17 +523,17 @@ class Codegen {
     const int64_t cols = os.empty() ? 1 : os.back(), rows = type(out).numel() / cols;
     ir::ValueId x = n.inputs[0], y = n.inputs[1];
     if (type(x).shape != os) std::swap(x, y);
-    const View xv = is_const(x) ? constant(x, DType::BF16) : dense(get(x), n.name + ".x");
     View yv;
-    if (type(y).shape == os)
+    const Shape& ys = type(y).shape;
+    if (type(x).shape != os)
+      refuse(n, "broadcasting other than a constant row is not lowered");
+    else if (ys == os)
       yv = is_const(y) ? constant(y, DType::BF16) : dense(get(y), n.name + ".y");
-    else if (is_const(y) && type(y).numel() == cols)
+    else if (is_const(y) && type(y).numel() == cols && !ys.empty() && ys.back() == cols)
       yv = constant(y, DType::BF16, rows);
     else
-      throw Error(fmt::format("npu: node '{}': only same-shape or constant row-broadcast "
-                              "operands are lowered",
-                              n.name),
-                  NURI_ERROR_UNSUPPORTED);
+      refuse(n, "broadcasting other than a constant row is not lowered");
+    const View xv = is_const(x) ? constant(x, DType::BF16) : dense(get(x), n.name + ".x");
     const View o = alloc(g_.value(out).name, os);
     RowOpSpec s;
     s.op = n.op == ir::OpKind::Add ? RowOp::Add : RowOp::Mul;
@@ -461,6 +550,14 @@ class Codegen {
     const ir::ValueId out = n.outputs[0];
     const Shape& os = type(out).shape;
     const int64_t cols = os.empty() ? 1 : os.back(), rows = type(out).numel() / cols;
+    const int64_t rank = static_cast<int64_t>(os.size());
+    if (n.op != ir::OpKind::Gelu &&
+        ir::normalize_axis(n.attrs.get_int("axis", -1), rank, "axis") != rank - 1)
+      refuse(n, "only the last axis is lowered");
+    if ((n.op == ir::OpKind::LayerNorm || n.op == ir::OpKind::RMSNorm) &&
+        (!is_const(n.inputs[1]) ||
+         (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue && !is_const(n.inputs[2]))))
+      refuse(n, "gain and bias must be constants");
     const View x = dense(get(n.inputs[0]), n.name + ".x");
     RowOpSpec s;
     s.rows = u32(rows, n.name + " rows");
@@ -476,7 +573,7 @@ class Codegen {
           if (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
             s.beta_addr = constant(n.inputs[2], DType::F32).addr;
           } else {
-            const View z = alloc(n.name + ".zero_beta", {cols}, DType::F32);
+            const View z = alloc(n.name + ".zero_beta", {cols}, DType::F32, /*constant=*/true);
             if (sim_) {
               const std::vector<float> zeros(static_cast<size_t>(cols), 0.0f);
               sim_->write_values(z.addr, zeros.data(), zeros.size(), DType::F32);
@@ -499,29 +596,86 @@ class Codegen {
     views_[out] = o;
   }
 
+  // Attention [with past K/V: present = concat(past, new) along the keys, made by DMA into one
+  // buffer that is also the present output] [with a mask: bool (0 / -inf) or additive float].
   void lower_attention(const ir::Node& n) {
-    const Shape& qs = type(n.inputs[0]).shape;  // [1, H, S, D]
-    const int64_t H = qs[1], S = qs[2], D = qs[3];
-    const std::vector<int64_t> want{H * S * D, D, H * D, 1};
-    uint64_t addr[3], ld[3];
-    for (int i = 0; i < 3; ++i)
-      std::tie(addr[i], ld[i]) = heads_layout(n.inputs[i], n.name + "." + std::to_string(i));
-    const View o = alloc(g_.value(n.outputs[0]).name, {S, H * D});
+    const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
+    const Shape &qs = type(n.inputs[0]).shape, &ks = type(n.inputs[1]).shape;
+    const int64_t Hq = qs[1], S = qs[2], D = qs[3], Hkv = ks[1];
+    if (qs[0] != 1) refuse(n, "batch 1 only");
+    if (type(n.inputs[2]).shape[3] != D) refuse(n, "v's head_dim must equal q's");
+    const int64_t P = has(4) ? type(n.inputs[4]).shape[2] : 0, T = P + ks[2];
+    HeadTiles kv[2];
+    for (size_t i = 0; i < 2; ++i) {
+      const ir::ValueId fresh = n.inputs[1 + i];
+      View all = get(fresh);
+      if (has(4 + i)) {
+        const std::string name = n.outputs.size() == 3 ? g_.value(n.outputs[1 + i]).name
+                                                       : n.name + (i ? ".present_v" : ".present_k");
+        all = alloc(name, {1, Hkv, T, D});
+        const std::string label = n.name + (i ? ".concat_v" : ".concat_k");
+        if (P > 0) relayout(get(n.inputs[4 + i]), all.addr, all.strides, label + ".past");
+        relayout(get(fresh), all.addr + static_cast<uint64_t>(P * D) * 2, all.strides, label);
+      }
+      if (n.outputs.size() == 3) views_[n.outputs[1 + i]] = all;
+      kv[i] = head_tiles(all, n.name + (i ? ".v" : ".k"));
+    }
+    const HeadTiles q = head_tiles(get(n.inputs[0]), n.name + ".q");
     AttentionSpec s;
+    if (has(3)) {
+      const HeadTiles m = mask_tiles(n, Hq, S, T);
+      s.has_mask = true;
+      s.mask_addr = m.addr;
+      s.mask_ld = m.ld;
+      s.mask_hs = m.hs;
+    }
+    const View o = alloc(g_.value(n.outputs[0]).name, {S, Hq * D});
     s.seq = u32(S, n.name + " seq");
-    s.heads = u32(H, n.name + " heads");
+    s.kv_len = u32(T, n.name + " kv length");
+    s.heads = u32(Hq, n.name + " heads");
+    s.kv_heads = u32(Hkv, n.name + " kv heads");
     s.head_dim = u32(D, n.name + " head_dim");
-    s.q_addr = addr[0];
-    s.k_addr = addr[1];
-    s.v_addr = addr[2];
-    s.ldq = ld[0];
-    s.ldk = ld[1];
-    s.ldv = ld[2];
-    s.out_addr = o.addr;
+    s.q_addr = q.addr, s.ldq = q.ld, s.hsq = q.hs;
+    s.k_addr = kv[0].addr, s.ldk = kv[0].ld, s.hsk = kv[0].hs;
+    s.v_addr = kv[1].addr, s.ldv = kv[1].ld, s.hsv = kv[1].hs;
+    s.out_addr = o.addr, s.ldo = static_cast<uint64_t>(Hq * D), s.hso = static_cast<uint64_t>(D);
     s.causal = n.attrs.get_int("causal", 0) != 0;
     s.scale = static_cast<float>(n.attrs.get_float("scale", 0.0));
+    if (const std::string why = attention_unsupported(cfg_, s); !why.empty()) refuse(n, why);
     step(n.name, emit_attention(cfg_, s));
-    views_[n.outputs[0]] = View{o.addr, qs, want, DType::BF16};
+    views_[n.outputs[0]] = View{o.addr, qs, {Hq * S * D, D, Hq * D, 1}, DType::BF16};
+  }
+
+  // v [1, H, rows, D] as per-head tiles straight from its strides (interleaved or head-major
+  // heads alike; a relayout if a row is not unit-stride or rows overlap).
+  HeadTiles head_tiles(View v, const std::string& label) {
+    const int64_t H = v.shape[1], rows = v.shape[2], D = v.shape[3];
+    if ((D > 1 && v.strides[3] != 1) || (rows > 1 && v.strides[2] < D)) v = dense(v, label);
+    const auto d = static_cast<uint64_t>(D);
+    return {v.addr, rows > 1 ? static_cast<uint64_t>(v.strides[2]) : d,
+            H > 1 ? static_cast<uint64_t>(v.strides[1]) : d};
+  }
+
+  // The mask broadcast to [1, Hq, S, T] as per-head tiles: ld 0 = one row for all queries,
+  // hs 0 = one mask for all heads.
+  HeadTiles mask_tiles(const ir::Node& n, int64_t Hq, int64_t S, int64_t T) {
+    const ir::ValueId id = n.inputs[3];
+    View m = get(id);
+    if (m.shape.empty() || m.shape.back() != T) refuse(n, "the mask must span every key");
+    if (T > 1 && m.strides.back() != 1) m = dense(m, n.name + ".mask");
+    while (m.shape.size() < 4) {
+      m.shape.insert(m.shape.begin(), 1);
+      m.strides.insert(m.strides.begin(), 0);
+    }
+    const bool per_head = m.shape[1] == Hq && Hq > 1, per_row = m.shape[2] == S && S > 1;
+    HeadTiles t{m.addr, per_row ? static_cast<uint64_t>(m.strides[2]) : 0,
+                per_head ? static_cast<uint64_t>(m.strides[1]) : 0};
+    if ((per_row && t.ld < static_cast<uint64_t>(T)) || (per_head && t.hs == 0)) {
+      const View d = dense(m, n.name + ".mask");
+      t = {d.addr, per_row ? static_cast<uint64_t>(T) : 0,
+           per_head ? static_cast<uint64_t>((per_row ? S : 1) * T) : 0};
+    }
+    return t;
   }
 
   // x [1, H, S, D] as [S x H*D] rows (head h at column h*D): its row stride, or a relayout.
@@ -540,6 +694,14 @@ class Codegen {
   void lower_rotary(const ir::Node& n) {
     const Shape& xs = type(n.inputs[0]).shape;  // [1, H, S, D]
     const int64_t H = xs[1], S = xs[2], D = xs[3];
+    if (n.inputs.size() > 3 && n.inputs[3] != ir::kNoValue)
+      refuse(n, "position_ids are not lowered");
+    if (n.attrs.get_int("interleaved", 0) != 0) refuse(n, "only the rotate-half form is lowered");
+    const int64_t rot = n.attrs.get_int("rotary_dim", 0);
+    if (rot != 0 && rot != D) refuse(n, "partial rotary_dim is not lowered");
+    if (xs[0] != 1 || type(n.inputs[1]).shape != Shape{S, D / 2})
+      refuse(n, "batch 1 and cos / sin of [seq, head_dim / 2] only");
+    if (!is_const(n.inputs[1]) || !is_const(n.inputs[2])) refuse(n, "cos / sin must be constants");
     const auto [xa, ld] = heads_layout(n.inputs[0], n.name + ".x");
     const View o = alloc(g_.value(n.outputs[0]).name, {S, H * D});
     RotarySpec s;
@@ -557,6 +719,8 @@ class Codegen {
   }
 
   void lower_embedding(const ir::Node& n) {
+    if (!is_const(n.inputs[0]) || type(n.inputs[0]).shape.size() != 2)
+      refuse(n, "the table must be a 2-D float constant");
     const View table = constant(n.inputs[0], DType::BF16);
     const ir::ValueId ids = n.inputs[1];
     const ir::ValueId out = n.outputs[0];
@@ -565,22 +729,21 @@ class Codegen {
     gs.table_addr = table.addr;
     gs.out_addr = o.addr;
     gs.table_rows = u32(table.shape[0], n.name + " table rows");
+    if (gs.table_rows == 0) refuse(n, "the table has no rows");
     gs.cols = u32(table.shape[1], n.name + " table cols");
     if (is_const(ids)) {
+      // Weight-less (timing only): row i % rows stands in for id i; only addresses differ.
       const ir::Value& v = g_.value(ids);
-      if (!v.data) throw Error(fmt::format("npu: node '{}': constant ids have no data", n.name));
-      std::vector<int64_t> idv(static_cast<size_t>(v.data->numel()));
+      std::vector<int64_t> idv(static_cast<size_t>(v.type.numel()));
       for (size_t i = 0; i < idv.size(); ++i)
-        idv[i] = v.data->dtype() == nuri::DType::I64 ? v.data->data_as<int64_t>()[i]
-                                                     : v.data->data_as<int32_t>()[i];
+        idv[i] = !v.data                               ? static_cast<int64_t>(i % gs.table_rows)
+                 : v.data->dtype() == nuri::DType::I64 ? v.data->data_as<int64_t>()[i]
+                                                       : v.data->data_as<int32_t>()[i];
       step(n.name, emit_gather(cfg_, gs, idv, n.name));
     } else {
       const auto& in = g_.inputs();
       const auto it = std::find(in.begin(), in.end(), ids);
-      if (it == in.end())
-        throw Error(
-            fmt::format("npu: node '{}': ids must be a partition input or a constant", n.name),
-            NURI_ERROR_UNSUPPORTED);
+      if (it == in.end()) refuse(n, "ids must be a partition input or a constant");
       gs.input_index = static_cast<int>(it - in.begin());
       prog_.steps.push_back(Step{n.name, {}, gs});
     }
@@ -590,6 +753,13 @@ class Codegen {
   const ir::Graph& g_;
   const sim::NpuConfig& cfg_;
   sim::Simulator* sim_;
+  bool dry_ = false;
+  Mode mode_;
+  const ActivationLayout* layout_;
+  size_t activations_ = 0;          // activation allocations so far (Emit: the next plan offset)
+  int64_t step_ = 0;                // the node being lowered, in topological order (inputs: 0)
+  std::vector<BufferUse> buffers_;  // Layout: every allocation
+  std::map<uint64_t, size_t> buffer_at_;  // Layout: start address -> buffer
   std::vector<std::optional<View>> views_;
   std::vector<std::vector<ir::NodeId>> consumers_;
   std::vector<ir::ValueId> is_output_;
@@ -605,26 +775,20 @@ class Codegen {
 
 NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg,
                             sim::Simulator* sim) {
-  return Codegen(graph, cfg, sim).run();
+  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+  Codegen layout_pass(graph, cfg, nullptr, Mode::Layout);
+  layout_pass.run();
+  const ActivationLayout layout = layout_pass.plan_layout();
+  return Codegen(graph, cfg, sim, Mode::Emit, &layout).run();
 }
 
-std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
-                                      const std::vector<int64_t>& ids, const std::string& label) {
-  std::vector<sim::Program> progs(std::min<size_t>(cfg.cores, std::max<size_t>(ids.size(), 1)));
-  const uint64_t row = uint64_t{g.cols} * 2, slot = align_up(row);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const int64_t id = ids[i];
-    if (id < 0 || id >= int64_t{g.table_rows})
-      throw Error(fmt::format("npu: {}: index {} at position {} is outside the table of {} rows",
-                              label, id, i, g.table_rows));
-    sim::Program& p = progs[i % progs.size()];
-    const sim::TileRef t =
-        sim::tile(Space::Spm, ((i / progs.size()) % 2) * slot, 1, g.cols, DType::BF16);
-    p.push(sim::dma_load(t, sim::tile(Space::Dram, g.table_addr + static_cast<uint64_t>(id) * row,
-                                      1, g.cols, DType::BF16)));
-    p.push(sim::dma_store(sim::tile(Space::Dram, g.out_addr + i * row, 1, g.cols, DType::BF16), t));
+std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) {
+  try {
+    Codegen(graph, cfg, nullptr, Mode::Query).run();
+    return "";
+  } catch (const Error& e) {
+    return e.what();
   }
-  return progs;
 }
 
 }  // namespace nuri::npu

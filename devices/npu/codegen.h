@@ -6,6 +6,9 @@
 // Split are free views (strides over the producer's bytes); an op that needs a dense or
 // differently laid out operand gets a DMA relayout step (DRAM -> spm -> DRAM), never a host copy.
 // Embedding is a DMA gather whose descriptors are made at execute time from the ids.
+// One lowering serves three passes: the capability query (dry, one node), a layout pass (dry,
+// recording each activation's lifetime for the compiler's arena planner) and the emit pass at
+// the planned addresses, so what the query accepts compiles and activations share memory.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "devices/npu/view.h"
 #include "nuri/device.h"
 #include "simulator/npu/isa.h"
 #include "simulator/npu/simulator.h"
@@ -21,17 +25,6 @@
 namespace nuri::npu {
 
 namespace sim = nuri::sim::npu;
-
-// A tensor in simulated DRAM: byte address of element 0, logical shape and element strides.
-struct View {
-  uint64_t addr = 0;
-  Shape shape;
-  std::vector<int64_t> strides;
-  sim::DType dtype = sim::DType::BF16;
-  bool dense() const;
-  int64_t numel() const { return num_elements(shape); }
-};
-std::vector<int64_t> dense_strides(const Shape& shape);
 
 // A DMA gather (Embedding): rows of a [rows x cols] table to consecutive rows of `out_addr`.
 struct GatherStep {
@@ -69,8 +62,14 @@ NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, s
 std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,
                                       const std::vector<int64_t>& ids, const std::string& label);
 
-// Why node `index` of `graph` cannot run on the NPU with config `cfg` ("" = it can).
+// Why generate_program would refuse `graph` ("" = it would not): the same lowering run dry, with
+// no programs kept, no GEMM plan search and no constant data read.
+std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg);
+
+// Why node `index` of `graph` cannot run on the NPU with config `cfg` ("" = it can): the
+// lowering of the node alone, run dry (lowering_refusal), and for a functional device constant
+// data present.
 std::string unsupported_reason(const nuri_graph_desc* graph, size_t index,
-                               const sim::NpuConfig& cfg);
+                               const sim::NpuConfig& cfg, bool functional);
 
 }  // namespace nuri::npu

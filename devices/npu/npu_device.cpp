@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "compiler/abi/graph_desc.h"
 #include "compiler/ir/op_work.h"
@@ -148,7 +149,12 @@ class NpuExecutable : public sdk::HostExecutable {
  private:
   void write(const IoBinding& b, const std::byte* src) {
     const uint64_t n = static_cast<uint64_t>(b.type.numel());
-    if (b.type.dtype == nuri::DType::F32)
+    if (b.type.dtype == nuri::DType::Bool) {  // an attention mask, made additive (0 / -inf)
+      std::vector<float> f(n);
+      for (uint64_t i = 0; i < n; ++i)
+        f[i] = src[i] != std::byte{0} ? 0.0f : -std::numeric_limits<float>::infinity();
+      sim_.write_values(b.view.addr, f.data(), n, sim::DType::BF16);
+    } else if (b.type.dtype == nuri::DType::F32)
       sim_.write_values(b.view.addr, reinterpret_cast<const float*>(src), n, sim::DType::BF16);
     else
       sim_.write_dram(b.view.addr, src, n * 2);
@@ -197,10 +203,10 @@ class NpuDevice : public sdk::HostDevice {
   }
 
   bool supports(const nuri_graph_desc* graph, size_t node) override {
-    return unsupported_reason(graph, node, cfg_).empty();
+    return decline_reason(graph, node).empty();
   }
   std::string decline_reason(const nuri_graph_desc* graph, size_t node) override {
-    return unsupported_reason(graph, node, cfg_);
+    return unsupported_reason(graph, node, cfg_, !opt_.timing_only);
   }
 
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
@@ -210,7 +216,7 @@ class NpuDevice : public sdk::HostDevice {
 
   // Roofline: max(MACs / peak MACs per second, bf16 bytes / bandwidth).
   double estimate_cost(const nuri_graph_desc* graph, size_t node) override {
-    if (!unsupported_reason(graph, node, cfg_).empty()) return -1;
+    if (!decline_reason(graph, node).empty()) return -1;
     const ir::Graph g = ir::node_graph_from_desc(graph, node);
     const ir::Node& n = g.nodes().front();
     const double macs_per_s =

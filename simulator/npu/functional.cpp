@@ -149,25 +149,58 @@ void FunctionalModel::matmul(uint32_t core, const Instr& i) {
         for (uint32_t kk = 0; kk < k; ++kk) fb_[uint64_t{kk} * n + j] = fd_[kk];
       }
     }
-    fa_.resize(k);
-    fc_.resize(n);
+    // Rows in blocks of four share each B row load (the host's speed, not the model's): every
+    // element still sums its products from zero in k order, then adds to the accumulator.
+    constexpr uint32_t kRows = 4;
+    fa_.resize(uint64_t{kRows} * k);
+    fc_.resize(uint64_t{kRows} * n);
     fd_.resize(n);
-    for (uint32_t r = 0; r < m; ++r) {
-      load_row(ap + r * a.row_stride() * ea, DType::BF16, k, fa_.data());
-      // Partial sums flow down the array from zero in k order, then add to the accumulator.
-      float* psum = fc_.data();
-      std::fill(psum, psum + n, 0.f);
-      for (uint32_t kk = 0; kk < k; ++kk) {
-        const float av = fa_[kk];
-        const float* brow = &fb_[uint64_t{kk} * n];
-        for (uint32_t j = 0; j < n; ++j) psum[j] += av * brow[j];
+    for (uint32_t r0 = 0; r0 < m; r0 += kRows) {
+      const uint32_t rows = std::min(kRows, m - r0);
+      for (uint32_t r = 0; r < rows; ++r)
+        load_row(ap + (r0 + r) * a.row_stride() * ea, DType::BF16, k, &fa_[uint64_t{r} * k]);
+      std::fill(fc_.begin(), fc_.end(), 0.f);
+      uint32_t j_full = 0;
+      if (rows == kRows) {
+        // 4 x 8 sums stay in registers across all of k; B is read once per block.
+        using V4 = float __attribute__((vector_size(16)));
+        constexpr uint32_t kCols = 8;
+        j_full = n / kCols * kCols;
+        for (uint32_t j0 = 0; j0 < j_full; j0 += kCols) {
+          V4 acc[kRows][2] = {};
+          for (uint32_t kk = 0; kk < k; ++kk) {
+            V4 b0, b1;
+            std::memcpy(&b0, &fb_[uint64_t{kk} * n + j0], sizeof b0);
+            std::memcpy(&b1, &fb_[uint64_t{kk} * n + j0 + 4], sizeof b1);
+            for (uint32_t r = 0; r < kRows; ++r) {
+              const float av = fa_[uint64_t{r} * k + kk];
+              acc[r][0] += av * b0;
+              acc[r][1] += av * b1;
+            }
+          }
+          for (uint32_t r = 0; r < kRows; ++r)
+            std::memcpy(&fc_[uint64_t{r} * n + j0], acc[r], sizeof acc[r]);
+        }
       }
-      uint8_t* crow = cp + r * c.row_stride() * 4;
-      if (i.accumulate) {
-        std::memcpy(fd_.data(), crow, n * 4ull);
-        for (uint32_t j = 0; j < n; ++j) psum[j] = fd_[j] + psum[j];
+      // The remaining rows / columns one row at a time.
+      if (j_full < n) {
+        for (uint32_t r = 0; r < rows; ++r)
+          for (uint32_t kk = 0; kk < k; ++kk) {
+            const float av = fa_[uint64_t{r} * k + kk];
+            const float* brow = &fb_[uint64_t{kk} * n];
+            float* psum = &fc_[uint64_t{r} * n];
+            for (uint32_t j = j_full; j < n; ++j) psum[j] += av * brow[j];
+          }
       }
-      std::memcpy(crow, psum, n * 4ull);
+      for (uint32_t r = 0; r < rows; ++r) {
+        float* psum = &fc_[uint64_t{r} * n];
+        uint8_t* crow = cp + (r0 + r) * c.row_stride() * 4;
+        if (i.accumulate) {
+          std::memcpy(fd_.data(), crow, n * 4ull);
+          for (uint32_t j = 0; j < n; ++j) psum[j] = fd_[j] + psum[j];
+        }
+        std::memcpy(crow, psum, n * 4ull);
+      }
     }
     return;
   }

@@ -107,8 +107,10 @@ nlohmann::json GemmPlan::to_json() const {
           {"dram_bytes", dram_bytes}, {"est_cycles", est_cycles}};
 }
 
-GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
-  check_spec(cfg, s);
+namespace {
+
+// Every plan whose tiles fit, with its bandwidth-free analytic cost (empty: none fits).
+std::vector<std::pair<double, GemmPlan>> rank_plans(const sim::NpuConfig& cfg, const GemmSpec& s) {
   const sim::Dataflow df = cfg.array.dataflow;
   const bool os = df == sim::Dataflow::OutputStationary, is = df == sim::Dataflow::InputStationary;
   const uint32_t R = cfg.array.rows, C = cfg.array.cols;
@@ -160,14 +162,35 @@ GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
           }
         }
   }
-  if (ranked.empty())
-    throw Error(fmt::format(
-        "npu gemm {}x{}x{}: no tiling fits npu.spm.size_bytes={} / npu.acc.size_bytes={}{}", s.m,
-        s.n, s.k, cfg.spm.size_bytes, cfg.acc.size_bytes,
-        fix.tile_m || fix.tile_n || fix.tile_k
-            ? fmt::format(" with npu.tiling tile_m={} tile_n={} tile_k={} (0 = free)", fix.tile_m,
-                          fix.tile_n, fix.tile_k)
-            : std::string()));
+  return ranked;
+}
+
+std::string no_tiling_message(const sim::NpuConfig& cfg, const GemmSpec& s) {
+  const sim::TilingConfig& fix = cfg.tiling;
+  return fmt::format(
+      "npu gemm {}x{}x{}: no tiling fits npu.spm.size_bytes={} / npu.acc.size_bytes={}{}", s.m, s.n,
+      s.k, cfg.spm.size_bytes, cfg.acc.size_bytes,
+      fix.tile_m || fix.tile_n || fix.tile_k
+          ? fmt::format(" with npu.tiling tile_m={} tile_n={} tile_k={} (0 = free)", fix.tile_m,
+                        fix.tile_n, fix.tile_k)
+          : std::string());
+}
+
+}  // namespace
+
+std::string gemm_unsupported(const sim::NpuConfig& cfg, const GemmSpec& s) {
+  try {
+    check_spec(cfg, s);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return rank_plans(cfg, s).empty() ? no_tiling_message(cfg, s) : "";
+}
+
+GemmPlan plan_gemm(const sim::NpuConfig& cfg, const GemmSpec& s) {
+  check_spec(cfg, s);
+  std::vector<std::pair<double, GemmPlan>> ranked = rank_plans(cfg, s);
+  if (ranked.empty()) throw Error(no_tiling_message(cfg, s), NURI_ERROR_UNSUPPORTED);
   // Two bandwidth-free rankings (engine-time estimate; off-chip traffic) each nominate their
   // best few, and a timing-only simulation of the nominees picks the plan (it sees queueing and
   // overlap the estimates do not). The nominees do not depend on the memory's bandwidth, so

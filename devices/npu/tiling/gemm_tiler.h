@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,10 @@ struct GemmPlan {
   uint64_t est_cycles = 0;            // simulated cycles of the chosen plan (core clock)
   nlohmann::json to_json() const;
 };
+
+// Why `spec` cannot be tiled on `cfg` ("" = it can): what plan_gemm would throw, found by the
+// analytic ranking alone (no simulation), so a capability query stays cheap.
+std::string gemm_unsupported(const sim::NpuConfig& cfg, const GemmSpec& spec);
 
 // Throws nuri::Error naming the field for an invalid spec (zero size, unsupported dtype) or
 // when not even the smallest tiling fits the scratchpads.
