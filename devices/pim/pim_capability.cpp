@@ -52,8 +52,10 @@ std::string pim_unsupported_reason(const PimDeviceOptions& opt, const nuri_graph
                                    size_t index) {
   if (!g || index >= g->num_nodes) return "no such node";
   ir::check_node_desc(g, index);
+  PimDeviceOptions check = timing_only(opt);
+  check.dry_run = true;  // every check and layout, no timing simulation
   try {
-    PimProgram dry_run(single_node_graph(g, index), timing_only(opt));
+    PimProgram dry_run(single_node_graph(g, index), check);
   } catch (const std::exception& e) {
     return e.what();
   }

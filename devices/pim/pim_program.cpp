@@ -239,7 +239,8 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
         throw Error("pim: weight '" + w.name + "' has no data (use timing_only=1)");
       }
       s->batch = s->m;
-      s->timing = gemv_.run(s->layout, nullptr, nullptr, s->batch, timing_only_run());
+      if (!opt_.dry_run)
+        s->timing = gemv_.run(s->layout, nullptr, nullptr, s->batch, timing_only_run());
       s->cycles = s->timing.cycles;
       s->flops = 2.0 * double(s->m) * double(s->n) * double(s->k);
       s->bus_bytes = s->timing.bus_bytes;
@@ -304,8 +305,10 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       bank_rows.take(s->layout, s->reps);
       bank_rows.take(s->v_layout, s->reps);
       s->batch = s->hq / s->hkv;  // the GQA group's query heads share one pass over the cache
-      s->timing = gemv_.run(s->layout, nullptr, nullptr, s->batch, timing_only_run());
-      s->v_timing = gemv_.run(s->v_layout, nullptr, nullptr, s->batch, timing_only_run());
+      if (!opt_.dry_run) {
+        s->timing = gemv_.run(s->layout, nullptr, nullptr, s->batch, timing_only_run());
+        s->v_timing = gemv_.run(s->v_layout, nullptr, nullptr, s->batch, timing_only_run());
+      }
       // Moving the cache into PIM memory: the whole cache each step, or (kv_resident) only the
       // new tokens' rows; at the bus's peak bandwidth, each burst paying array write + I/O and
       // each DRAM row written one activation (rows filled sequentially).
@@ -321,7 +324,8 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       if (cfg.attention == sp::AttentionMapping::kAttAcc) {
         // AttAcc's placement: a (batch, KV head) per channel, softmax timed in the device.
         s->attacc = true;
-        s->attacc_timing = sp::run_attacc_attention(cfg, {s->reps, len, s->d, s->dv, s->batch});
+        if (!opt_.dry_run)
+          s->attacc_timing = sp::run_attacc_attention(cfg, {s->reps, len, s->d, s->dv, s->batch});
         s->cycles = s->attacc_timing.cycles + s->kv_write.cycles;
         s->bus_bytes = s->attacc_timing.bus_bytes + s->kv_write.bytes;
         s->energy_pj = s->attacc_timing.energy_pj + s->kv_write.energy_pj;
@@ -366,7 +370,7 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       sp::PimEltwiseOptions eo;
       eo.functional = false;
       eo.baseline = false;
-      s->elt_timing = eltwise_.run(s->elt_layout, s->eop, nullptr, nullptr, eo);
+      if (!opt_.dry_run) s->elt_timing = eltwise_.run(s->elt_layout, s->eop, nullptr, nullptr, eo);
       s->cycles = s->operands_in.cycles + s->elt_timing.cycles + s->result_out.cycles;
       s->flops = double(n);
       s->bus_bytes = s->operands_in.bytes + s->elt_timing.bus_bytes + s->result_out.bytes;

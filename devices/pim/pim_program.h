@@ -53,6 +53,8 @@ struct PimDeviceOptions {
   bool kv_resident = false;
   int64_t max_rows = 8;    // skinny-GEMM limit on activation rows
   bool accept_f32 = true;  // f32 nodes run on the units' f16/bf16 datapath
+  // Compile without simulating time (layouts and checks only): the capability query's dry run.
+  bool dry_run = false;
 };
 
 // "config=HBM-PIM|AiM|<file.json>;timing_only=0|1;kv_resident=0|1;max_rows=N;f32=0|1". Throws
