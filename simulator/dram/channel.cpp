@@ -76,7 +76,7 @@ int64_t Channel::earliest(Cmd c, int bank) const {
       int64_t e = row_bus_ready_;
       if (bank == kAllBanks) {
         for (const Bank& b : banks_) {
-          if (b.open_row != kClosed) e = std::max(e, b.pre_ready);
+          if (b.open_row != kClosed) e = std::max(e, b.prea_ready);
         }
       } else {
         e = std::max(e, banks_[size_t(bank)].pre_ready);
@@ -170,16 +170,21 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
         Bank& b = banks_[size_t(bank)];
         if (rd) {
           b.pre_ready = std::max(b.pre_ready, when + t.tRTP);
+          b.prea_ready = std::max(b.prea_ready, when + t.tRTP_S);
         } else {
           g.rd_ready = std::max(g.rd_ready, when + t.CWL + burst + t.tWTR_L);
           b.pre_ready = std::max(b.pre_ready, when + t.CWL + burst + t.tWR);
+          b.prea_ready = std::max(b.prea_ready, b.pre_ready);
         }
       }
       break;
     }
     case Cmd::kMac: {
       // A PIM column operation: reads the array like RD but feeds the bank's unit, not the bus.
-      auto mac = [&](Bank& b) { b.pre_ready = std::max(b.pre_ready, when + t.tRTP); };
+      auto mac = [&](Bank& b) {
+        b.pre_ready = std::max(b.pre_ready, when + t.tRTP);
+        b.prea_ready = std::max(b.prea_ready, b.pre_ready);
+      };
       if (bank == kAllBanks) {
         for (size_t i = 0; i < banks_.size(); ++i) need_open(int(i));
         for (Bank& b : banks_) mac(b);
@@ -212,6 +217,7 @@ void Channel::open_bank(int bank, int64_t row, int64_t when) {
   b.col_ready = when + t.tRCD;
   b.wr_col_ready = when + t.tRCD_WR;
   b.pre_ready = std::max(b.pre_ready, when + t.tRAS);
+  b.prea_ready = std::max(b.prea_ready, b.pre_ready);
   b.act_ready = when + t.tRC;
   ++cnt_.bank_acts;
 }
@@ -262,7 +268,10 @@ int64_t Channel::issue_mac_run(int64_t t, int64_t n, int interval, bool writes_a
   const int64_t last = t0 + (k - 1) * interval;
   const int64_t recovery =
       writes_array ? int64_t(cfg_.t.CWL) + cfg_.org.burst_tck() + cfg_.t.tWR : int64_t(cfg_.t.tRTP);
-  for (Bank& b : banks_) b.pre_ready = std::max(b.pre_ready, last + recovery);
+  for (Bank& b : banks_) {
+    b.pre_ready = std::max(b.pre_ready, last + recovery);
+    b.prea_ready = std::max(b.prea_ready, b.pre_ready);
+  }
   cnt_.cmds[size_t(Cmd::kMac)] += uint64_t(k);
   last_cmd_ = std::max(last_cmd_, last);
   return k;
@@ -275,6 +284,7 @@ void Channel::snapshot(int64_t now, int64_t row_base, std::vector<int64_t>& out)
     out.push_back(rel(b.act_ready));
     out.push_back(rel(b.col_ready));
     out.push_back(rel(b.pre_ready));
+    out.push_back(rel(b.prea_ready));
     out.push_back(rel(b.wr_col_ready));
   }
   for (const Group& g : groups_) {
@@ -294,6 +304,7 @@ void Channel::shift(int64_t dt, int64_t drow) {
     b.act_ready += dt;
     b.col_ready += dt;
     b.pre_ready += dt;
+    b.prea_ready += dt;
     b.wr_col_ready += dt;
   }
   for (Group& g : groups_) {

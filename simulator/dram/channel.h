@@ -78,6 +78,7 @@ class Channel {
     int64_t open_row = kClosed;
     int64_t act_ready = 0, col_ready = 0, pre_ready = 0;
     int64_t wr_col_ready = 0;  // ACT -> WR (tRCD_WR); col_ready is ACT -> RD/MAC (tRCD)
+    int64_t prea_ready = 0;    // all-bank precharge: RD -> PREA is tRTP_S, RD -> PRE tRTP
   };
   struct Group {
     int64_t col_ready = 0, act_ready = 0, rd_ready = 0;

@@ -101,9 +101,10 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
 
   const std::string tc = ctx + ".timing";
   const json& t = field(j, ctx, "timing");
-  check_keys(t, tc, {"tck_ns", "CL",     "CWL",    "tRCD",   "tRP",   "tRAS",   "tRC",
-                     "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",  "tWR",    "tWTR_S",
-                     "tWTR_L", "tRTP",   "tRTW",   "tRFC",   "tREFI", "source", "tRCD_WR"});
+  check_keys(t, tc,
+             {"tck_ns", "CL",     "CWL",    "tRCD",   "tRP",     "tRAS",   "tRC",    "tCCD_S",
+              "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",   "tWR",     "tWTR_S", "tWTR_L", "tRTP",
+              "tRTW",   "tRFC",   "tREFI",  "source", "tRCD_WR", "tRTP_S"});
   c.t.tck_ns = get_num(t, tc, "tck_ns", true);
   c.t.CL = get_i(t, tc, "CL");
   c.t.CWL = get_i(t, tc, "CWL");
@@ -122,6 +123,7 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
   c.t.tWTR_S = get_i(t, tc, "tWTR_S");
   c.t.tWTR_L = get_i(t, tc, "tWTR_L");
   c.t.tRTP = get_i(t, tc, "tRTP");
+  c.t.tRTP_S = t.contains("tRTP_S") ? get_i(t, tc, "tRTP_S") : c.t.tRTP;
   c.t.tRTW = get_i(t, tc, "tRTW", 0);
   c.t.tRFC = get_i(t, tc, "tRFC");
   c.t.tREFI = get_i(t, tc, "tREFI");
@@ -162,32 +164,32 @@ DramConfig DramConfig::load_file(const std::string& path) {
 }
 
 json DramConfig::to_json() const {
-  return json{
-      {"name", name},
-      {"source", source},
-      {"org",
-       {{"channels", org.channels},
-        {"pseudo_channels", org.pseudo_channels},
-        {"bank_groups", org.bank_groups},
-        {"stack_ids", org.stack_ids},
-        {"banks_per_group", org.banks_per_group},
-        {"rows", org.rows},
-        {"row_bytes", org.row_bytes},
-        {"bus_bits", org.bus_bits},
-        {"burst_length", org.burst_length},
-        {"transfers_per_tck", org.transfers_per_tck}}},
-      {"timing",
-       {{"tck_ns", t.tck_ns},   {"CL", t.CL},         {"CWL", t.CWL},       {"tRCD", t.tRCD},
-        {"tRCD_WR", t.tRCD_WR}, {"tRP", t.tRP},       {"tRAS", t.tRAS},     {"tRC", t.tRC},
-        {"tCCD_S", t.tCCD_S},   {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S}, {"tRRD_L", t.tRRD_L},
-        {"tFAW", t.tFAW},       {"tWR", t.tWR},       {"tWTR_S", t.tWTR_S}, {"tWTR_L", t.tWTR_L},
-        {"tRTP", t.tRTP},       {"tRTW", t.tRTW},     {"tRFC", t.tRFC},     {"tREFI", t.tREFI}}},
-      {"energy_pj",
-       {{"act_pj", energy.act_pj},
-        {"array_rd_pj", energy.array_rd_pj},
-        {"array_wr_pj", energy.array_wr_pj},
-        {"io_pj", energy.io_pj},
-        {"ref_pj", energy.ref_pj}}}};
+  return json{{"name", name},
+              {"source", source},
+              {"org",
+               {{"channels", org.channels},
+                {"pseudo_channels", org.pseudo_channels},
+                {"bank_groups", org.bank_groups},
+                {"stack_ids", org.stack_ids},
+                {"banks_per_group", org.banks_per_group},
+                {"rows", org.rows},
+                {"row_bytes", org.row_bytes},
+                {"bus_bits", org.bus_bits},
+                {"burst_length", org.burst_length},
+                {"transfers_per_tck", org.transfers_per_tck}}},
+              {"timing", {{"tck_ns", t.tck_ns}, {"CL", t.CL},           {"CWL", t.CWL},
+                          {"tRCD", t.tRCD},     {"tRCD_WR", t.tRCD_WR}, {"tRP", t.tRP},
+                          {"tRAS", t.tRAS},     {"tRC", t.tRC},         {"tCCD_S", t.tCCD_S},
+                          {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S},   {"tRRD_L", t.tRRD_L},
+                          {"tFAW", t.tFAW},     {"tWR", t.tWR},         {"tWTR_S", t.tWTR_S},
+                          {"tWTR_L", t.tWTR_L}, {"tRTP", t.tRTP},       {"tRTP_S", t.tRTP_S},
+                          {"tRTW", t.tRTW},     {"tRFC", t.tRFC},       {"tREFI", t.tREFI}}},
+              {"energy_pj",
+               {{"act_pj", energy.act_pj},
+                {"array_rd_pj", energy.array_rd_pj},
+                {"array_wr_pj", energy.array_wr_pj},
+                {"io_pj", energy.io_pj},
+                {"ref_pj", energy.ref_pj}}}};
 }
 
 }  // namespace nuri::sim::dram

@@ -42,6 +42,7 @@ struct DramTiming {
   int tRCD_WR = 0;                           // ACT -> WR (JSON key optional: = tRCD)
   int tCCD_S = 0, tCCD_L = 0, tRRD_S = 0, tRRD_L = 0, tFAW = 0;
   int tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tRTW = 0;  // tRTW: extra read->write turnaround
+  int tRTP_S = 0;  // RD -> all-bank precharge (HBM tRTPS; JSON key optional: = tRTP, RD -> PRE)
   int tRFC = 0, tREFI = 0;
 };
 

@@ -39,9 +39,9 @@ constexpr const char* kHbm2 = R"json({
 // (32 B per burst), 4 x 4 banks, 1 KB page (128 columns x 64 bit), 2 Gb/s pins -> CK 1 GHz
 // (its tCK = 1; every ini timing is in CK cycles, copied unchanged): RL 20, WL 8, tRCDRD 14,
 // tRCDWR 10, tRP 14, tRAS 33, tRC 47, tCCDS 2, tCCDL 4, tRRDS 4, tRRDL 6, tFAW 16 (XAW 4),
-// tWR 16, tWTRS 4, tWTRL 9, tRTPL 5, tRTRS 1 (our tRTW: RD->WR = RL + BL/2 + tRTRS - WL, the
-// DRAMSim2 formula), tRFC 350, tREFI 3900. 64 x 32 B / 2 ns = 1024 GB/s. Energies: our HBM2
-// estimates (the ini's IDD values are all 0).
+// tWR 16, tWTRS 4, tWTRL 9, tRTPL 5 (our tRTP, RD->PRE), tRTPS 4 (tRTP_S, RD->PREA), tRTRS 1 (our
+// tRTW: RD->WR = RL + BL/2 + tRTRS - WL, the DRAMSim2 formula), tRFC 350, tREFI 3900. 64 x 32 B / 2
+// ns = 1024 GB/s. Energies: our HBM2 estimates (the ini's IDD values are all 0).
 constexpr const char* kHbm2PimSim = R"json({
   "name": "HBM2-PIMSim",
   "source": "SAITPublic/PIMSimulator ini/HBM2_samsung_2M_16B_x64.ini + system_hbm_64ch.ini (64 pseudo-channels, tCK 1 ns); energies are our HBM2 estimates (README)",
@@ -50,7 +50,7 @@ constexpr const char* kHbm2PimSim = R"json({
           "transfers_per_tck": 2},
   "timing": {"tck_ns": 1.0, "CL": 20, "CWL": 8, "tRCD": 14, "tRCD_WR": 10, "tRP": 14,
              "tRAS": 33, "tRC": 47, "tCCD_S": 2, "tCCD_L": 4, "tRRD_S": 4, "tRRD_L": 6,
-             "tFAW": 16, "tWR": 16, "tWTR_S": 4, "tWTR_L": 9, "tRTP": 5, "tRTW": 1,
+             "tFAW": 16, "tWR": 16, "tWTR_S": 4, "tWTR_L": 9, "tRTP": 5, "tRTP_S": 4, "tRTW": 1,
              "tRFC": 350, "tREFI": 3900},
   "energy_pj": {"act_pj": 900, "array_rd_pj": 307, "array_wr_pj": 307, "io_pj": 512,
                 "ref_pj": 28800}
@@ -80,10 +80,10 @@ constexpr const char* kHbm3 = R"json({
 // banks = 32 banks per PC, 16384 rows of 1 KB (32 columns x 32 B). 5.2 Gb/s with QDR DQ:
 // CK = 5200 / 4 = 1.3 GHz (tCK 0.769 ns, the tCK of its ramulator wrapper), a 32 B column in
 // nBL = 2 tCK. Its cycle counts, unchanged: CL 19, CWL 6, tRCDRD 19, tRCDWR 19, tRP 19, tRAS 45,
-// tRC 63, tWR 21, tRTPL 8, tCCDS 2, tCCDL 4, tRRDS 2, tRRDL 4, tWTRS 8, tWTRL 11, tFAW 39,
-// tREFI 5070, tRFC 350 ns (8 Gb) / 0.769 = 456; RD->WR = CL + BL + 2 - CWL (our tRTW 2).
-// tRC: its 63 is raised to tRAS + tRP = 64 (our configs require tRC >= tRAS + tRP).
-// 32 x 32 B / 1.538 ns = 665.6 GB/s. Energies: our HBM3 estimates.
+// tRC 63, tWR 21, tRTPL 8 (tRTP), tRTPS 6 (tRTP_S), tCCDS 2, tCCDL 4, tRRDS 2, tRRDL 4, tWTRS 8,
+// tWTRL 11, tFAW 39, tREFI 5070, tRFC 350 ns (8 Gb) / 0.769 = 456; RD->WR = CL + BL + 2 - CWL (our
+// tRTW 2). tRC: its 63 is raised to tRAS + tRP = 64 (our configs require tRC >= tRAS + tRP). 32 x
+// 32 B / 1.538 ns = 665.6 GB/s. Energies: our HBM3 estimates.
 constexpr const char* kHbm3AttAcc = R"json({
   "name": "HBM3-AttAcc",
   "source": "scale-snu/attacc_simulator HBM3-PIM.cpp presets HBM3_8Gb_2R + HBM3_5.2Gbps (Ramulator 2.0), 16 channels; energies are our HBM3 estimates (README)",
@@ -92,7 +92,7 @@ constexpr const char* kHbm3AttAcc = R"json({
           "burst_length": 8, "transfers_per_tck": 4},
   "timing": {"tck_ns": 0.7692307692307693, "CL": 19, "CWL": 6, "tRCD": 19, "tRCD_WR": 19,
              "tRP": 19, "tRAS": 45, "tRC": 64, "tCCD_S": 2, "tCCD_L": 4, "tRRD_S": 2,
-             "tRRD_L": 4, "tFAW": 39, "tWR": 21, "tWTR_S": 8, "tWTR_L": 11, "tRTP": 8,
+             "tRRD_L": 4, "tFAW": 39, "tWR": 21, "tWTR_S": 8, "tWTR_L": 11, "tRTP": 8, "tRTP_S": 6,
              "tRTW": 2, "tRFC": 456, "tREFI": 5070},
   "energy_pj": {"act_pj": 800, "array_rd_pj": 256, "array_wr_pj": 256, "io_pj": 384,
                 "ref_pj": 51200}

@@ -188,3 +188,14 @@ TEST(DramTiming, StackIdsMultiplyTheBanksAndTheAddressMapReachesThem) {
   // A config without the key has one stack ID.
   EXPECT_EQ(DramConfig::preset("HBM2").org.stack_ids, 1);
 }
+
+TEST(DramTiming, SplitTrtpBoundsPrechargeAllSoonerThanOneBank) {
+  // HBM3-AttAcc: RD -> PRE (the bank) tRTP 8, RD -> PREA (all banks) tRTP_S 6 (Ramulator's
+  // HBM3 nRTPL / nRTPS); tRAS 45 from the ACT at 0 binds both until then.
+  Channel ch(DramConfig::preset("HBM3-AttAcc"), false);
+  ch.issue(Cmd::kAct, 0, 1, 0);
+  ch.issue(Cmd::kRd, 0, 1, 60);
+  EXPECT_EQ(ch.earliest(Cmd::kPre, 0), 68);
+  EXPECT_EQ(ch.earliest(Cmd::kPre, kAllBanks), 66);
+  EXPECT_EQ(hbm2().t.tRTP_S, hbm2().t.tRTP);  // without the key: one tRTP
+}
