@@ -16,6 +16,9 @@ struct CpuOptions {
   bool fuse = true;
   // Time every step of every run (CpuProgram::profile()); costs two clock reads per step.
   bool profile = false;
+  // Row and elementwise outputs of at least this many bytes are written with non-temporal
+  // stores; 0 never. The device sets the host's last-level cache size (hwloc).
+  int64_t streaming_store_bytes = 0;
 };
 
 }  // namespace nuri::cpu

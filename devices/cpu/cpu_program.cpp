@@ -312,6 +312,7 @@ std::vector<std::string> CpuProgram::describe() const {
     if (s.matmul)
       line += fmt::format(" [{}{}]", s.matmul->impl_name(), s.matmul->bf16() ? ", bf16" : "");
     if (s.int8_matmul) line += fmt::format(" [{}]", s.int8_matmul->impl_name());
+    if (s.streaming_out) line += " [streamed]";
     lines.push_back(std::move(line));
   }
   return lines;

@@ -122,12 +122,14 @@ std::optional<Step> plan_binary(const PlanContext& ctx, ir::NodeId id) {
   return s;
 }
 
-std::optional<Step> plan_row_op(const PlanContext& ctx, ir::NodeId id) {
+std::optional<Step> plan_row_op(const PlanContext& ctx, ir::NodeId id, const CpuOptions& options) {
   const ir::Node& n = ctx.graph.node(id);
   if (!ctx.all_f32(n)) return std::nullopt;
   Step s;
   s.node = id;
   s.writes = {n.outputs[0]};
+  const auto out_bytes = static_cast<int64_t>(ctx.type(n.outputs[0]).nbytes());
+  s.streaming_out = options.streaming_store_bytes > 0 && out_bytes >= options.streaming_store_bytes;
   for (ir::ValueId v : n.inputs)
     if (v != ir::kNoValue) s.reads.push_back(v);
   const Shape& x = ctx.type(n.inputs[0]).shape;
@@ -200,7 +202,7 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
     if (!step && (n.op == ir::OpKind::MatMulInteger || n.op == ir::OpKind::QLinearMatMul))
       step = plan_int8_matmul(ctx, id, engine);
     if (!step) step = plan_binary(ctx, id);
-    if (!step) step = plan_row_op(ctx, id);
+    if (!step) step = plan_row_op(ctx, id, options);
     if (!step) step = reference_step(n, id);
     plan.steps.push_back(std::move(*step));
   }

@@ -42,6 +42,9 @@ struct Step {
   std::vector<ir::ValueId> writes;  // buffers written
   int64_t rows = 0, cols = 0;
   float eps = 0.0f;
+  // Softmax/LayerNorm/RMSNorm/Activation: write the output with non-temporal stores (it is
+  // larger than the last-level cache, so no later step finds it there anyway).
+  bool streaming_out = false;
   fast::Activation act = fast::Activation::Relu;
   fast::Binary binary = fast::Binary::Add;
   int64_t b_row_stride = 0;

@@ -107,7 +107,7 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
       rb.pool->parallel_for(
           s.rows,
           [&](int64_t r0, int64_t r1) {
-            fast::softmax_rows(x + r0 * cols, y + r0 * cols, r1 - r0, cols);
+            fast::softmax_rows(x + r0 * cols, y + r0 * cols, r1 - r0, cols, s.streaming_out);
           },
           row_grain(cols));
       return;
@@ -123,9 +123,11 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
           s.rows,
           [&](int64_t r0, int64_t r1) {
             if (ln)
-              fast::layer_norm_rows(x + r0 * cols, g, b, y + r0 * cols, r1 - r0, cols, s.eps);
+              fast::layer_norm_rows(x + r0 * cols, g, b, y + r0 * cols, r1 - r0, cols, s.eps,
+                                    s.streaming_out);
             else
-              fast::rms_norm_rows(x + r0 * cols, g, y + r0 * cols, r1 - r0, cols, s.eps);
+              fast::rms_norm_rows(x + r0 * cols, g, y + r0 * cols, r1 - r0, cols, s.eps,
+                                  s.streaming_out);
           },
           row_grain(cols));
       return;
@@ -134,7 +136,10 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
       const float* x = in_f32(rb, s, 0);
       float* y = out_f32(rb, s);
       rb.pool->parallel_for(
-          cols, [&](int64_t i0, int64_t i1) { fast::activation(s.act, x + i0, y + i0, i1 - i0); },
+          cols,
+          [&](int64_t i0, int64_t i1) {
+            fast::activation(s.act, x + i0, y + i0, i1 - i0, s.streaming_out);
+          },
           kGrainElems);
       return;
     }

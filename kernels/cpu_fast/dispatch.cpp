@@ -1,4 +1,6 @@
 // Public entry points: forward to the active ISA variant's table.
+#include <chrono>
+
 #include "kernels/cpu_fast/isa.h"
 #include "kernels/cpu_fast/kernel_table.h"
 
@@ -22,19 +24,19 @@ constexpr int64_t kQk = 8;
 
 }  // namespace
 
-void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) {
-  table().softmax_rows(x, y, rows, cols);
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols, bool streaming) {
+  table().softmax_rows(x, y, rows, cols, streaming);
 }
 void layer_norm_rows(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
-                     int64_t cols, float eps) {
-  table().layer_norm_rows(x, gamma, beta, y, rows, cols, eps);
+                     int64_t cols, float eps, bool streaming) {
+  table().layer_norm_rows(x, gamma, beta, y, rows, cols, eps, streaming);
 }
 void rms_norm_rows(const float* x, const float* gamma, float* y, int64_t rows, int64_t cols,
-                   float eps) {
-  table().rms_norm_rows(x, gamma, y, rows, cols, eps);
+                   float eps, bool streaming) {
+  table().rms_norm_rows(x, gamma, y, rows, cols, eps, streaming);
 }
-void activation(Activation act, const float* x, float* y, int64_t n) {
-  table().activation(act, x, y, n);
+void activation(Activation act, const float* x, float* y, int64_t n, bool streaming) {
+  table().activation(act, x, y, n, streaming);
 }
 void binary_rows(Binary op, const float* a, const float* b, int64_t b_row_stride, float* y,
                  int64_t rows, int64_t cols) {
@@ -45,6 +47,29 @@ void binary_scalar(Binary op, const float* a, float s, float* y, int64_t n) {
 }
 void f32_to_bf16(const float* x, uint16_t* y, int64_t n) {
   table().f32_to_bf16(x, y, n);
+}
+void stream_copy_f32(const float* x, float* y, int64_t n) {
+  table().stream_copy_f32(x, y, n);
+}
+
+double measure_f32_flops_per_core() {
+  // The widest variant, whatever a test selected: the peak is the hardware's.
+  const Isa isa = detected_isa();
+  const KernelTable& t = isa == Isa::Avx512 ? kernel_table_avx512()
+                         : isa == Isa::Avx2 ? kernel_table_avx2()
+                                            : kernel_table_generic();
+  constexpr int64_t kIters = 20000;
+  constexpr double kFlops = kIters * 12.0 * 16 * 2;  // chains x lanes x (mul + add)
+  double best_s = 0;
+  volatile float sink = 0;
+  t.fma_chains(kIters / 10);  // warm up (clock ramp, page in the code)
+  for (int trial = 0; trial < 5; ++trial) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + t.fma_chains(kIters);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (trial == 0 || s < best_s) best_s = s;
+  }
+  return best_s > 0 ? kFlops / best_s : 0;
 }
 
 int64_t attention_tasks(const AttentionArgs& a) {

@@ -136,6 +136,45 @@ TEST(CpuProgramOps, RowOps) {
   EXPECT_EQ(d.find("ref"), std::string::npos) << d;
 }
 
+// Outputs at or above CpuOptions::streaming_store_bytes are written with non-temporal stores:
+// the same values, whatever the row length (past the kernels' 1024-float staging buffer too)
+// and the output's alignment. Threshold 1 byte streams every row op and activation.
+TEST(CpuProgramOps, RowOpsAndActivationsStreamTheirOutputs) {
+  CpuOptions streamed;
+  streamed.streaming_store_bytes = 1;
+  for (int64_t cols : {int64_t{7}, int64_t{50}, int64_t{1500}}) {
+    const Shape s{3, cols};
+    GraphBuilder b;
+    const ValueId x = b.input("x", DType::F32, s);
+    b.output(b.add1(OpKind::Softmax, {x}, {{"axis", int64_t{-1}}}));
+    b.output(b.add1(
+        OpKind::LayerNorm,
+        {x, b.constant("g", random_tensor({cols}, 2)), b.constant("b", random_tensor({cols}, 3))},
+        {{"epsilon", 1e-5}}));
+    b.output(b.add1(OpKind::RMSNorm, {x, b.constant("g3", random_tensor({cols}, 5))}));
+    b.output(b.add1(OpKind::Gelu, {x}, {{"approximate", std::string("tanh")}}));
+    b.output(b.add1(OpKind::Gelu, {x}));
+    const std::string d =
+        expect_matches_ref(b.build(), {random_tensor(s, 1, -3.0f, 3.0f)}, {2e-6, 1e-5}, streamed);
+    EXPECT_EQ(d.find("ref"), std::string::npos) << d;
+    size_t streamed_steps = 0;
+    for (size_t at = d.find("[streamed]"); at != std::string::npos;
+         at = d.find("[streamed]", at + 1))
+      ++streamed_steps;
+    EXPECT_EQ(streamed_steps, 5u) << d;
+  }
+}
+
+TEST(CpuProgramOps, SmallOutputsStayCached) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::F32, {4, 64});
+  b.output(b.add1(OpKind::Softmax, {x}, {{"axis", int64_t{-1}}}));
+  CpuOptions options;
+  options.streaming_store_bytes = 4 * 64 * 4 + 1;  // one byte more than the output
+  const std::string d = expect_matches_ref(b.build(), {random_tensor({4, 64}, 1)}, {}, options);
+  EXPECT_EQ(d.find("[streamed]"), std::string::npos) << d;
+}
+
 TEST(CpuProgramOps, SoftmaxOnInnerAxisUsesReference) {
   GraphBuilder b;
   const ValueId x = b.input("x", DType::F32, {4, 6, 5});

@@ -3,6 +3,7 @@
 // absolute (different summation order, polynomial exp/erf); arithmetic and bf16 rounding exact.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -83,6 +84,45 @@ TEST_P(FastKernels, ActivationsMatchReference) {
   activation(Activation::Exp, e.data(), ge.data(), 999);
   kernels::unary(kernels::UnaryOp::Exp, e.data(), we.data(), 999);
   EXPECT_TRUE(all_close(ge.data(), we.data(), 999, 0.0, 1e-6));
+}
+
+// Non-temporal stores write the very values cached stores do, for any output alignment and
+// length (partial lines at both ends, rows longer than the kernels' staging buffer).
+TEST_P(FastKernels, StreamedOutputsEqualCachedOnes) {
+  for (int64_t cols : {1, 19, 768, 1500}) {
+    const int64_t rows = 3, n = rows * cols;
+    const auto x = random_floats(n, 50 + cols, -4.0f, 4.0f);
+    const auto g = random_floats(cols, 51 + cols, 0.5f, 1.5f);
+    const auto b = random_floats(cols, 52 + cols);
+    std::vector<float> cached(n), buf(n + 1);
+    for (size_t offset : {0, 1}) {  // the output 64-byte aligned or not (by one float)
+      float* out = buf.data() + offset;
+      softmax_rows(x.data(), cached.data(), rows, cols);
+      softmax_rows(x.data(), out, rows, cols, true);
+      EXPECT_TRUE(std::equal(cached.begin(), cached.end(), out)) << "softmax " << cols;
+      layer_norm_rows(x.data(), g.data(), b.data(), cached.data(), rows, cols, 1e-5f);
+      layer_norm_rows(x.data(), g.data(), b.data(), out, rows, cols, 1e-5f, true);
+      EXPECT_TRUE(std::equal(cached.begin(), cached.end(), out)) << "ln " << cols;
+      rms_norm_rows(x.data(), g.data(), cached.data(), rows, cols, 1e-6f);
+      rms_norm_rows(x.data(), g.data(), out, rows, cols, 1e-6f, true);
+      EXPECT_TRUE(std::equal(cached.begin(), cached.end(), out)) << "rms " << cols;
+      for (Activation a : {Activation::GeluTanh, Activation::GeluErf, Activation::Relu}) {
+        activation(a, x.data(), cached.data(), n);
+        activation(a, x.data(), out, n, true);
+        EXPECT_TRUE(std::equal(cached.begin(), cached.end(), out))
+            << "activation " << static_cast<int>(a) << " " << cols;
+      }
+      stream_copy_f32(x.data(), out, n);
+      EXPECT_TRUE(std::equal(x.begin(), x.end(), out)) << "copy " << cols;
+    }
+  }
+}
+
+TEST(FastKernelsProbe, FmaRateIsPositiveAndBelowTheClockBound) {
+  // One core cannot exceed 2 FMA pipes x 16 lanes x 2 flops at 6 GHz.
+  const double flops = measure_f32_flops_per_core();
+  EXPECT_GT(flops, 0.0);
+  EXPECT_LT(flops, 2 * 16 * 2 * 6e9);
 }
 
 TEST_P(FastKernels, BinaryIsExact) {
