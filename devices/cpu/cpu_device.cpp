@@ -1,7 +1,6 @@
 #include "devices/cpu/cpu_device.h"
 
 #include <fmt/format.h>
-#include <hwloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,8 +13,8 @@
 #include "compiler/abi/graph_desc.h"
 #include "compiler/ir/op_work.h"
 #include "devices/cpu/cpu_program.h"
+#include "devices/cpu/host_peaks.h"
 #include "devices/cpu/thread_pool.h"
-#include "kernels/cpu_fast/isa.h"
 #include "nuri/device_sdk.hpp"
 
 namespace nuri::cpu {
@@ -87,35 +86,6 @@ class CpuExecutable : public sdk::HostExecutable {
   nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
 };
 
-// Nominal peaks for the cost policy: the clock and DRAM bandwidth are not discoverable
-// portably, so they are stated here; cores and vector width are the host's.
-constexpr double kNominalClockHz = 2.5e9;
-constexpr double kNominalBandwidthBytesPerS = 40e9;
-
-struct HostPeaks {
-  uint64_t memory_bytes = uint64_t{16} << 30;
-  int cores = 1;
-  double f32_flops_per_s = 0;
-  double bandwidth_bytes_per_s = kNominalBandwidthBytesPerS;
-};
-
-// One hwloc topology load per device: memory and cores; flops from the vector ISA in use.
-HostPeaks host_peaks() {
-  HostPeaks p;
-  hwloc_topology_t topo;
-  if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
-    hwloc_obj_t root = hwloc_get_root_obj(topo);
-    if (root && root->total_memory) p.memory_bytes = root->total_memory;
-    p.cores = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE));
-  }
-  hwloc_topology_destroy(topo);
-  // f32 flops per cycle per core: two FMA pipes x lanes x 2.
-  const fast::Isa isa = fast::active_isa();
-  const double per_cycle = isa == fast::Isa::Avx512 ? 64 : isa == fast::Isa::Avx2 ? 32 : 8;
-  p.f32_flops_per_s = p.cores * per_cycle * kNominalClockHz;
-  return p;
-}
-
 class CpuDevice : public sdk::HostDevice {
  public:
   explicit CpuDevice(const char* options) : CpuDevice(options, host_peaks()) {}
@@ -133,6 +103,7 @@ class CpuDevice : public sdk::HostDevice {
     options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
     options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
     options_.profile = sdk::option_int(opts, "profile", 0, "cpu") != 0;
+    options_.streaming_store_bytes = static_cast<int64_t>(peaks.llc_bytes);
     description_ = std::string("host cpu: oneDNN matmuls, vectorized kernels") +
                    (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "");
   }
@@ -159,7 +130,7 @@ class CpuDevice : public sdk::HostDevice {
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition), options_);
   }
-  // Roofline from the nominal peaks, on the op work `nuri inspect` counts.
+  // Roofline from the measured peaks, on the op work `nuri inspect` counts.
   double estimate_cost(const nuri_graph_desc* graph, size_t node) override {
     const ir::Graph g = ir::node_graph_from_desc(graph, node);
     const ir::Node& n = g.nodes().front();

@@ -1,0 +1,97 @@
+#include "devices/cpu/host_peaks.h"
+
+#include <hwloc.h>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <thread>
+#include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "kernels/cpu_fast/fast_ops.h"
+
+namespace nuri::cpu {
+namespace {
+
+// Writes every line of [p, p + bytes) back and drops it from the caches, so the next read comes
+// from DRAM: the probe then needs no arrays larger than the last-level cache.
+void flush_lines(const void* p, size_t bytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  const auto* c = static_cast<const char*>(p);
+  for (size_t i = 0; i < bytes; i += 64) _mm_clflush(c + i);
+  _mm_mfence();
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+HostPeaks probe() {
+  HostPeaks p;
+  hwloc_topology_t topo;
+  if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+    hwloc_obj_t root = hwloc_get_root_obj(topo);
+    if (root && root->total_memory) p.memory_bytes = root->total_memory;
+    p.cores = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE));
+    for (hwloc_obj_type_t t : {HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L2CACHE}) {
+      hwloc_obj_t cache = hwloc_get_next_obj_by_type(topo, t, nullptr);
+      if (cache && cache->attr && cache->attr->cache.size) {
+        p.llc_bytes = cache->attr->cache.size;
+        break;
+      }
+    }
+  }
+  hwloc_topology_destroy(topo);
+  if (p.memory_bytes == 0) p.memory_bytes = uint64_t{16} << 30;  // hwloc failed: a guess
+  p.f32_flops_per_s = p.cores * fast::measure_f32_flops_per_core();
+  // 2 x 8 MiB per core: a few milliseconds of DRAM traffic, timed several times.
+  p.bandwidth_bytes_per_s = measure_copy_bandwidth(p.cores, uint64_t{16} << 20, 3);
+  return p;
+}
+
+}  // namespace
+
+double measure_copy_bandwidth(int threads, uint64_t bytes_per_thread, int trials) {
+  threads = std::max(1, threads);
+  trials = std::max(1, trials);
+  const size_t n = std::max<uint64_t>(bytes_per_thread / 2 / sizeof(float), 1024);
+  std::vector<double> seconds(static_cast<size_t>(threads) * trials, 0.0);
+  std::barrier sync(threads);
+  const auto worker = [&](int t) {
+    // Each thread first touches its own arrays (their pages land near it).
+    std::vector<float> src(n, 1.0f), dst(n, 0.0f);
+    for (int trial = 0; trial < trials; ++trial) {
+      flush_lines(src.data(), n * sizeof(float));
+      flush_lines(dst.data(), n * sizeof(float));
+      sync.arrive_and_wait();  // all threads copy at once: they share the memory bus
+      const auto t0 = std::chrono::steady_clock::now();
+      fast::stream_copy_f32(src.data(), dst.data(), static_cast<int64_t>(n));
+      seconds[static_cast<size_t>(trial) * threads + t] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      sync.arrive_and_wait();
+    }
+  };
+  std::vector<std::thread> team;
+  for (int t = 1; t < threads; ++t) team.emplace_back(worker, t);
+  worker(0);
+  for (std::thread& th : team) th.join();
+  double best = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    // A trial lasts as long as its slowest thread.
+    double slowest = 0;
+    for (int t = 0; t < threads; ++t)
+      slowest = std::max(slowest, seconds[static_cast<size_t>(trial) * threads + t]);
+    if (slowest > 0) best = std::max(best, 2.0 * n * sizeof(float) * threads / slowest);
+  }
+  return best;
+}
+
+const HostPeaks& host_peaks() {
+  static const HostPeaks peaks = probe();
+  return peaks;
+}
+
+}  // namespace nuri::cpu
