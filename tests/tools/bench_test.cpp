@@ -201,7 +201,7 @@ std::vector<BenchResult> sample_results() {
 BenchContext sample_context() {
   BenchContext ctx;
   ctx.caches = {{1, "Data", 48 * 1024, 2}, {2, "Unified", 2 << 20, 2}, {3, "Unified", 32 << 20, 8}};
-  ctx.stream = StreamResult{2e10, 256 << 20, 1};
+  ctx.stream = StreamResult{2e10, 256 << 20, 1, 1.5e10};
   return ctx;
 }
 
@@ -322,6 +322,10 @@ TEST(BenchReport, TableStatesTheTargetsItCanDecide) {
   EXPECT_NE(table.find("oneDNN direct: met by 1 of 1"), std::string::npos) << table;
   EXPECT_NE(table.find("above the LLC: met by 0 of 1"), std::string::npos) << table;
   EXPECT_NE(table.find("L1 Data: 48 KiB"), std::string::npos) << table;
+  // Each deciding row carries its figure and a marker; the others a dash.
+  EXPECT_NE(table.find("97% ok"), std::string::npos) << table;
+  EXPECT_NE(table.find("70%cp MISS"), std::string::npos) << table;
+  EXPECT_NE(table.find("copy 15 GB/s, triad 20 GB/s"), std::string::npos) << table;
 }
 
 TEST(BenchHost, FitsInTheInnermostLevelThatHoldsIt) {

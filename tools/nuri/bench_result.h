@@ -26,7 +26,7 @@ struct BenchResult {
   TimeStats time;       // headline: device time (measured, or simulated on simulators)
   TimeStats host_time;  // host wall time of a whole session run (transfers included)
   double peak_ops_per_s = 0, peak_bytes_per_s = 0;  // the device's declared peaks (0: none)
-  double measured_bytes_per_s = 0;                  // STREAM triad on the host (cpu devices only)
+  double measured_bytes_per_s = 0;                  // STREAM copy on the host (cpu devices only)
   // Ratio of a reference time to ours (>1: we are faster): oneDNN direct (the median of the
   // interleaved repetitions' ratios) or a baseline run (its median over ours).
   std::optional<double> ratio;

@@ -62,7 +62,7 @@ std::string roofline_svg(const std::vector<BenchResult>& results, const BenchCon
     }
     if (r.ran() && r.flops > 0 && r.bytes > 0 && r.time.median_ns > 0) points.push_back(&r);
   }
-  if (ctx.stream) ceilings.push_back({"STREAM", 0, ctx.stream->bytes_per_s, "#555555", true});
+  if (ctx.stream) ceilings.push_back({"STREAM", 0, ctx.stream->ceiling(), "#555555", true});
 
   // Axis ranges: decades around every point and every ridge.
   double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = 0;

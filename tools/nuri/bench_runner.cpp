@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "nuri/error.hpp"
 #include "runtime/session.h"
@@ -96,6 +99,32 @@ class OnednnReference {
 #endif
 };
 
+// memcpy of a tensor's bytes, split over `threads` threads: what the memory delivers for one
+// stream read and one written, the access pattern of the memory-bound ops.
+class CopyReference {
+ public:
+  CopyReference(size_t bytes, int threads)
+      : src_(bytes, std::byte{1}), dst_(bytes, std::byte{0}), threads_(std::max(1, threads)) {}
+  void run() {
+    const size_t n = src_.size();
+    if (threads_ == 1) {
+      std::memcpy(dst_.data(), src_.data(), n);
+      return;
+    }
+    std::vector<std::thread> team;
+    for (int t = 0; t < threads_; ++t) {
+      const size_t lo = n * t / threads_, hi = n * (t + 1) / threads_;
+      team.emplace_back([this, lo, hi] { std::memcpy(&dst_[lo], &src_[lo], hi - lo); });
+    }
+    for (std::thread& th : team) th.join();
+  }
+  size_t bytes_moved() const { return 2 * src_.size(); }
+
+ private:
+  std::vector<std::byte> src_, dst_;
+  int threads_;
+};
+
 double device_ns(rt::Session& s) {
   double ns = 0;
   for (const rt::PartitionStats& p : s.last_stats()) ns += p.stats.elapsed_ns;
@@ -106,6 +135,12 @@ double device_ns(rt::Session& s) {
 
 bool onednn_comparable(const BenchCase& c) {
   return matmul_shape(c).has_value();
+}
+
+bool copy_comparable(const BenchCase& c) {
+  return (c.op == ir::OpKind::Softmax || c.op == ir::OpKind::LayerNorm ||
+          c.op == ir::OpKind::Gelu) &&
+         !c.inputs.empty() && !c.inputs[0].constant;
 }
 
 BenchResult run_case(const BenchCase& c, const std::string& device, const BenchRunOptions& o,
@@ -153,6 +188,9 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
     if (o.compare_onednn && !r.simulated && props.kind == NURI_DEVICE_KIND_CPU)
       if (auto shape = matmul_shape(c))
         reference = std::make_unique<OnednnReference>(*shape, o.threads);
+    std::unique_ptr<CopyReference> copy;
+    if (o.compare_copy && !r.simulated && props.kind == NURI_DEVICE_KIND_CPU && copy_comparable(c))
+      copy = std::make_unique<CopyReference>(c.inputs[0].type.nbytes(), o.threads);
 
     double host_ns = 0;
     for (int i = 0; i < std::max(1, o.warmup); ++i) {
@@ -160,6 +198,7 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
       session.run(inputs);
       host_ns = ns_since(t0);
       if (reference) reference->run();
+      if (copy) copy->run();
     }
     // Simulated time is deterministic: one run per repetition is enough.
     r.iterations = r.simulated
@@ -167,7 +206,7 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
                        : static_cast<int>(std::clamp(
                              std::ceil(o.min_time_s * 1e9 / std::max(host_ns, 1.0)), 1.0, 10000.0));
     r.repetitions = std::max(1, o.repetitions);
-    std::vector<double> dev_samples, host_samples, ref_samples;
+    std::vector<double> dev_samples, host_samples, ref_samples, copy_samples;
     // Nuri and the reference alternate per repetition, so drifting machine load hits both.
     for (int rep = 0; rep < r.repetitions; ++rep) {
       double dev_sum = 0;
@@ -183,6 +222,11 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
         for (int it = 0; it < r.iterations; ++it) reference->run();
         ref_samples.push_back(ns_since(t1) / r.iterations);
       }
+      if (copy) {
+        const auto t1 = Clock::now();
+        for (int it = 0; it < r.iterations; ++it) copy->run();
+        copy_samples.push_back(ns_since(t1) / r.iterations);
+      }
     }
     r.time = time_stats(dev_samples);
     r.host_time = time_stats(host_samples);
@@ -195,6 +239,17 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
       for (size_t i = 0; i < dev_samples.size(); ++i)
         if (dev_samples[i] > 0) ratios.push_back(ref_samples[i] / dev_samples[i]);
       if (!ratios.empty()) r.ratio = time_stats(ratios).median_ns;
+    }
+    if (copy && r.time.median_ns > 0) {
+      // Each repetition's bandwidth as a fraction of its neighbouring copy's; the median of
+      // those fractions is the percent of measured bandwidth.
+      std::vector<double> fractions;
+      for (size_t i = 0; i < dev_samples.size(); ++i)
+        if (dev_samples[i] > 0 && copy_samples[i] > 0)
+          fractions.push_back((r.bytes / dev_samples[i]) /
+                              (static_cast<double>(copy->bytes_moved()) / copy_samples[i]));
+      if (!fractions.empty())
+        r.measured_bytes_per_s = r.bytes_per_s() / time_stats(fractions).median_ns;
     }
   } catch (const Error& e) {
     r.error = e.what();

@@ -20,6 +20,10 @@ struct BenchRunOptions {
   // and pin=0 (as oneDNN direct runs), simulators timing_only=1, unless set here or refused.
   std::map<std::string, std::string> device_options;
   bool compare_onednn = false;  // interleave oneDNN called directly (cpu MatMul/Gemm cases)
+  // Interleave a copy of the input (memcpy on `threads` threads) with the memory-bound cpu
+  // ops (Softmax, LayerNorm, Gelu): their measured bandwidth is that copy's, taken under the
+  // same machine load.
+  bool compare_copy = false;
 };
 
 // Never throws for a device that cannot run the case: the result carries the error instead.
@@ -28,5 +32,7 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
 
 // Whether `--compare onednn` has a direct oneDNN baseline for the case.
 bool onednn_comparable(const BenchCase& c);
+// Whether the case is a memory-bound op measured against a copy of its input.
+bool copy_comparable(const BenchCase& c);
 
 }  // namespace nuri::cli
