@@ -9,6 +9,12 @@ which side goes first; each side runs `--reps` prefills per round after a pause 
 other side's spinning worker threads go idle. Reports medians per side and the median of the
 per-round ratios, with the machine load.
 
+--spin no (the default) tells both runtimes' idle worker threads to block instead of spinning:
+Nuri's OpenMP team (OMP_WAIT_POLICY=passive, set before the module loads libgomp) and ONNX
+Runtime's pool (session.intra_op.allow_spinning=0). On a machine other jobs keep busy, spinning
+threads burn the time slices their team mates need: 2-thread runs then take several times
+longer, Nuri's more than ONNX Runtime's. --spin yes leaves both at their defaults.
+
 The model and reference tensors come from /work/shared/ort-baseline's export_onnx.py
 (--layers 12), onnxruntime-node from `npm install onnxruntime-node` (scripts/bench_ort.sh).
   PYTHONPATH=build/python /usr/bin/python3 bench/gpt2_prefill_vs_ort.py \
@@ -24,7 +30,7 @@ import time
 
 import numpy as np
 
-import nuri
+nuri = None  # imported in main(), after OMP_WAIT_POLICY is settled
 
 
 def load_bin(refdir, entry):
@@ -43,7 +49,8 @@ class OrtWorker:
         worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort", "prefill_worker.js")
         env = dict(os.environ, NODE_PATH=args.node_modules)
         self.proc = subprocess.Popen(
-            ["node", worker, args.model, args.refdir, str(args.layers), str(threads)],
+            ["node", worker, args.model, args.refdir, str(args.layers), str(threads),
+             "1" if args.spin == "yes" else "0"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
         line = self.proc.stdout.readline()
         if not line:
@@ -112,13 +119,21 @@ def main():
     p.add_argument("--reps", type=int, default=5, help="prefills per side per round")
     p.add_argument("--pause", type=float, default=0.2, help="seconds before each side's turn")
     p.add_argument("--target", type=float, default=0.9, help="pass when Nuri / ORT <= this")
+    p.add_argument("--spin", choices=["yes", "no"], default="no",
+                   help="whether idle worker threads spin (both runtimes alike)")
     p.add_argument("--json", help="write the results here")
     args = p.parse_args()
+    if args.spin == "no":
+        os.environ["OMP_WAIT_POLICY"] = "passive"
+    global nuri
+    import nuri as nuri_module
+    nuri = nuri_module
     with open(os.path.join(args.refdir, f"ref_L{args.layers}.json")) as f:
         meta = json.load(f)["prefill_s128"]
     feed = {"x": load_bin(args.refdir, meta["x"]), "past": load_bin(args.refdir, meta["past"])}
     want = load_bin(args.refdir, meta["y"])
-    print(f"GPT-2-small {args.layers}-layer prefill, 128 tokens; load before: {load_avg()}")
+    print(f"GPT-2-small {args.layers}-layer prefill, 128 tokens, spinning threads: {args.spin}; "
+          f"load before: {load_avg()}")
     results = []
     for threads in [int(t) for t in args.threads.split(",")]:
         r = compare(args, threads, feed, want)

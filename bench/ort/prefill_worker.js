@@ -2,7 +2,8 @@
 // on THREADS intra-op threads, prefill (seq 128, empty cache) inputs from the reference folder.
 // Prints one JSON line when ready (with its error against the PyTorch reference), then for each
 // line "N" on stdin runs N prefills and prints their times in ms as one JSON line.
-//   NODE_PATH=.../node_modules node prefill_worker.js MODEL.onnx REFDIR LAYERS THREADS
+// SPIN 0 makes idle intra-op threads block at once instead of spinning first.
+//   NODE_PATH=.../node_modules node prefill_worker.js MODEL.onnx REFDIR LAYERS THREADS [SPIN=1]
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const path = require('path');
@@ -17,10 +18,11 @@ function loadBin(file, shape) {
 }
 
 async function main() {
-  const [model, refdir, layers, threads] = process.argv.slice(2);
+  const [model, refdir, layers, threads, spin] = process.argv.slice(2);
   const sess = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'], intraOpNumThreads: parseInt(threads), interOpNumThreads: 1,
-    executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    executionMode: 'sequential', graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spin === '0' ? '0' : '1' } } } });
   const meta = JSON.parse(fs.readFileSync(path.join(refdir, `ref_L${layers}.json`)))['prefill_s128'];
   const feeds = { x: loadBin(path.join(refdir, meta.x.file), meta.x.shape),
                   past: loadBin(path.join(refdir, meta.past.file), meta.past.shape) };
