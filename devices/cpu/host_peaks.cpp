@@ -5,29 +5,14 @@
 #include <algorithm>
 #include <barrier>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 #include "kernels/cpu_fast/fast_ops.h"
 
 namespace nuri::cpu {
 namespace {
-
-// Writes every line of [p, p + bytes) back and drops it from the caches, so the next read comes
-// from DRAM: the probe then needs no arrays larger than the last-level cache.
-void flush_lines(const void* p, size_t bytes) {
-#if defined(__x86_64__) || defined(__i386__)
-  const auto* c = static_cast<const char*>(p);
-  for (size_t i = 0; i < bytes; i += 64) _mm_clflush(c + i);
-  _mm_mfence();
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
 
 HostPeaks probe() {
   HostPeaks p;
@@ -47,8 +32,8 @@ HostPeaks probe() {
   hwloc_topology_destroy(topo);
   if (p.memory_bytes == 0) p.memory_bytes = uint64_t{16} << 30;  // hwloc failed: a guess
   p.f32_flops_per_s = p.cores * fast::measure_f32_flops_per_core();
-  // 2 x 8 MiB per core: a few milliseconds of DRAM traffic, timed several times.
-  p.bandwidth_bytes_per_s = measure_copy_bandwidth(p.cores, uint64_t{16} << 20, 3);
+  // 2 x 2 MiB per core: a fraction of a millisecond of DRAM traffic per trial.
+  p.bandwidth_bytes_per_s = measure_copy_bandwidth(p.cores, uint64_t{4} << 20, 5);
   return p;
 }
 
@@ -61,14 +46,24 @@ double measure_copy_bandwidth(int threads, uint64_t bytes_per_thread, int trials
   std::vector<double> seconds(static_cast<size_t>(threads) * trials, 0.0);
   std::barrier sync(threads);
   const auto worker = [&](int t) {
-    // Each thread first touches its own arrays (their pages land near it).
-    std::vector<float> src(n, 1.0f), dst(n, 0.0f);
+    // Each thread first touches its own arrays (their pages land near it), filling them with
+    // non-temporal stores so neither is left in a cache. Copies then alternate direction: each
+    // reads the array the previous one streamed out, which is in DRAM only, and streams the other
+    // (evicting whatever of it the caches held). So no trial reads from a cache, with no
+    // flushing and arrays far smaller than the last-level cache.
+    std::vector<float> pattern(4096, 1.0f);
+    std::unique_ptr<float[]> a(new float[n]), b(new float[n]);
+    for (size_t i = 0; i < n; i += pattern.size()) {
+      const auto m = static_cast<int64_t>(std::min(pattern.size(), n - i));
+      fast::stream_copy_f32(pattern.data(), a.get() + i, m);
+      fast::stream_copy_f32(pattern.data(), b.get() + i, m);
+    }
     for (int trial = 0; trial < trials; ++trial) {
-      flush_lines(src.data(), n * sizeof(float));
-      flush_lines(dst.data(), n * sizeof(float));
+      const float* src = trial % 2 ? b.get() : a.get();
+      float* dst = trial % 2 ? a.get() : b.get();
       sync.arrive_and_wait();  // all threads copy at once: they share the memory bus
       const auto t0 = std::chrono::steady_clock::now();
-      fast::stream_copy_f32(src.data(), dst.data(), static_cast<int64_t>(n));
+      fast::stream_copy_f32(src, dst, static_cast<int64_t>(n));
       seconds[static_cast<size_t>(trial) * threads + t] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       sync.arrive_and_wait();

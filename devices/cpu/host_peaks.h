@@ -15,12 +15,11 @@ struct HostPeaks {
   double bandwidth_bytes_per_s = 0;  // measured streaming copy from DRAM, all cores
 };
 
-// Topology from hwloc, flops and bandwidth measured (~20 ms, on first use).
+// Topology from hwloc, flops and bandwidth measured (once, on first use).
 const HostPeaks& host_peaks();
 
-// A copy of `bytes_per_thread` (read plus written) on each of `threads` threads, streamed from
-// flushed (DRAM-resident) source and to DRAM with non-temporal stores: bytes moved per second,
-// best of `trials`.
+// A copy of `bytes_per_thread` (read plus written) on each of `threads` threads, from a source
+// only DRAM holds to DRAM with non-temporal stores: bytes moved per second, best of `trials`.
 double measure_copy_bandwidth(int threads, uint64_t bytes_per_thread, int trials);
 
 }  // namespace nuri::cpu
