@@ -139,11 +139,17 @@ Deployment parse_deployment(const std::string& json_text, const std::string& whe
       } catch (const Error& e) {
         bad(where, key, e.what());
       }
+    } else if (key == "host") {
+      try {
+        d.host = parse_host(value.is_string() ? value.get<std::string>() : value.dump());
+      } catch (const Error& e) {
+        bad(where, key, e.what());
+      }
     } else if (key == "placement") {
       read_placement(value, where, d);
     } else {
       bad(where, key,
-          "unknown (expected model, batch, prompt, generate, devices, link, placement, "
+          "unknown (expected model, batch, prompt, generate, devices, link, host, placement, "
           "decode_samples)");
     }
   }

@@ -4,6 +4,7 @@
 //    "batch": 1, "prompt": 128, "generate": 128,
 //    "devices": ["npu:atom-like x1", "pim:HBM-PIM"],   // or {"name","preset","count"} objects
 //    "link": "pcie4-x16",                                // or {"bandwidth_gbps", "latency_ns"}
+//    "host": "server-16c",                               // or {"gflops", "bandwidth_gbps"}
 //    "placement": "cost",                                // "priority", or {"MatMul": "npu", ...}
 //    "decode_samples": 3}
 #pragma once
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "compiler/models/catalogue.h"
+#include "runtime/host_model.h"
 #include "runtime/link_model.h"
 
 namespace nuri::rt {
@@ -31,6 +33,7 @@ struct Deployment {
   int64_t batch = 1, prompt = 128, generate = 128;
   std::vector<DeploymentDevice> devices{{"npu", "", 1}, {"pim", "", 1}};
   LinkModel link = parse_link("pcie4-x16");
+  HostModel host = parse_host(kDefaultHost);    // costs partitions on non-simulated devices
   std::string policy = "cost";                  // "priority" or "cost" (ops not ruled below)
   std::map<std::string, std::string> op_rules;  // fixed placement: op -> device
   int decode_samples = 3;                       // context lengths simulated in decode

@@ -5,8 +5,36 @@
 #include <algorithm>
 
 #include "compiler/ir/op_work.h"
+#include "runtime/model_spec.h"
 
 namespace nuri::rt {
+namespace {
+
+// f32 peaks are cores x all-core clock x FMA units x SIMD lanes x 2; bandwidths are channels x
+// transfer rate x 8 bytes (JEDEC JESD79-5 DDR5 speed bins).
+const std::vector<HostModel>& presets() {
+  static const std::vector<HostModel> hosts = {
+      {"server-16c", 16 * 2.0e9 * 2 * 16 * 2, 8 * 4800e6 * 8,
+       "a 16-core AVX-512 server socket: 2.0 GHz all-core AVX-512 clock (assumed), 2 FMA units "
+       "x 16 f32 lanes = 2048 GFLOP/s; 8 channels of DDR5-4800 = 307.2 GB/s"},
+      {"desktop-8c", 8 * 3.0e9 * 2 * 8 * 2, 2 * 5600e6 * 8,
+       "an 8-core AVX2 desktop: 3.0 GHz all-core clock (assumed), 2 FMA units x 8 f32 lanes = "
+       "768 GFLOP/s; 2 channels of DDR5-5600 = 89.6 GB/s"},
+  };
+  return hosts;
+}
+
+HostModel from_json(const nlohmann::json& j, const std::string& where) {
+  check_spec_keys(j, {"gflops", "bandwidth_gbps", "name", "source"}, "host", where);
+  HostModel h;
+  h.peak_flops_per_s = spec_number(j, "gflops", true, "host", where) * 1e9;
+  h.bandwidth_bytes_per_s = spec_number(j, "bandwidth_gbps", true, "host", where) * 1e9;
+  h.name = j.value("name", std::string("custom"));
+  h.source = j.value("source", std::string("configured"));
+  return h;
+}
+
+}  // namespace
 
 double HostModel::node_ns(const ir::Graph& g, const ir::Node& n) const {
   const double compute_s = ir::node_flops(g, n) / peak_flops_per_s;
@@ -14,20 +42,29 @@ double HostModel::node_ns(const ir::Graph& g, const ir::Node& n) const {
   return std::max(compute_s, memory_s) * 1e9;
 }
 
-HostModel host_model_for(const nuri_device_properties& props) {
-  HostModel m;
-  const std::string name = props.name ? props.name : "?";
-  double peak = props.peak_ops_per_s[NURI_DTYPE_F32];
-  if (peak <= 0)
-    peak = *std::max_element(std::begin(props.peak_ops_per_s), std::end(props.peak_ops_per_s));
-  const bool has_peak = peak > 0, has_bw = props.memory_bandwidth_bytes_per_s > 0;
-  m.peak_flops_per_s = has_peak ? peak : kFallbackHostFlopsPerS;
-  m.bandwidth_bytes_per_s = has_bw ? props.memory_bandwidth_bytes_per_s : kFallbackHostBytesPerS;
-  m.source =
-      fmt::format("roofline: {:.1f} GFLOP/s ({}), {:.1f} GB/s ({})", m.peak_flops_per_s / 1e9,
-                  has_peak ? "declared by " + name : "fallback", m.bandwidth_bytes_per_s / 1e9,
-                  has_bw ? "declared by " + name : "fallback");
-  return m;
+std::string HostModel::summary() const {
+  return fmt::format("host {}: roofline {:.1f} GFLOP/s, {:.1f} GB/s", name, peak_flops_per_s / 1e9,
+                     bandwidth_bytes_per_s / 1e9);
+}
+
+const std::vector<std::string>& host_preset_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const HostModel& h : presets()) n.push_back(h.name);
+    return n;
+  }();
+  return names;
+}
+
+HostModel parse_host(const std::string& spec) {
+  for (const HostModel& h : presets())
+    if (h.name == spec) return h;
+  const std::optional<nlohmann::json> j = spec_json(spec, "host");
+  if (!j) throw_unknown_spec(spec, "host", host_preset_names());
+  const size_t first = spec.find_first_not_of(" \t\n");
+  return from_json(*j, first != std::string::npos && spec[first] == '{'
+                           ? std::string("JSON")
+                           : fmt::format("file '{}'", spec));
 }
 
 }  // namespace nuri::rt

@@ -2,12 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
-
-#include "nuri/error.hpp"
+#include "runtime/model_spec.h"
 
 namespace nuri::rt {
 namespace {
@@ -32,27 +27,11 @@ const std::vector<LinkModel>& presets() {
   return links;
 }
 
-double positive(const nlohmann::json& j, const char* key, const std::string& where) {
-  if (!j.contains(key)) throw Error(fmt::format("link {}: missing key '{}'", where, key));
-  const nlohmann::json& v = j.at(key);
-  if (!v.is_number() || v.get<double>() < 0 ||
-      (std::string(key) == "bandwidth_gbps" && v.get<double>() <= 0))
-    throw Error(fmt::format("link {}: '{}' must be a {} number, got {}", where, key,
-                            std::string(key) == "bandwidth_gbps" ? "positive" : "non-negative",
-                            v.dump()));
-  return v.get<double>();
-}
-
 LinkModel from_json(const nlohmann::json& j, const std::string& where) {
-  if (!j.is_object()) throw Error(fmt::format("link {}: expected a JSON object", where));
-  for (const auto& [key, value] : j.items())
-    if (key != "name" && key != "bandwidth_gbps" && key != "latency_ns" && key != "source")
-      throw Error(fmt::format(
-          "link {}: unknown key '{}' (expected bandwidth_gbps, latency_ns, name, source)", where,
-          key));
+  check_spec_keys(j, {"bandwidth_gbps", "latency_ns", "name", "source"}, "link", where);
   LinkModel l;
-  l.bandwidth_gbps = positive(j, "bandwidth_gbps", where);
-  l.latency_ns = positive(j, "latency_ns", where);
+  l.bandwidth_gbps = spec_number(j, "bandwidth_gbps", true, "link", where);
+  l.latency_ns = spec_number(j, "latency_ns", false, "link", where);
   l.name = j.value("name", std::string("custom"));
   l.source = j.value("source", std::string("configured"));
   return l;
@@ -72,25 +51,12 @@ const std::vector<std::string>& link_preset_names() {
 LinkModel parse_link(const std::string& spec) {
   for (const LinkModel& l : presets())
     if (l.name == spec) return l;
+  const std::optional<nlohmann::json> j = spec_json(spec, "link");
+  if (!j) throw_unknown_spec(spec, "link", link_preset_names());
   const size_t first = spec.find_first_not_of(" \t\n");
-  if (first != std::string::npos && spec[first] == '{') {
-    try {
-      return from_json(nlohmann::json::parse(spec), "JSON");
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(fmt::format("link JSON: {}", e.what()));
-    }
-  }
-  if (!std::filesystem::is_regular_file(spec))
-    throw Error(fmt::format("link '{}': not a preset ({}), a JSON object or a file", spec,
-                            fmt::join(link_preset_names(), ", ")));
-  std::ifstream in(spec);
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return from_json(nlohmann::json::parse(text.str()), fmt::format("file '{}'", spec));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("link file '{}': {}", spec, e.what()));
-  }
+  return from_json(*j, first != std::string::npos && spec[first] == '{'
+                           ? std::string("JSON")
+                           : fmt::format("file '{}'", spec));
 }
 
 }  // namespace nuri::rt

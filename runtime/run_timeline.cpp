@@ -6,7 +6,7 @@
 
 namespace nuri::rt {
 
-RunTimeline session_timeline(Session& session, const LinkModel& link) {
+RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host) {
   RunTimeline r;
   r.link = link;
   const ir::Graph& g = session.graph();
@@ -14,7 +14,7 @@ RunTimeline session_timeline(Session& session, const LinkModel& link) {
     const nuri_device_properties& p = dev->properties();
     r.spec.devices.push_back({dev->name(), p.kind == NURI_DEVICE_KIND_CPU});
     r.simulated.push_back(p.simulated != 0);
-    r.host_models.push_back(host_model_for(p));
+    r.host_models.push_back(host);
   }
   const auto device_index = [&](const Device& d) {
     for (size_t i = 0; i < session.devices().size(); ++i)
@@ -63,7 +63,7 @@ std::vector<DeviceUse> device_use(const Session& session, const RunTimeline& run
   std::vector<DeviceUse> use;
   for (size_t d = 0; d < run.spec.devices.size(); ++d)
     use.push_back({run.spec.devices[d].name,
-                   run.simulated[d] ? "simulator" : run.host_models[d].source,
+                   run.simulated[d] ? "simulator" : run.host_models[d].summary(),
                    run.timeline.device_busy_ns[d], 0, 0, 0});
   for (size_t p = 0; p < run.spec.tasks.size(); ++p) {
     DeviceUse& u = use[run.spec.tasks[p].device];

@@ -22,8 +22,9 @@ struct RunTimeline {
   std::vector<HostModel> host_models;  // per device (used where not simulated)
 };
 
-// Call after session.run(). Throws nuri::Error if the session has not run.
-RunTimeline session_timeline(Session& session, const LinkModel& link);
+// Call after session.run(). Devices that are not simulators are costed by `host`. Throws
+// nuri::Error if the session has not run.
+RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host);
 
 }  // namespace nuri::rt
 

@@ -69,7 +69,7 @@ PhaseRun run_phase(ir::BuiltinModel m, const Deployment& d, sim::ChromeTrace* tr
   const int64_t seq = m.seq, layers = m.layers, d_model = m.d_model;
   Session session(std::move(m.graph), session_options(d));
   session.run({m.ids});
-  RunTimeline run = session_timeline(session, d.link);
+  RunTimeline run = session_timeline(session, d.link, d.host);
   const int n = npu_count(d);
   PhaseRun r;
   if (n > 1) {
@@ -193,6 +193,11 @@ json deployment_json(const Deployment& d, const ir::BuiltinModel& m) {
             {"bandwidth_gbps", d.link.bandwidth_gbps},
             {"latency_ns", d.link.latency_ns},
             {"source", d.link.source}}},
+          {"host",
+           {{"name", d.host.name},
+            {"gflops", d.host.peak_flops_per_s / 1e9},
+            {"bandwidth_gbps", d.host.bandwidth_bytes_per_s / 1e9},
+            {"source", d.host.source}}},
           {"placement", placement}};
 }
 

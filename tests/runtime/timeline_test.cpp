@@ -94,25 +94,41 @@ TEST(LinkModel, PresetsAndJson) {
               ThrowsMessage<Error>(HasSubstr("link 'pcie9': not a preset (pcie4-x16")));
 }
 
-TEST(HostModel, RooflineOverDeclaredPeaks) {
+TEST(HostModel, RooflineOverConfiguredPeaks) {
   ir::GraphBuilder b("roofline");
   const auto x = b.input("x", DType::F32, {4, 8});
   const auto mm = b.matmul(x, b.constant("w", Tensor(DType::F32, {8, 16})));
   b.output(b.add1(ir::OpKind::Gelu, {mm}));
   const ir::Graph g = b.build();
-  nuri_device_properties props{};
-  props.name = "host";
-  props.peak_ops_per_s[NURI_DTYPE_F32] = 1e9;  // 1 flop per ns
-  props.memory_bandwidth_bytes_per_s = 1e9;    // 1 byte per ns
-  const HostModel m = host_model_for(props);
-  // MatMul: 2*4*16*8 = 1024 flops vs (32+128+64)*4 = 896 bytes: compute bound, 1024 ns.
+  const HostModel m = parse_host(R"({"gflops": 1, "bandwidth_gbps": 1, "name": "unit"})");
+  // 1 flop and 1 byte per ns. MatMul: 2*4*16*8 = 1024 flops vs (32+128+64)*4 = 896 bytes:
+  // compute bound, 1024 ns.
   EXPECT_DOUBLE_EQ(m.node_ns(g, g.nodes()[0]), 1024);
   // Gelu: 64 flops vs 2*64*4 = 512 bytes: memory bound, 512 ns.
   EXPECT_DOUBLE_EQ(m.node_ns(g, g.nodes()[1]), 512);
-  EXPECT_THAT(m.source, HasSubstr("declared by host"));
-  const HostModel fallback = host_model_for(nuri_device_properties{});
-  EXPECT_DOUBLE_EQ(fallback.peak_flops_per_s, kFallbackHostFlopsPerS);
-  EXPECT_DOUBLE_EQ(fallback.bandwidth_bytes_per_s, kFallbackHostBytesPerS);
+  EXPECT_EQ(m.summary(), "host unit: roofline 1.0 GFLOP/s, 1.0 GB/s");
+}
+
+TEST(HostModel, PresetsDeriveFromTheirStatedParts) {
+  // cores x clock x FMA units x lanes x 2; channels x MT/s x 8 bytes.
+  const HostModel server = parse_host("server-16c");
+  EXPECT_DOUBLE_EQ(server.peak_flops_per_s, 2048e9);
+  EXPECT_DOUBLE_EQ(server.bandwidth_bytes_per_s, 307.2e9);
+  const HostModel desktop = parse_host("desktop-8c");
+  EXPECT_DOUBLE_EQ(desktop.peak_flops_per_s, 768e9);
+  EXPECT_DOUBLE_EQ(desktop.bandwidth_bytes_per_s, 89.6e9);
+  EXPECT_EQ(parse_host(kDefaultHost).name, "server-16c");
+}
+
+TEST(HostModel, BadSpecsAreRefusedNamingTheKey) {
+  EXPECT_THAT([] { parse_host("laptop"); },
+              ThrowsMessage<Error>(HasSubstr("host 'laptop': not a preset (server-16c")));
+  EXPECT_THAT([] { parse_host(R"({"gflops": 0, "bandwidth_gbps": 1})"); },
+              ThrowsMessage<Error>(HasSubstr("'gflops' must be a positive number")));
+  EXPECT_THAT([] { parse_host(R"({"gflops": 1})"); },
+              ThrowsMessage<Error>(HasSubstr("missing key 'bandwidth_gbps'")));
+  EXPECT_THAT([] { parse_host(R"({"gflops": 1, "bandwidth_gbps": 1, "cores": 4})"); },
+              ThrowsMessage<Error>(HasSubstr("unknown key 'cores'")));
 }
 
 // x @ w -> Relu on the npu simulator, Softmax on the cpu by a placement rule: the cpu starts
@@ -131,7 +147,8 @@ TEST(SessionTimeline, NpuThenHostOverTheLink) {
   session.run({Tensor(DType::F32, {16, 64})});
   ASSERT_EQ(session.partition_count(), 2u);
   const LinkModel link = test_link();
-  const RunTimeline run = session_timeline(session, link);
+  const HostModel host = parse_host(kDefaultHost);
+  const RunTimeline run = session_timeline(session, link, host);
   const Timeline& t = run.timeline;
   const double npu_ns = session.partition_stats(0).elapsed_ns;
   ASSERT_GT(npu_ns, 0);
@@ -139,7 +156,6 @@ TEST(SessionTimeline, NpuThenHostOverTheLink) {
   EXPECT_DOUBLE_EQ(t.start_ns[0], x_in);
   EXPECT_DOUBLE_EQ(t.end_ns[0], x_in + npu_ns);
   EXPECT_DOUBLE_EQ(t.start_ns[1], x_in + npu_ns + link.transfer_ns(16 * 64 * 4));  // npu->host
-  const HostModel host = host_model_for(session.devices()[1]->properties());
   const ir::Graph& pg = session.partition_graph(1);
   EXPECT_NEAR(t.end_ns[1] - t.start_ns[1], host.node_ns(pg, pg.nodes()[0]), 1e-9);
   EXPECT_DOUBLE_EQ(t.end_ns_total, t.end_ns[1]);

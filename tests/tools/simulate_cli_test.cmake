@@ -64,13 +64,22 @@ expect_in("${badtol}" "--tolerance lots")
 # Deployment files: read, and refused naming the key.
 file(WRITE ${dir}/deploy.json [=[{"model": {"builtin": "llama2-7b", "layers": 1, "d_model": 64,
   "heads": 2, "vocab": 128}, "prompt": 8, "generate": 4, "devices": ["npu:atom-like", "pim"],
-  "link": {"bandwidth_gbps": 64, "latency_ns": 100}, "placement": {"MatMul": "npu"}}]=])
+  "link": {"bandwidth_gbps": 64, "latency_ns": 100}, "host": "desktop-8c",
+  "placement": {"MatMul": "npu"}}]=])
 nuri_run(deployed 0 simulate --deployment ${dir}/deploy.json --json ${dir}/d.json)
 file(READ ${dir}/d.json dj)
 string(JSON bw GET "${dj}" deployment link bandwidth_gbps)
 if(NOT bw EQUAL 64)
   message(FATAL_ERROR "the deployment's link was not used:\n${dj}")
 endif()
+string(JSON host GET "${dj}" deployment host name)
+if(NOT host STREQUAL "desktop-8c")
+  message(FATAL_ERROR "the deployment's host was not used:\n${dj}")
+endif()
+nuri_run(badhost 1 ${tiny} --host laptop)
+expect_in("${badhost}" "host 'laptop': not a preset (server-16c, desktop-8c)")
+nuri_run(badrunhost 1 run --builtin demo --host {\"gflops\":0,\"bandwidth_gbps\":1})
+expect_in("${badrunhost}" "'gflops' must be a positive number")
 file(WRITE ${dir}/bad.json [=[{"prompt": 8, "generate": -1}]=])
 nuri_run(bad 1 simulate --deployment ${dir}/bad.json)
 expect_in("${bad}" "key 'generate': expected a positive integer")

@@ -43,6 +43,7 @@ struct RunOptions {
   ir::ModelSizes sizes;  // the size flags given (they override a built-in model's dims)
   std::string report, trace;
   std::string link = "pcie4-x16";
+  std::string host = rt::kDefaultHost;
 };
 
 // Writes DIR/<name>.npy (check_flags made DIR).
@@ -106,7 +107,8 @@ void print_timeline(rt::Session& session, const RunOptions& o) {
   for (size_t p = 0; p < session.partition_count(); ++p)
     simulated |= session.partition_device(p).properties().simulated != 0;
   if (!simulated && o.report.empty() && o.trace.empty()) return;
-  const rt::RunTimeline run = rt::session_timeline(session, rt::parse_link(o.link));
+  const rt::RunTimeline run =
+      rt::session_timeline(session, rt::parse_link(o.link), rt::parse_host(o.host));
   const double total = run.timeline.end_ns_total;
   for (const rt::DeviceUse& u : rt::device_use(session, run)) {
     if (u.partitions == 0) continue;
@@ -295,9 +297,16 @@ void register_run(CLI::App& app) {
                   "link between memories: pcie4-x16, pcie5-x16, cxl2-x16, c2c or a JSON object "
                   "{\"bandwidth_gbps\":..,\"latency_ns\":..} or file")
       ->capture_default_str();
+  cmd->add_option("--host", o->host,
+                  "the roofline costing partitions on non-simulated devices on the timeline: "
+                  "server-16c, desktop-8c, or {\"gflops\":..,\"bandwidth_gbps\":..} or file")
+      ->capture_default_str();
   cmd->callback([o, cmd] {
     o->sizes = given_model_sizes(*cmd, o->model);
     if (!o->model_path.empty()) reject_model_sizes(*cmd, "an ONNX model file");
+    // Refuse a bad link or host before any work rather than after the run.
+    rt::parse_link(o->link);
+    rt::parse_host(o->host);
     run(*o);
   });
 }

@@ -28,6 +28,7 @@ struct SimulateOptions {
   std::string devices = "npu,pim";
   std::string npu_config, pim_config;
   std::string link = "pcie4-x16";
+  std::string host = rt::kDefaultHost;
   std::string placement_policy = "cost";
   std::vector<std::string> rules;  // OP=DEVICE
   std::string json_out, trace_out, baseline;
@@ -66,6 +67,7 @@ rt::Deployment build_deployment(const CLI::App& cmd, const SimulateOptions& o) {
   if (flag("--batch")) d.batch = o.batch;
   if (flag("--decode-samples")) d.decode_samples = o.decode_samples;
   if (flag("--link")) d.link = rt::parse_link(o.link);
+  if (flag("--host")) d.host = rt::parse_host(o.host);
   if (flag("--placement-policy")) d.policy = o.placement_policy;
   if (flag("--device")) {
     d.devices.clear();
@@ -182,6 +184,10 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--link", o->link,
                   "pcie4-x16, pcie5-x16, cxl2-x16, c2c, or {\"bandwidth_gbps\":..,"
                   "\"latency_ns\":..} or a file")
+      ->capture_default_str();
+  cmd->add_option("--host", o->host,
+                  "the roofline costing partitions on non-simulated devices (cpu, ...): "
+                  "server-16c, desktop-8c, or {\"gflops\":..,\"bandwidth_gbps\":..} or a file")
       ->capture_default_str();
   cmd->add_option("--placement-policy", o->placement_policy, "priority or cost")
       ->capture_default_str()
