@@ -1,10 +1,13 @@
 // Host tensors and element types: the value type users hand to Nuri and get back.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -97,12 +100,47 @@ inline int64_t num_elements(std::span<const int64_t> shape) {
 
 std::string shape_str(std::span<const int64_t> shape);
 
-// An owning, contiguous, row-major host tensor.
+// A contiguous, row-major host tensor with value semantics. It owns its bytes, or is a
+// read-only view of bytes someone else keeps alive (a memory-mapped weight file): views copy
+// in O(1) and share the bytes; writing through a view (non-const data()) first copies the bytes
+// into the tensor's own storage, so a view never writes into what it refers to.
 class Tensor {
  public:
-  Tensor() = default;
-  Tensor(DType dtype, Shape shape)
-      : dtype_(dtype), shape_(std::move(shape)), bytes_(nbytes_for(dtype_, shape_)) {}
+  Tensor() : Tensor(DType::F32, Shape{}, 0) {}
+  // Zero-filled. Large blocks come straight from the OS (calloc), so pages are zeroed as they
+  // are first touched, not in a separate pass.
+  Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+    allocate(nbytes_for(dtype_, shape_));
+  }
+
+  // A read-only view of `nbytes_for(dtype, shape)` bytes at `data`, which `owner` keeps alive
+  // (null when the caller guarantees the bytes outlive the tensor and its copies).
+  static Tensor view(DType dtype, Shape shape, const void* data,
+                     std::shared_ptr<const void> owner) {
+    Tensor t(dtype, Shape{}, 0);
+    t.shape_ = std::move(shape);
+    t.nbytes_ = nbytes_for(dtype, t.shape_);
+    t.storage_ = std::move(owner);
+    t.data_ = static_cast<std::byte*>(const_cast<void*>(data));
+    t.view_ = true;
+    return t;
+  }
+
+  Tensor(const Tensor& o) : dtype_(o.dtype_), shape_(o.shape_) { copy_bytes_from(o); }
+  Tensor& operator=(const Tensor& o) {
+    if (this != &o) {
+      dtype_ = o.dtype_;
+      shape_ = o.shape_;
+      copy_bytes_from(o);
+    }
+    return *this;
+  }
+  Tensor(Tensor&& o) noexcept { swap(o); }
+  Tensor& operator=(Tensor&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~Tensor() = default;
 
   template <typename T>
   static Tensor from(DType dtype, Shape shape, std::initializer_list<T> values) {
@@ -119,16 +157,21 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
   int64_t numel() const { return num_elements(shape_); }
-  size_t nbytes() const { return bytes_.size(); }
-  void* data() { return bytes_.data(); }
-  const void* data() const { return bytes_.data(); }
+  size_t nbytes() const { return nbytes_; }
+  // True while the tensor refers to bytes it does not own (see view()).
+  bool is_view() const { return view_; }
+  void* data() {
+    if (view_) own();
+    return data_;
+  }
+  const void* data() const { return data_; }
   template <typename T>
   T* data_as() {
-    return reinterpret_cast<T*>(bytes_.data());
+    return reinterpret_cast<T*>(data());
   }
   template <typename T>
   const T* data_as() const {
-    return reinterpret_cast<const T*>(bytes_.data());
+    return reinterpret_cast<const T*>(data_);
   }
 
   // Same bytes, new shape of equal element count.
@@ -141,28 +184,57 @@ class Tensor {
   }
 
  private:
+  Tensor(DType dtype, Shape shape, size_t nbytes) : dtype_(dtype), shape_(std::move(shape)) {
+    allocate(nbytes);
+  }
   static size_t nbytes_for(DType dtype, const Shape& shape) {
     for (int64_t d : shape)
       if (d < 0) throw Error("Tensor: negative dimension in shape " + shape_str(shape));
     return static_cast<size_t>(num_elements(shape)) * dtype_size(dtype);
   }
+  // 64-byte aligned, zeroed storage of at least one block, so data() is never null (also for
+  // empty tensors) and kernels may use aligned vector loads.
+  void allocate(size_t nbytes) {
+    void* raw = std::calloc(std::max<size_t>(nbytes, 1) + 64, 1);
+    if (!raw) throw Error("Tensor: out of memory allocating " + std::to_string(nbytes) + " bytes");
+    storage_ = std::shared_ptr<const void>(raw, std::free);
+    data_ = reinterpret_cast<std::byte*>((reinterpret_cast<uintptr_t>(raw) + 63) & ~uintptr_t{63});
+    nbytes_ = nbytes;
+    view_ = false;
+  }
+  void copy_bytes_from(const Tensor& o) {
+    if (o.view_) {  // a view shares the bytes it refers to
+      storage_ = o.storage_;
+      data_ = o.data_;
+      nbytes_ = o.nbytes_;
+      view_ = true;
+      return;
+    }
+    allocate(o.nbytes_);
+    if (o.nbytes_) std::memcpy(data_, o.data_, o.nbytes_);
+  }
+  // Turns a view into owned storage holding the same bytes.
+  void own() {
+    const std::byte* src = data_;
+    std::shared_ptr<const void> keep = std::move(storage_);
+    allocate(nbytes_);
+    if (nbytes_) std::memcpy(data_, src, nbytes_);
+  }
+  void swap(Tensor& o) noexcept {
+    std::swap(dtype_, o.dtype_);
+    std::swap(shape_, o.shape_);
+    std::swap(storage_, o.storage_);
+    std::swap(data_, o.data_);
+    std::swap(nbytes_, o.nbytes_);
+    std::swap(view_, o.view_);
+  }
 
   DType dtype_ = DType::F32;
   Shape shape_;
-  // 64-byte aligned storage so kernels may use aligned vector loads.
-  struct alignas(64) Block {
-    std::byte b[64];
-  };
-  struct Bytes {
-    // Always at least one block, so data() is never null (also for empty tensors).
-    std::vector<Block> blocks = std::vector<Block>(1);
-    size_t size_ = 0;
-    Bytes() = default;
-    explicit Bytes(size_t n) : blocks(n > 64 ? (n + 63) / 64 : 1), size_(n) {}
-    std::byte* data() { return blocks.front().b; }
-    const std::byte* data() const { return blocks.front().b; }
-    size_t size() const { return size_; }
-  } bytes_;
+  std::shared_ptr<const void> storage_;  // the owned block, or what keeps a view's bytes alive
+  std::byte* data_ = nullptr;
+  size_t nbytes_ = 0;
+  bool view_ = false;
 };
 
 inline std::string shape_str(std::span<const int64_t> shape) {
