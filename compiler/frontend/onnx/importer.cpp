@@ -12,8 +12,12 @@
 
 namespace nuri::onnx {
 
-Importer::Importer(int64_t opset, std::string base_dir, std::string label)
-    : opset_(opset), base_dir_(std::move(base_dir)), label_(std::move(label)) {}
+Importer::Importer(int64_t opset, std::shared_ptr<ExternalData> external, std::string label,
+                   const std::vector<TensorBytes>* initializer_bytes)
+    : opset_(opset),
+      external_(std::move(external)),
+      label_(std::move(label)),
+      initializer_bytes_(initializer_bytes) {}
 
 std::string Importer::unique_name(const std::string& base) {
   const std::string b = base.empty() ? "v" : base;
@@ -75,8 +79,13 @@ ir::Graph Importer::import(const ::onnx::GraphProto& g, const std::vector<OnnxIn
       for (const OnnxInput& in : inputs) known = known || in.name == name;
       if (!known) throw Error(fmt::format("the model has no input named '{}'", name));
     }
-    for (const auto& init : g.initializer()) {
-      values_[init.name()] = constant(tensor_from_proto(init, base_dir_), init.name());
+    for (int i = 0; i < g.initializer_size(); ++i) {
+      const auto& init = g.initializer(i);
+      const TensorBytes* raw = nullptr;
+      if (initializer_bytes_ && static_cast<size_t>(i) < initializer_bytes_->size() &&
+          (*initializer_bytes_)[i].data)
+        raw = &(*initializer_bytes_)[i];
+      values_[init.name()] = constant(tensor_from_proto(init, *external_, raw), init.name());
     }
     std::map<std::string, int64_t> params;
     for (const OnnxInput& in : inputs) {
@@ -145,7 +154,7 @@ void Importer::convert_node(const ::onnx::NodeProto& n) {
 
 std::vector<Ref> Importer::inline_graph(const ::onnx::GraphProto& g) {
   for (const auto& init : g.initializer())
-    values_[init.name()] = constant(tensor_from_proto(init, base_dir_), init.name());
+    values_[init.name()] = constant(tensor_from_proto(init, *external_), init.name());
   for (const auto& n : g.node()) convert_node(n);
   std::vector<Ref> outs;
   for (const auto& o : g.output()) outs.push_back(lookup(o.name()));
@@ -280,7 +289,7 @@ Tensor Importer::attr_tensor(const std::string& name) const {
   const auto* a = attr(name);
   if (!a) fail(fmt::format("missing attribute '{}'", name));
   expect_type(*a, ::onnx::AttributeProto::TENSOR);
-  return tensor_from_proto(a->t(), base_dir_);
+  return tensor_from_proto(a->t(), *external_);
 }
 
 // ------------------------------------------------------------------------------ emitting

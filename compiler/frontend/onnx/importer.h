@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compiler/frontend/onnx/onnx_model.h"
+#include "compiler/frontend/onnx/onnx_tensor.h"
 #include "compiler/ir/graph.h"
 
 namespace onnx {
@@ -32,7 +33,9 @@ struct Ref {
 
 class Importer {
  public:
-  Importer(int64_t opset, std::string base_dir, std::string label);
+  // `initializer_bytes`: per top-level initializer, its bytes when they lie outside the proto.
+  Importer(int64_t opset, std::shared_ptr<ExternalData> external, std::string label,
+           const std::vector<TensorBytes>* initializer_bytes = nullptr);
 
   ir::Graph import(const ::onnx::GraphProto& graph, const std::vector<OnnxInput>& inputs,
                    const InputShapes& shapes);
@@ -78,7 +81,9 @@ class Importer {
   std::string unique_name(const std::string& base);
 
   int64_t opset_;
-  std::string base_dir_, label_;
+  std::shared_ptr<ExternalData> external_;
+  std::string label_;
+  const std::vector<TensorBytes>* initializer_bytes_;
   ir::Graph graph_;
   std::unordered_map<std::string, Ref> values_;
   std::set<std::string> used_names_;

@@ -6,11 +6,12 @@
 
 #include <climits>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "compiler/frontend/onnx/importer.h"
 #include "compiler/frontend/onnx/onnx_tensor.h"
+#include "compiler/frontend/onnx/onnx_wire.h"
+#include "compiler/ir/mapped_file.h"
 #include "compiler/passes/pipeline.h"
 #include "nuri/error.hpp"
 
@@ -18,6 +19,10 @@ namespace nuri::onnx {
 
 struct OnnxModel::Proto {
   ::onnx::ModelProto model;
+  // Bytes of the top-level initializers, left in the mapped file (or the caller's bytes) rather
+  // than copied into `model`; empty entries read the proto as usual.
+  std::vector<TensorBytes> initializer_bytes;
+  std::shared_ptr<ExternalData> external;
 };
 
 bool OnnxInput::is_static() const {
@@ -38,13 +43,17 @@ OnnxModel& OnnxModel::operator=(OnnxModel&&) noexcept = default;
 OnnxModel::~OnnxModel() = default;
 
 OnnxModel OnnxModel::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open the file", path), NURI_ERROR_NOT_FOUND);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in && !in.eof()) throw Error(fmt::format("{}: reading the file failed", path));
+  std::shared_ptr<const ir::MappedFile> file = ir::MappedFile::open(path);
   const std::string parent = std::filesystem::path(path).parent_path().string();
-  return from_bytes(bytes.str(), parent.empty() ? std::string(".") : parent, path);
+  return from_memory(file->data(), file->size(), file, parent.empty() ? std::string(".") : parent,
+                     path);
+}
+
+OnnxModel OnnxModel::from_bytes(std::string bytes, const std::string& base_dir,
+                                const std::string& label) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  return from_memory(reinterpret_cast<const std::byte*>(owned->data()), owned->size(), owned,
+                     base_dir, label);
 }
 
 namespace {
@@ -118,23 +127,36 @@ OnnxInput declared_output(const ::onnx::ValueInfoProto& v) {
 
 }  // namespace
 
-OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& base_dir,
-                                const std::string& label) {
+OnnxModel OnnxModel::from_memory(const std::byte* data, size_t size,
+                                 std::shared_ptr<const void> owner, const std::string& base_dir,
+                                 const std::string& label) {
   OnnxModel m;
   m.label_ = label;
   m.base_dir_ = base_dir;
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t*>(bytes.data()),
-      static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
-  stream.SetTotalBytesLimit(INT_MAX);
-  if (bytes.size() > static_cast<size_t>(INT_MAX))
+  m.proto_->external = std::make_shared<ExternalData>(base_dir);
+  if (size > static_cast<size_t>(INT_MAX))
     throw Error(
         fmt::format("{}: the file is over 2 GiB; store the weights as external data", label));
+  // Parse the structure only; the initializers' bytes stay where they are.
+  std::optional<StrippedModel> stripped = strip_initializer_data(data, size);
+  const auto* parse_from = reinterpret_cast<const uint8_t*>(data);
+  size_t parse_size = size;
+  if (stripped) {
+    parse_from = reinterpret_cast<const uint8_t*>(stripped->bytes.data());
+    parse_size = stripped->bytes.size();
+  }
+  google::protobuf::io::CodedInputStream stream(parse_from, static_cast<int>(parse_size));
+  stream.SetTotalBytesLimit(INT_MAX);
   if (!m.proto_->model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
     throw Error(
         fmt::format("{}: not a valid ONNX model (the protobuf does not parse: truncated "
                     "or corrupt file?)",
                     label));
+  if (stripped) {
+    for (const RawDataSpan& span : stripped->raw_data)
+      m.proto_->initializer_bytes.push_back(
+          span.present ? TensorBytes{data + span.offset, span.size, owner} : TensorBytes{});
+  }
   const ::onnx::ModelProto& p = m.proto_->model;
   check_model(p, label);
   m.opset_ = default_opset(p, label);
@@ -168,7 +190,7 @@ InputShapes OnnxModel::default_shapes(int64_t fill) const {
 }
 
 ir::Graph OnnxModel::specialize(const InputShapes& shapes, const ImportOptions& options) const {
-  Importer importer(opset_, base_dir_, label_);
+  Importer importer(opset_, proto_->external, label_, &proto_->initializer_bytes);
   ir::Graph g = importer.import(proto_->model.graph(), inputs_, shapes);
   try {
     if (options.fuse)

@@ -44,13 +44,15 @@ using InputShapes = std::map<std::string, Shape>;
 
 class OnnxModel {
  public:
-  // Reads and parses a .onnx file; external data resolves relative to its folder. Throws
-  // nuri::Error naming the file: unreadable, truncated/corrupt, not an ONNX model, opset of the
-  // default domain outside 13..18.
+  // Maps and parses a .onnx file; external data resolves relative to its folder. The weights
+  // are neither read nor copied here: specialized graphs' constants view the mapped file (and
+  // mapped external-data files), which stay mapped while any of them lives. Throws nuri::Error
+  // naming the file: unreadable, truncated/corrupt, not an ONNX model, opset of the default
+  // domain outside 13..18.
   static OnnxModel load(const std::string& path);
-  // The same from bytes in memory ("<memory>" in messages; external data is refused unless
-  // `base_dir` is given).
-  static OnnxModel from_bytes(const std::string& bytes, const std::string& base_dir = "",
+  // The same from bytes in memory, which the model keeps ("<memory>" in messages; external data
+  // is refused unless `base_dir` is given).
+  static OnnxModel from_bytes(std::string bytes, const std::string& base_dir = "",
                               const std::string& label = "<memory>");
 
   OnnxModel(OnnxModel&&) noexcept;
@@ -81,6 +83,10 @@ class OnnxModel {
  private:
   struct Proto;
   OnnxModel();
+  // `size` bytes at `data`, kept alive by `owner`.
+  static OnnxModel from_memory(const std::byte* data, size_t size,
+                               std::shared_ptr<const void> owner, const std::string& base_dir,
+                               const std::string& label);
 
   std::unique_ptr<Proto> proto_;
   std::string label_, base_dir_, graph_name_, producer_;

@@ -5,7 +5,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "nuri/error.hpp"
 
@@ -18,8 +17,8 @@ using ::onnx::TensorProto;
   throw Error(fmt::format("onnx tensor '{}': {}", p.name(), msg));
 }
 
-// Reads [offset, offset+length) of an external-data file next to the model.
-std::string read_external(const TensorProto& p, const std::string& base_dir, size_t want) {
+// The bytes [offset, offset+length) of an external-data file next to the model, mapped.
+TensorBytes map_external(const TensorProto& p, ExternalData& external, size_t want) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
@@ -32,7 +31,7 @@ std::string read_external(const TensorProto& p, const std::string& base_dir, siz
     }
   }
   if (location.empty()) fail(p, "external data has no location");
-  if (base_dir.empty())
+  if (external.base_dir().empty())
     fail(p,
          fmt::format("external data '{}' needs the model's folder (load from a file)", location));
   const std::filesystem::path rel(location);
@@ -42,19 +41,17 @@ std::string read_external(const TensorProto& p, const std::string& base_dir, siz
   if (offset < 0 || (length >= 0 && static_cast<size_t>(length) != want))
     fail(p, fmt::format("external data '{}': offset {} / length {} do not fit {} bytes", location,
                         offset, length, want));
-  const std::filesystem::path path = std::filesystem::path(base_dir) / rel;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(p, fmt::format("external data file '{}' cannot be opened", path.string()));
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<int64_t>(in.tellg());
-  if (offset + static_cast<int64_t>(want) > size)
+  const std::string path = (std::filesystem::path(external.base_dir()) / rel).string();
+  std::shared_ptr<const ir::MappedFile> file;
+  try {
+    file = external.file(path);
+  } catch (const Error& e) {
+    fail(p, fmt::format("external data file '{}' cannot be opened ({})", path, e.what()));
+  }
+  if (static_cast<uint64_t>(offset) + want > file->size())
     fail(p, fmt::format("external data file '{}' has {} bytes; the tensor needs bytes [{}, {})",
-                        path.string(), size, offset, offset + static_cast<int64_t>(want)));
-  std::string bytes(want, '\0');
-  in.seekg(offset);
-  in.read(bytes.data(), static_cast<std::streamsize>(want));
-  if (!in) fail(p, fmt::format("reading external data file '{}' failed", path.string()));
-  return bytes;
+                        path, file->size(), offset, offset + static_cast<int64_t>(want)));
+  return {file->data() + offset, want, file};
 }
 
 template <typename Src, typename Dst>
@@ -78,6 +75,17 @@ int64_t typed_count(const TensorProto& p) {
     default:
       return p.int32_data_size();
   }
+}
+
+// Any nonzero byte is true; bools are kept canonical (0/1).
+bool bools_canonical(const std::byte* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (static_cast<uint8_t>(b[i]) > 1) return false;
+  return true;
+}
+void canonical_bools(Tensor& t) {
+  auto* b = t.data_as<uint8_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
 }
 
 }  // namespace
@@ -128,7 +136,19 @@ int64_t checked_numel(const Shape& shape, const std::string& what, int64_t limit
   return n;
 }
 
+std::shared_ptr<const ir::MappedFile> ExternalData::file(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& f = files_[path];
+  if (!f) f = ir::MappedFile::open(path);
+  return f;
+}
+
 Tensor tensor_from_proto(const TensorProto& p, const std::string& base_dir) {
+  ExternalData external(base_dir);
+  return tensor_from_proto(p, external);
+}
+
+Tensor tensor_from_proto(const TensorProto& p, ExternalData& external, const TensorBytes* raw) {
   const auto dtype = dtype_from_onnx(p.data_type());
   if (!dtype)
     fail(p, fmt::format("element type {} is not supported (f32, f64, f16, bf16, int8, int32, "
@@ -141,44 +161,48 @@ Tensor tensor_from_proto(const TensorProto& p, const std::string& base_dir) {
   const size_t file_elem = is_double ? 8 : dtype_size(*dtype);
   const size_t want = static_cast<size_t>(numel) * file_elem;
   const bool external_data = p.data_location() == TensorProto::EXTERNAL;
-  // Check that the data is there before allocating, so a corrupt shape cannot exhaust memory.
-  if (!external_data && p.has_raw_data() && p.raw_data().size() != want)
-    fail(p, fmt::format("raw data has {} bytes, expected {} for {}{}", p.raw_data().size(), want,
-                        onnx_type_name(p.data_type()), shape_str(shape)));
-  if (!external_data && !p.has_raw_data() && typed_count(p) != numel)
+  // Where the bytes are; checked against the shape before anything is allocated, so a corrupt
+  // shape cannot exhaust memory.
+  TensorBytes bytes;
+  if (external_data) {
+    bytes = map_external(p, external, want);
+  } else if (raw) {
+    bytes = *raw;
+  } else if (p.has_raw_data()) {
+    bytes = {reinterpret_cast<const std::byte*>(p.raw_data().data()), p.raw_data().size(), nullptr};
+  } else if (typed_count(p) != numel) {
     fail(p, fmt::format("holds {} values, expected {} for shape {}", typed_count(p), numel,
                         shape_str(shape)));
-  std::string external;
-  if (external_data) external = read_external(p, base_dir, want);
-  Tensor t(*dtype, shape);
-
-  const std::string* raw = nullptr;
-  if (external_data) {
-    raw = &external;
-  } else if (p.has_raw_data()) {
-    raw = &p.raw_data();
   }
-  if (raw) {
-    if (raw->size() != want)
-      fail(p, fmt::format("raw data has {} bytes, expected {} for {}{}", raw->size(), want,
-                          onnx_type_name(p.data_type()), shape_str(shape)));
-    if (is_double) {
-      float* dst = t.data_as<float>();
-      for (int64_t i = 0; i < t.numel(); ++i) {
-        double d;
-        std::memcpy(&d, raw->data() + i * 8, 8);
-        dst[i] = static_cast<float>(d);
-      }
-    } else if (want > 0) {
-      std::memcpy(t.data(), raw->data(), want);
-    }
-  } else {
+  const bool has_bytes = external_data || raw || p.has_raw_data();
+  if (has_bytes && bytes.size != want)
+    fail(p, fmt::format("raw data has {} bytes, expected {} for {}{}", bytes.size, want,
+                        onnx_type_name(p.data_type()), shape_str(shape)));
+  if (!has_bytes) {
+    Tensor t(*dtype, shape);
     copy_typed(p, t);
+    if (*dtype == DType::Bool) canonical_bools(t);
+    return t;
   }
-  if (*dtype == DType::Bool) {  // any nonzero byte is true; keep bools canonical (0/1)
-    auto* b = t.data_as<uint8_t>();
-    for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
+  // Mapped bytes aligned for the dtype are used where they lie.
+  const bool aligned = reinterpret_cast<uintptr_t>(bytes.data) % file_elem == 0;
+  if (bytes.owner && aligned && !is_double &&
+      (*dtype != DType::Bool || bools_canonical(bytes.data, want)))
+    return Tensor::view(*dtype, shape, bytes.data, bytes.owner);
+  Tensor t(*dtype, shape);
+  if (is_double) {
+    float* dst = t.data_as<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      double d;
+      std::memcpy(&d, bytes.data + i * 8, 8);
+      dst[i] = static_cast<float>(d);
+    }
+  } else if (want > 0) {
+    std::memcpy(t.data(), bytes.data, want);
   }
+  // The copy stands in for the mapped bytes: their pages need not stay resident beside it.
+  if (bytes.owner) ir::release_mapped_pages(bytes.data, bytes.size);
+  if (*dtype == DType::Bool) canonical_bools(t);
   return t;
 }
 

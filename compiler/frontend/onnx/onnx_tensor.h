@@ -1,10 +1,15 @@
 // ONNX TensorProto <-> nuri::Tensor: element types, typed and raw data, external-data files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "compiler/ir/mapped_file.h"
 #include "nuri/tensor.hpp"
 
 namespace onnx {
@@ -27,8 +32,35 @@ inline constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
 int64_t checked_numel(const Shape& shape, const std::string& what,
                       int64_t limit = kMaxConstantElements);
 
-// Decodes a TensorProto; `base_dir` resolves external data ("" forbids it). Errors name the
-// tensor and what is wrong (type, size, missing file).
+// Bytes of a tensor that lie outside its proto (raw data the loader kept out of the parsed model),
+// kept alive by `owner`.
+struct TensorBytes {
+  const std::byte* data = nullptr;
+  size_t size = 0;
+  std::shared_ptr<const void> owner;
+};
+
+// A model's external-data files, each mapped once on first use; `base_dir` ("" forbids external
+// data) resolves their locations. Safe to use from several threads.
+class ExternalData {
+ public:
+  explicit ExternalData(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+  const std::string& base_dir() const { return base_dir_; }
+  std::shared_ptr<const ir::MappedFile> file(const std::string& path);
+
+ private:
+  std::string base_dir_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const ir::MappedFile>> files_;
+};
+
+// Decodes a TensorProto: its data from `raw` when given (instead of the proto's raw_data), from
+// a mapped external-data file, or from the proto. Data that stays mapped and is aligned for its
+// dtype becomes a view (no copy) that keeps the mapping alive; anything else is copied. Errors
+// name the tensor and what is wrong (type, size, missing file).
+Tensor tensor_from_proto(const ::onnx::TensorProto& proto, ExternalData& external,
+                         const TensorBytes* raw = nullptr);
+// The same with external data resolved relative to `base_dir` ("" forbids it).
 Tensor tensor_from_proto(const ::onnx::TensorProto& proto, const std::string& base_dir);
 
 }  // namespace nuri::onnx
