@@ -142,7 +142,7 @@ std::vector<ValueId> ids_from(const int32_t* ids, size_t n, size_t num_values, c
 
 }  // namespace
 
-Graph graph_from_desc(const nuri_graph_desc* d) {
+Graph graph_from_desc(const nuri_graph_desc* d, ConstantData constants) {
   if (!d || d->struct_size < sizeof(nuri_graph_desc))
     throw Error("graph desc is null or from an older ABI");
   Graph g(d->name ? d->name : "partition");
@@ -157,7 +157,9 @@ Graph graph_from_desc(const nuri_graph_desc* d) {
     if (remap[i] != kNoValue) continue;
     const nuri_value_desc& v = *d->values[i];
     const TensorType t = value_type(v);
-    if (v.kind == NURI_VALUE_CONSTANT && v.data) {
+    if (v.kind == NURI_VALUE_CONSTANT && v.data && constants == ConstantData::Borrow) {
+      remap[i] = g.add_constant(value_name(i), Tensor::view(t.dtype, t.shape, v.data, nullptr));
+    } else if (v.kind == NURI_VALUE_CONSTANT && v.data) {
       Tensor data(t.dtype, t.shape);
       std::memcpy(data.data(), v.data, data.nbytes());
       remap[i] = g.add_constant(value_name(i), std::move(data));

@@ -39,9 +39,14 @@ class GraphDesc {
   nuri_graph_desc desc_{};
 };
 
-// Rebuilds and verifies a graph from a desc (copies constant data). Throws nuri::Error naming
-// the node or value that is malformed (unknown op, bad indices, bad dtype).
-Graph graph_from_desc(const nuri_graph_desc* desc);
+// Copy: the graph owns copies of the constants' data. Borrow: its constants view the desc's
+// data, valid only during the compile call that got the desc: a device that borrows copies what
+// it keeps (no copy of weights it packs into its own layout anyway).
+enum class ConstantData { Copy, Borrow };
+
+// Rebuilds and verifies a graph from a desc. Throws nuri::Error naming the node or value that is
+// malformed (unknown op, bad indices, bad dtype).
+Graph graph_from_desc(const nuri_graph_desc* desc, ConstantData constants = ConstantData::Copy);
 
 // A one-node graph around node `index` of `desc` (its inputs become graph inputs), for
 // capability and cost queries that need only the node and its operand types.

@@ -128,7 +128,10 @@ class CpuDevice : public sdk::HostDevice {
     return ir::missing_constant_data(graph, node);
   }
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
-    return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition), options_);
+    // Weights are packed into oneDNN's layout at compile: borrow them rather than copy them
+    // (CpuProgram keeps copies of the constants its steps read at run time).
+    return std::make_unique<CpuExecutable>(ir::graph_from_desc(partition, ir::ConstantData::Borrow),
+                                           options_);
   }
   // Roofline from the measured peaks, on the op work `nuri inspect` counts.
   double estimate_cost(const nuri_graph_desc* graph, size_t node) override {

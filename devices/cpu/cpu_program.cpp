@@ -79,6 +79,7 @@ struct CpuProgram::Impl {
       : graph(std::move(g)), options(o), pool(o.threads, o.pin_threads) {}
 
   void compile();
+  void keep_constants();
   void bind_outputs();
   void plan_arena();
   void size_scratch();
@@ -119,6 +120,33 @@ void CpuProgram::Impl::compile() {
       }
     }
     ref_operands.push_back(std::move(io));
+  }
+  keep_constants();
+}
+
+// Constants the steps read at run time must outlive compile: a borrowed one (a view of the
+// device desc's data, ir::ConstantData::Borrow) is copied. A borrowed constant nothing reads
+// (a weight packed into a primitive, or folded) is forgotten rather than left dangling.
+void CpuProgram::Impl::keep_constants() {
+  std::vector<bool> read(graph.values().size(), false);
+  const auto mark = [&](ir::ValueId v) {
+    if (v != ir::kNoValue && plan.root[v] != ir::kNoValue) read[plan.root[v]] = true;
+  };
+  for (const Step& s : plan.steps) {
+    for (ir::ValueId v : s.reads) mark(v);
+    for (const ViewRef* view : {&s.q, &s.k, &s.v, &s.out})
+      if (view->root != ir::kNoValue) read[view->root] = true;
+  }
+  for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(read.size()); ++v) {
+    ir::Value& val = graph.mutable_value(v);
+    if (val.kind != ir::ValueKind::Constant || !val.data || !val.data->is_view()) continue;
+    if (!read[v]) {
+      val.data = nullptr;
+      continue;
+    }
+    Tensor owned(val.data->dtype(), val.data->shape());
+    if (owned.nbytes()) std::memcpy(owned.data(), val.data->data(), owned.nbytes());
+    val.data = std::make_shared<const Tensor>(std::move(owned));
   }
 }
 
@@ -258,8 +286,9 @@ void CpuProgram::run(const std::vector<const void*>& inputs, const std::vector<v
         case Where::Output:
           p = static_cast<std::byte*>(outputs[l.index]);
           break;
-        case Where::Constant:
-          p = static_cast<std::byte*>(const_cast<void*>(m.graph.value(r).data->data()));
+        case Where::Constant:  // null for a constant no step reads (keep_constants)
+          if (const auto& data = m.graph.value(r).data)
+            p = static_cast<std::byte*>(const_cast<void*>(data->data()));
           break;
         case Where::None:
           break;

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "compiler/ir/mapped_file.h"
+
 namespace nuri::cpu {
 namespace {
 
@@ -92,6 +94,11 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
     dnnl::stream stream(engine);
     dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
     stream.wait();
+    // The packed copy replaces the weight: pages of a memory-mapped model file it came from
+    // need not stay resident (they read back from the file if anything looks again).
+    int64_t span = 1;
+    for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+    ir::release_mapped_pages(s.b_const, static_cast<size_t>(span) * sizeof(float));
   } else {
     b_mem_ = dnnl::memory(pd.weights_desc(), engine, DNNL_MEMORY_NONE);
   }
