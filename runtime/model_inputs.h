@@ -29,9 +29,11 @@ struct ModelInputs {
 // Missing inputs get a shape with symbolic dims from the given files, then `dims`, else 1 (or 0
 // for dims named like a past/cache length), and seeded values: f32/f16 uniform in [-1, 1),
 // integer "*mask*" inputs ones, "*position*" inputs 0..S-1 offset by the past length, other
-// integers uniform in [0, 4), bool true.
+// integers uniform in [0, 4), bool true. With `generate` false (timing-only runs, which compute
+// nothing) they are zeros instead, allocated lazily: no data is generated or touched.
 ModelInputs build_inputs(const onnx::OnnxModel& model,
                          const std::map<std::string, std::string>& files,
-                         const std::map<std::string, int64_t>& dims = {}, uint64_t seed = 0);
+                         const std::map<std::string, int64_t>& dims = {}, uint64_t seed = 0,
+                         bool generate = true);
 
 }  // namespace nuri::rt

@@ -33,6 +33,9 @@ struct SessionOptions {
   // What the cost policy charges for moving a value between devices (0: the partitioner's
   // default); `nuri simulate` sets its link's bandwidth.
   double transfer_bytes_per_s = 0;
+  // The devices only time the run (their timing_only option): run() reads no outputs back and
+  // returns zero tensors of the outputs' types, allocated lazily (their pages never touched).
+  bool timing_only = false;
 };
 
 // A host tensor the caller owns: the session reads it where it lies (no staging copy).

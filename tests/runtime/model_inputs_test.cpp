@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "devices/ref/ref_program.h"
@@ -40,6 +41,18 @@ TEST(ModelLoader, GivenAndGeneratedInputsRun) {
   // Same seed, same values.
   const auto again = rt::build_inputs(model, files, {{"past_seq", 5}}, 7);
   EXPECT_EQ(0, std::memcmp(again.tensors[1].data(), in.tensors[1].data(), in.tensors[1].nbytes()));
+}
+
+TEST(ModelLoader, TimingOnlyInputsAreZerosNotGenerated) {
+  const auto model = rt::load_model(onnx_data("gpt2_opset14.onnx"));
+  const auto in = rt::build_inputs(model, {}, {{"past_seq", 5}}, 7, /*generate=*/false);
+  ASSERT_EQ(in.tensors.size(), 5u);
+  EXPECT_EQ(in.tensors[1].shape(), (Shape{1, 4, 5, 8}));
+  for (const Tensor& t : in.tensors) {
+    const auto* b = static_cast<const unsigned char*>(t.data());
+    EXPECT_TRUE(std::all_of(b, b + t.nbytes(), [](unsigned char c) { return c == 0; }));
+  }
+  EXPECT_NE(in.notes[0].find("timing only"), std::string::npos) << in.notes[0];
 }
 
 TEST(ModelLoader, ClearErrors) {
