@@ -35,6 +35,7 @@ UnitCounters& UnitCounters::operator+=(const UnitCounters& o) {
   row_hits += o.row_hits;
   row_misses += o.row_misses;
   row_conflicts += o.row_conflicts;
+  bank_refreshes += o.bank_refreshes;
   return *this;
 }
 
@@ -47,15 +48,17 @@ UnitCounters UnitCounters::scaled_diff(const UnitCounters& older, uint64_t n) co
   d.row_hits = n * (row_hits - older.row_hits);
   d.row_misses = n * (row_misses - older.row_misses);
   d.row_conflicts = n * (row_conflicts - older.row_conflicts);
+  d.bank_refreshes = n * (bank_refreshes - older.bank_refreshes);
   return d;
 }
 
-Channel::Channel(const DramConfig& cfg, bool refresh)
+Channel::Channel(const DramConfig& cfg, bool refresh, bool all_bank_refresh)
     : cfg_(cfg),
       refresh_(refresh),
+      per_bank_refresh_(cfg.t.per_bank_refresh && !all_bank_refresh),
       banks_(size_t(cfg.org.banks())),
       groups_(size_t(cfg.org.groups())),
-      ref_due_(cfg.t.tREFI) {}
+      ref_due_(per_bank_refresh_ ? cfg.t.tREFI_per_bank(cfg.org.banks()) : cfg.t.tREFI) {}
 
 bool Channel::any_open() const {
   return std::any_of(banks_.begin(), banks_.end(),
@@ -105,6 +108,7 @@ int64_t Channel::earliest(Cmd c, int bank) const {
     }
     case Cmd::kRef: {
       int64_t e = row_bus_ready_;
+      if (bank != kAllBanks) return std::max(e, banks_[size_t(bank)].act_ready);
       for (const Bank& b : banks_) e = std::max(e, b.act_ready);
       (void)t;
       return e;
@@ -195,9 +199,18 @@ int64_t Channel::issue(Cmd c, int bank, int64_t row, int64_t at) {
       break;
     }
     case Cmd::kRef: {
+      row_bus_ready_ = when + 1;
+      if (bank != kAllBanks) {  // per-bank: the bank is busy tRFCsb, the others tRREFD
+        if (banks_[size_t(bank)].open_row != kClosed)
+          throw Error("dram channel: REF to open bank " + std::to_string(bank));
+        for (Bank& b : banks_) b.act_ready = std::max(b.act_ready, when + t.tRREFD);
+        banks_[size_t(bank)].act_ready = when + t.tRFCsb;
+        ref_due_ += t.tREFI_per_bank(cfg_.org.banks());
+        ++cnt_.bank_refreshes;
+        break;
+      }
       if (any_open()) throw Error("dram channel: REF with open banks");
       for (Bank& b : banks_) b.act_ready = when + t.tRFC;
-      row_bus_ready_ = when + 1;
       ref_due_ += t.tREFI;
       break;
     }
@@ -250,8 +263,14 @@ int64_t Channel::issue_broadcast_act(int64_t row, int64_t at, int first, int str
 
 int64_t Channel::refresh(int64_t t) {
   int64_t start = std::max(t, ref_due_);
+  if (per_bank_refresh_) {
+    const int bank = next_refresh_bank_;
+    next_refresh_bank_ = (bank + 1) % int(banks_.size());
+    if (banks_[size_t(bank)].open_row != kClosed) start = issue(Cmd::kPre, bank, 0, start);
+    return issue(Cmd::kRef, bank, 0, start);
+  }
   if (any_open()) start = issue(Cmd::kPre, kAllBanks, 0, start);
-  return issue(Cmd::kRef, 0, 0, start);
+  return issue(Cmd::kRef, kAllBanks, 0, start);
 }
 
 int64_t Channel::issue_mac_run(int64_t t, int64_t n, int interval, bool writes_array) {

@@ -25,13 +25,16 @@ struct UnitCounters {
   uint64_t bank_acts = 0;  // bank activations (an all-bank ACT counts one per bank)
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // per burst, set by the scheduler
+  uint64_t bank_refreshes = 0;  // the REF commands (cmds[kRef]) that refreshed one bank
   UnitCounters& operator+=(const UnitCounters& o);
   UnitCounters scaled_diff(const UnitCounters& older, uint64_t n) const;  // n * (this - older)
 };
 
 class Channel {
  public:
-  explicit Channel(const DramConfig& cfg, bool refresh = true);
+  // all_bank_refresh: refresh every bank at once even where the config asks for per-bank
+  // refresh (a PIM kernel's all-bank mode needs every bank; PIMSimulator issues REFab there).
+  explicit Channel(const DramConfig& cfg, bool refresh = true, bool all_bank_refresh = false);
 
   // Earliest cycle >= 0 at which `c` may issue to `bank`, ignoring refresh.
   int64_t earliest(Cmd c, int bank) const;
@@ -47,6 +50,8 @@ class Channel {
   int64_t issue_broadcast_act(int64_t row, int64_t t, int first, int stride);
   // Refresh: due every tREFI. refresh() precharges open banks (one PREA) no earlier than
   // max(t, due) and issues REF once every bank's tRP/tRC allows; returns the REF cycle.
+  // Per-bank refresh: due every tREFI / banks, round robin over the banks; refresh() closes
+  // only the bank due (one PRE) and REF holds it tRFCsb, the others tRREFD.
   bool refresh_due(int64_t t) const { return refresh_ && t >= ref_due_; }
   int64_t refresh_due_cycle() const { return ref_due_; }
   int64_t refresh(int64_t t);
@@ -87,6 +92,8 @@ class Channel {
 
   DramConfig cfg_;  // a copy: callers may pass a temporary
   bool refresh_;
+  bool per_bank_refresh_;
+  int next_refresh_bank_ = 0;
   std::vector<Bank> banks_;
   std::vector<Group> groups_;
   int64_t col_ready_ = 0, act_ready_ = 0, rd_ready_ = 0, wr_ready_ = 0, row_bus_ready_ = 0;

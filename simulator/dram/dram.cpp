@@ -39,7 +39,9 @@ double dram_energy_pj(const DramConfig& cfg, const UnitCounters& c) {
   const double bb = cfg.org.burst_bytes();
   const double rd = double(c.bytes_read) / bb, wr = double(c.bytes_written) / bb;
   return double(c.bank_acts) * e.act_pj + rd * (e.array_rd_pj + e.io_pj) +
-         wr * (e.array_wr_pj + e.io_pj) + double(c.cmds[size_t(Cmd::kRef)]) * e.ref_pj;
+         wr * (e.array_wr_pj + e.io_pj) +
+         double(c.cmds[size_t(Cmd::kRef)] - c.bank_refreshes) * e.ref_pj +
+         double(c.bank_refreshes) * e.ref_pj / cfg.org.banks();
 }
 
 Dram::Dram(DramConfig cfg, int queue_depth, bool refresh)

@@ -101,10 +101,10 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
 
   const std::string tc = ctx + ".timing";
   const json& t = field(j, ctx, "timing");
-  check_keys(t, tc,
-             {"tck_ns", "CL",     "CWL",    "tRCD",   "tRP",     "tRAS",   "tRC",    "tCCD_S",
-              "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",   "tWR",     "tWTR_S", "tWTR_L", "tRTP",
-              "tRTW",   "tRFC",   "tREFI",  "source", "tRCD_WR", "tRTP_S"});
+  check_keys(t, tc, {"tck_ns", "CL",      "CWL",    "tRCD",   "tRP",   "tRAS",   "tRC",
+                     "tCCD_S", "tCCD_L",  "tRRD_S", "tRRD_L", "tFAW",  "tWR",    "tWTR_S",
+                     "tWTR_L", "tRTP",    "tRTW",   "tRFC",   "tREFI", "source", "tRCD_WR",
+                     "tRTP_S", "refresh", "tRFCsb", "tRREFD"});
   c.t.tck_ns = get_num(t, tc, "tck_ns", true);
   c.t.CL = get_i(t, tc, "CL");
   c.t.CWL = get_i(t, tc, "CWL");
@@ -135,6 +135,22 @@ DramConfig DramConfig::from_json(const json& j, const std::string& ctx) {
   if (c.t.tRRD_L < c.t.tRRD_S) throw Error(tc + ".tRRD_L: must be >= tRRD_S");
   if (c.t.tRC < c.t.tRAS + c.t.tRP) throw Error(tc + ".tRC: must be >= tRAS + tRP");
   if (c.t.tREFI <= c.t.tRFC) throw Error(tc + ".tREFI: must exceed tRFC");
+  c.t.tRFCsb = t.contains("tRFCsb") ? get_i(t, tc, "tRFCsb", 0) : 0;
+  c.t.tRREFD = t.contains("tRREFD") ? get_i(t, tc, "tRREFD", 0) : 0;
+  if (t.contains("refresh")) {
+    const json& mode = t.at("refresh");
+    if (mode == "per_bank") {
+      c.t.per_bank_refresh = true;
+    } else if (mode != "all_bank") {
+      throw Error(tc + ".refresh: expected \"all_bank\" or \"per_bank\", got " + mode.dump());
+    }
+  }
+  if (c.t.per_bank_refresh) {
+    if (c.t.tRFCsb <= 0) throw Error(tc + ".tRFCsb: per-bank refresh needs a positive tRFCsb");
+    if (c.t.tREFI_per_bank(c.org.banks()) <= c.t.tRFCsb)
+      throw Error(tc + ".tRFCsb: must be shorter than tREFI / banks (" +
+                  std::to_string(c.t.tREFI_per_bank(c.org.banks())) + " tCK)");
+  }
 
   const std::string ec = ctx + ".energy_pj";
   const json& e = field(j, ctx, "energy_pj");
@@ -164,32 +180,38 @@ DramConfig DramConfig::load_file(const std::string& path) {
 }
 
 json DramConfig::to_json() const {
-  return json{{"name", name},
-              {"source", source},
-              {"org",
-               {{"channels", org.channels},
-                {"pseudo_channels", org.pseudo_channels},
-                {"bank_groups", org.bank_groups},
-                {"stack_ids", org.stack_ids},
-                {"banks_per_group", org.banks_per_group},
-                {"rows", org.rows},
-                {"row_bytes", org.row_bytes},
-                {"bus_bits", org.bus_bits},
-                {"burst_length", org.burst_length},
-                {"transfers_per_tck", org.transfers_per_tck}}},
-              {"timing", {{"tck_ns", t.tck_ns}, {"CL", t.CL},           {"CWL", t.CWL},
-                          {"tRCD", t.tRCD},     {"tRCD_WR", t.tRCD_WR}, {"tRP", t.tRP},
-                          {"tRAS", t.tRAS},     {"tRC", t.tRC},         {"tCCD_S", t.tCCD_S},
-                          {"tCCD_L", t.tCCD_L}, {"tRRD_S", t.tRRD_S},   {"tRRD_L", t.tRRD_L},
-                          {"tFAW", t.tFAW},     {"tWR", t.tWR},         {"tWTR_S", t.tWTR_S},
-                          {"tWTR_L", t.tWTR_L}, {"tRTP", t.tRTP},       {"tRTP_S", t.tRTP_S},
-                          {"tRTW", t.tRTW},     {"tRFC", t.tRFC},       {"tREFI", t.tREFI}}},
-              {"energy_pj",
-               {{"act_pj", energy.act_pj},
-                {"array_rd_pj", energy.array_rd_pj},
-                {"array_wr_pj", energy.array_wr_pj},
-                {"io_pj", energy.io_pj},
-                {"ref_pj", energy.ref_pj}}}};
+  return json{
+      {"name", name},
+      {"source", source},
+      {"org",
+       {{"channels", org.channels},
+        {"pseudo_channels", org.pseudo_channels},
+        {"bank_groups", org.bank_groups},
+        {"stack_ids", org.stack_ids},
+        {"banks_per_group", org.banks_per_group},
+        {"rows", org.rows},
+        {"row_bytes", org.row_bytes},
+        {"bus_bits", org.bus_bits},
+        {"burst_length", org.burst_length},
+        {"transfers_per_tck", org.transfers_per_tck}}},
+      {"timing", {{"tck_ns", t.tck_ns},   {"CL", t.CL},
+                  {"CWL", t.CWL},         {"tRCD", t.tRCD},
+                  {"tRCD_WR", t.tRCD_WR}, {"tRP", t.tRP},
+                  {"tRAS", t.tRAS},       {"tRC", t.tRC},
+                  {"tCCD_S", t.tCCD_S},   {"tCCD_L", t.tCCD_L},
+                  {"tRRD_S", t.tRRD_S},   {"tRRD_L", t.tRRD_L},
+                  {"tFAW", t.tFAW},       {"tWR", t.tWR},
+                  {"tWTR_S", t.tWTR_S},   {"tWTR_L", t.tWTR_L},
+                  {"tRTP", t.tRTP},       {"tRTP_S", t.tRTP_S},
+                  {"tRTW", t.tRTW},       {"tRFC", t.tRFC},
+                  {"tREFI", t.tREFI},     {"refresh", t.per_bank_refresh ? "per_bank" : "all_bank"},
+                  {"tRFCsb", t.tRFCsb},   {"tRREFD", t.tRREFD}}},
+      {"energy_pj",
+       {{"act_pj", energy.act_pj},
+        {"array_rd_pj", energy.array_rd_pj},
+        {"array_wr_pj", energy.array_wr_pj},
+        {"io_pj", energy.io_pj},
+        {"ref_pj", energy.ref_pj}}}};
 }
 
 }  // namespace nuri::sim::dram

@@ -44,6 +44,11 @@ struct DramTiming {
   int tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tRTW = 0;  // tRTW: extra read->write turnaround
   int tRTP_S = 0;  // RD -> all-bank precharge (HBM tRTPS; JSON key optional: = tRTP, RD -> PRE)
   int tRFC = 0, tREFI = 0;
+  // Per-bank refresh (HBM REFSB, LPDDR/DDR5 REFpb): one bank at a time, every tREFI / banks,
+  // busy tRFCsb; an ACT to another bank waits tRREFD after it. Off unless `refresh` says so.
+  bool per_bank_refresh = false;  // JSON "refresh": "all_bank" (default) or "per_bank"
+  int tRFCsb = 0, tRREFD = 0;
+  int64_t tREFI_per_bank(int banks) const { return tREFI / banks; }
 };
 
 // Per-command energies in picojoules (estimates; see README for their derivation).
@@ -52,7 +57,7 @@ struct DramEnergy {
   double array_rd_pj = 0;  // one burst read out of the array to the bank-group I/O
   double array_wr_pj = 0;  // one burst written into the array
   double io_pj = 0;        // one burst across the external interface (PHY, TSV)
-  double ref_pj = 0;       // one all-bank refresh of a unit
+  double ref_pj = 0;       // one all-bank refresh of a unit (a per-bank one: ref_pj / banks)
 };
 
 struct DramConfig {

@@ -59,7 +59,9 @@ constexpr const char* kHbm2PimSim = R"json({
 // HBM3 at 6.4 Gb/s/pin (JESD238): CK 3.2 GHz, tCK 0.3125 ns; 16 channels x 2 PCs, 32-bit PC,
 // BL8 (32 B per burst = 4 tCK), 4 x 4 banks, 1 KB page; 32 x 32 B / 1.25 ns = 819.2 GB/s.
 // ns values: CL 15, tRCD 14, tRP 14, tRAS 33, tRC 47, tCCD_L 2.5, tRRD_S 2.5, tRRD_L 4,
-// tFAW 16, tWR 15, tWTR_S 2.5, tWTR_L 7.5, tRTP 5, tRFC 350, tREFI 3900.
+// tFAW 16, tWR 15, tWTR_S 2.5, tWTR_L 7.5, tRTP 5, tRFC 350, tREFI 3900. Per-bank refresh
+// (REFSB, used when "refresh" is "per_bank"): tRFCSB 160 ns, tRREFD 8 ns, as Ramulator 2.0's
+// HBM3 preset (nRFCSB 160, nRREFD 8 at tCK 1 ns).
 constexpr const char* kHbm3 = R"json({
   "name": "HBM3",
   "source": "JESD238 HBM3 organization at 6.4 Gb/s; JEDEC-class ns timings rounded up to tCK at 3.2 GHz; energies are estimates (README)",
@@ -69,7 +71,7 @@ constexpr const char* kHbm3 = R"json({
   "timing": {"tck_ns": 0.3125, "CL": 48, "CWL": 16, "tRCD": 45, "tRP": 45, "tRAS": 106,
              "tRC": 151, "tCCD_S": 4, "tCCD_L": 8, "tRRD_S": 8, "tRRD_L": 13, "tFAW": 52,
              "tWR": 48, "tWTR_S": 8, "tWTR_L": 24, "tRTP": 16, "tRTW": 3, "tRFC": 1120,
-             "tREFI": 12480},
+             "tREFI": 12480, "tRFCsb": 512, "tRREFD": 26},
   "energy_pj": {"act_pj": 800, "array_rd_pj": 256, "array_wr_pj": 256, "io_pj": 384,
                 "ref_pj": 25600}
 })json";

@@ -60,7 +60,7 @@ class Engine {
  public:
   Engine(const PimConfig& cfg, size_t max_spans)
       : cfg_(cfg),
-        ch_(cfg.dram),
+        ch_(cfg.dram, true, /*all_bank_refresh=*/true),  // all-bank PIM mode: REFab
         max_spans_(max_spans),
         block_cols_(int64_t(cfg.banks_per_unit) * cfg.dram.org.columns()) {}
 

@@ -20,7 +20,7 @@ class ReferenceKernel {
  public:
   ReferenceKernel(const PimConfig& cfg, size_t max_spans)
       : cfg_(cfg),
-        ch_(cfg.dram),
+        ch_(cfg.dram, true, /*all_bank_refresh=*/true),  // all-bank PIM mode: REFab
         max_spans_(max_spans),
         grf_a_(cfg.vector_elems / cfg.lanes),
         grf_b_(cfg.acc_rows),

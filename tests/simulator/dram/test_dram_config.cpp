@@ -63,3 +63,23 @@ TEST(DramConfig, ErrorsNameTheField) {
   EXPECT_THROW(DramConfig::preset("DDR9"), Error);
   EXPECT_THROW(DramConfig::load_file("/nonexistent/dram.json"), Error);
 }
+
+TEST(DramConfig, PerBankRefreshIsReadCheckedAndRoundTrips) {
+  auto j = DramConfig::preset("HBM3").to_json();
+  EXPECT_EQ(j["timing"]["refresh"], "all_bank");  // the presets refresh all banks by default
+  j["timing"]["refresh"] = "per_bank";
+  const DramConfig c = DramConfig::from_json(j, "cfg");
+  EXPECT_TRUE(c.t.per_bank_refresh);
+  EXPECT_EQ(c.t.tRFCsb, 512);  // 160 ns at tCK 0.3125 ns
+  EXPECT_EQ(DramConfig::from_json(c.to_json()).to_json(), c.to_json());
+  j["timing"]["refresh"] = "sometimes";
+  EXPECT_NE(error_of(j).find("cfg.timing.refresh: expected \"all_bank\" or \"per_bank\""),
+            std::string::npos);
+  j["timing"]["refresh"] = "per_bank";
+  j["timing"].erase("tRFCsb");
+  EXPECT_NE(error_of(j).find("cfg.timing.tRFCsb: per-bank refresh needs a positive tRFCsb"),
+            std::string::npos);
+  j["timing"]["tRFCsb"] = 100000;  // longer than tREFI / banks = 12480 / 16 = 780
+  EXPECT_NE(error_of(j).find("cfg.timing.tRFCsb: must be shorter than tREFI / banks (780 tCK)"),
+            std::string::npos);
+}

@@ -199,3 +199,66 @@ TEST(DramTiming, SplitTrtpBoundsPrechargeAllSoonerThanOneBank) {
   EXPECT_EQ(ch.earliest(Cmd::kPre, kAllBanks), 66);
   EXPECT_EQ(hbm2().t.tRTP_S, hbm2().t.tRTP);  // without the key: one tRTP
 }
+
+namespace {
+// HBM2 with per-bank refresh at HBM's REFSB figures: tRFCsb 160 ns and tRREFD 8 ns at 1.2 GHz
+// = 192 and 10 tCK; 16 banks per unit, so a bank's refresh falls due every 4680 / 16 = 292.
+DramConfig hbm2_per_bank() {
+  DramConfig c = hbm2();
+  c.t.per_bank_refresh = true;
+  c.t.tRFCsb = 192;
+  c.t.tRREFD = 10;
+  return c;
+}
+}  // namespace
+
+TEST(DramTiming, PerBankRefreshHoldsOnlyTheBankItRefreshes) {
+  // Bank 0's refresh is due at 292: REF at 292, ACT at 292 + tRFCsb 192 = 484, RD 501, last
+  // beat 520.
+  Dram same(hbm2_per_bank());
+  EXPECT_EQ(same.serve({{292, addr(same, 0, 5, 0), 32, false}})[0], 520);
+  // Bank 1 waits only tRREFD after the REF to bank 0: ACT 302, RD 319, last beat 338.
+  Dram other(hbm2_per_bank());
+  EXPECT_EQ(other.serve({{292, addr(other, 1, 5, 0), 32, false}})[0], 338);
+  const UnitCounters& c = other.stats().totals;
+  EXPECT_EQ(c.cmds[size_t(Cmd::kRef)], 1u);
+  EXPECT_EQ(c.bank_refreshes, 1u);
+  // All-bank refresh of the same read: REF at 4680 blocks it, but none before; here the read
+  // at 292 meets no refresh at all: ACT 292, RD 309, last beat 328.
+  Dram all(hbm2());
+  EXPECT_EQ(all.serve({{292, addr(all, 1, 5, 0), 32, false}})[0], 328);
+}
+
+TEST(DramTiming, PerBankRefreshPrechargesOnlyTheBankDueAndGoesRoundRobin) {
+  Channel ch(hbm2_per_bank());
+  ch.issue(Cmd::kAct, 0, 5, 0);
+  ch.issue(Cmd::kAct, 4, 5, 4);  // another bank group
+  // Bank 0 is due first: PRE at max(292, tRAS 40) = 292, REF at 292 + tRP 17 = 309.
+  EXPECT_EQ(ch.refresh(0), 309);
+  EXPECT_EQ(ch.open_row(0), kClosed);
+  EXPECT_EQ(ch.open_row(4), 5);  // the other open row survives
+  // Bank 1 next, due at 584 and closed already: REF at 584.
+  EXPECT_EQ(ch.refresh_due_cycle(), 584);
+  EXPECT_EQ(ch.refresh(0), 584);
+  EXPECT_EQ(ch.counters().cmds[size_t(Cmd::kPre)], 1u);
+}
+
+TEST(DramTiming, PimAllBankModeRefreshesAllBanksWhateverTheConfig) {
+  // A PIM kernel's channel asks for all-bank refresh: due at tREFI, REF closes every bank.
+  Channel ch(hbm2_per_bank(), true, /*all_bank_refresh=*/true);
+  EXPECT_EQ(ch.refresh_due_cycle(), 4680);
+  ch.issue(Cmd::kAct, 0, 5, 0);
+  ch.issue(Cmd::kAct, 4, 5, 4);
+  ch.refresh(0);
+  EXPECT_FALSE(ch.any_open());
+  EXPECT_EQ(ch.counters().bank_refreshes, 0u);
+}
+
+TEST(DramTiming, PerBankRefreshEnergyIsAnAllBankRefreshOverTheBanks) {
+  UnitCounters c;
+  c.cmds[size_t(Cmd::kRef)] = 16 + 1;
+  c.bank_refreshes = 16;
+  const DramConfig cfg = hbm2_per_bank();
+  // 16 per-bank refreshes cost one all-bank refresh; plus one all-bank refresh.
+  EXPECT_DOUBLE_EQ(dram_energy_pj(cfg, c), 2 * cfg.energy.ref_pj);
+}
