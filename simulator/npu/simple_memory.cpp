@@ -15,20 +15,24 @@ SimpleMemory::SimpleMemory(const MemoryConfig& cfg)
 }
 
 void SimpleMemory::occupy(double start, double end) {
-  auto next = busy_.lower_bound(start);
-  if (next != busy_.begin()) {
-    auto prev = std::prev(next);
-    if (prev->second >= start) {  // touches the previous interval: extend it
-      start = prev->first;
-      end = std::max(end, prev->second);
-      busy_.erase(prev);
-    }
+  const auto by_start = [](const Busy& b, double t) { return b.start < t; };
+  size_t next = static_cast<size_t>(std::lower_bound(busy_.begin(), busy_.end(), start, by_start) -
+                                    busy_.begin());
+  size_t first = next;
+  if (next > 0 && busy_[next - 1].end >= start) {  // touches the previous interval: extend it
+    first = next - 1;
+    start = busy_[first].start;
+    end = std::max(end, busy_[first].end);
   }
-  while (next != busy_.end() && next->first <= end) {  // swallow the intervals it reaches
-    end = std::max(end, next->second);
-    next = busy_.erase(next);
+  while (next < busy_.size() && busy_[next].start <= end)  // swallow the intervals it reaches
+    end = std::max(end, busy_[next++].end);
+  if (first == next) {
+    busy_.insert(busy_.begin() + static_cast<std::ptrdiff_t>(first), Busy{start, end});
+    return;
   }
-  busy_.emplace(start, end);
+  busy_[first] = {start, end};
+  busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(first + 1),
+              busy_.begin() + static_cast<std::ptrdiff_t>(next));
 }
 
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
@@ -41,14 +45,15 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
   double need = static_cast<double>(bytes) / bytes_per_ns_;
   double t = issue_ns;
   // Take idle time from the issue on, slice by slice, until the transfer is served.
+  const auto after = [](double v, const Busy& b) { return v < b.start; };
   for (;;) {
-    auto next = busy_.upper_bound(t);
-    if (next != busy_.begin() && std::prev(next)->second > t) {  // t is inside a busy interval
-      t = std::prev(next)->second;
+    const auto next = std::upper_bound(busy_.begin(), busy_.end(), t, after);  // start > t
+    if (next != busy_.begin() && std::prev(next)->end > t) {  // t is inside a busy interval
+      t = std::prev(next)->end;
       continue;
     }
     const double slice =
-        next == busy_.end() ? need : std::min(need, next->first - t);  // next->first > t
+        next == busy_.end() ? need : std::min(need, next->start - t);  // next->start > t
     occupy(t, t + slice);
     t += slice;
     need -= slice;
@@ -59,8 +64,9 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
 
 void SimpleMemory::retire_before(double ns) {
   // Intervals wholly before `ns` can no longer delay anything; keep the one reaching past it.
-  auto it = busy_.begin();
-  while (it != busy_.end() && it->second < ns) it = busy_.erase(it);
+  const auto keep =
+      std::find_if(busy_.begin(), busy_.end(), [ns](const Busy& b) { return b.end >= ns; });
+  busy_.erase(busy_.begin(), keep);
 }
 
 void SimpleMemory::reset() {

@@ -11,7 +11,7 @@
 // simulator/dram covers those through the same interface).
 #pragma once
 
-#include <map>
+#include <vector>
 
 #include "simulator/common/memory_timing.h"
 #include "simulator/npu/config.h"
@@ -34,7 +34,12 @@ class SimpleMemory : public MemoryTiming {
 
   MemoryConfig cfg_;
   double bytes_per_ns_;
-  std::map<double, double> busy_;  // disjoint busy intervals: start -> end (ns)
+  struct Busy {
+    double start, end;  // ns
+  };
+  // Disjoint, non-touching busy intervals sorted by start. A sorted vector, not a map: nearly
+  // every transfer lands at the end, so appends dominate and no node is allocated per slice.
+  std::vector<Busy> busy_;
   MemoryTransferStats stats_;
 };
 
