@@ -14,10 +14,9 @@ SimpleMemory::SimpleMemory(const MemoryConfig& cfg)
   if (!(bytes_per_ns_ > 0)) throw Error("SimpleMemory: aggregate bandwidth must be > 0");
 }
 
-void SimpleMemory::occupy(double start, double end) {
-  const auto by_start = [](const Busy& b, double t) { return b.start < t; };
-  size_t next = static_cast<size_t>(std::lower_bound(busy_.begin(), busy_.end(), start, by_start) -
-                                    busy_.begin());
+size_t SimpleMemory::occupy(size_t after, double start, double end) {
+  // busy_[after] is the first interval starting after `start`; one starting at it comes before.
+  size_t next = after > 0 && busy_[after - 1].start >= start ? after - 1 : after;
   size_t first = next;
   if (next > 0 && busy_[next - 1].end >= start) {  // touches the previous interval: extend it
     first = next - 1;
@@ -28,11 +27,12 @@ void SimpleMemory::occupy(double start, double end) {
     end = std::max(end, busy_[next++].end);
   if (first == next) {
     busy_.insert(busy_.begin() + static_cast<std::ptrdiff_t>(first), Busy{start, end});
-    return;
+    return first;
   }
   busy_[first] = {start, end};
   busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(first + 1),
               busy_.begin() + static_cast<std::ptrdiff_t>(next));
+  return first;
 }
 
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
@@ -45,16 +45,19 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
   double need = static_cast<double>(bytes) / bytes_per_ns_;
   double t = issue_ns;
   // Take idle time from the issue on, slice by slice, until the transfer is served.
-  const auto after = [](double v, const Busy& b) { return v < b.start; };
+  // `next` is the first interval starting after t. Intervals are disjoint and never touch, so
+  // after jumping to the end of busy_[next - 1], or after a slice merged into busy_[m], the
+  // first interval starting after t is found without another search: next, or m + 1.
+  const auto starts_after = [](double v, const Busy& b) { return v < b.start; };
+  size_t next = static_cast<size_t>(std::upper_bound(busy_.begin(), busy_.end(), t, starts_after) -
+                                    busy_.begin());
   for (;;) {
-    const auto next = std::upper_bound(busy_.begin(), busy_.end(), t, after);  // start > t
-    if (next != busy_.begin() && std::prev(next)->end > t) {  // t is inside a busy interval
-      t = std::prev(next)->end;
+    if (next > 0 && busy_[next - 1].end > t) {  // t is inside a busy interval
+      t = busy_[next - 1].end;
       continue;
     }
-    const double slice =
-        next == busy_.end() ? need : std::min(need, next->start - t);  // next->start > t
-    occupy(t, t + slice);
+    const double slice = next == busy_.size() ? need : std::min(need, busy_[next].start - t);
+    next = occupy(next, t, t + slice) + 1;
     t += slice;
     need -= slice;
     if (need <= 0) break;

@@ -29,8 +29,9 @@ class SimpleMemory : public MemoryTiming {
   MemoryTransferStats stats() const override { return stats_; }
 
  private:
-  // Marks [start, end) busy, merging with touching neighbours.
-  void occupy(double start, double end);
+  // Marks [start, end) busy, merging with touching neighbours; busy_[after] is the first
+  // interval starting after `start`. Returns the index of the interval now holding it.
+  size_t occupy(size_t after, double start, double end);
 
   MemoryConfig cfg_;
   double bytes_per_ns_;
