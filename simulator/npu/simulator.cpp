@@ -16,6 +16,9 @@ namespace nuri::sim::npu {
 
 namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+// Instructions between promises to the memory model that older state cannot matter: a
+// within-run retire keeps the memory's interval list short on runs of many transfers.
+constexpr size_t kRetireEvery = 256;
 
 bool is_binary(VecOp op) {
   return op == VecOp::Add || op == VecOp::Sub || op == VecOp::Mul || op == VecOp::Max;
@@ -199,6 +202,19 @@ void Simulator::commit(uint32_t core, CoreRun& cr, OpRecord& op) {
   ++cr.pc;
 }
 
+void Simulator::retire_memory(const std::vector<CoreRun>& runs) {
+  // A DMA starts no earlier than max(floor, its engine's free time), and both only grow, so
+  // the earliest of those over every live core's DMA engines bounds every later issue time.
+  uint64_t bound = kNever;
+  for (const CoreRun& r : runs) {
+    if (r.done()) continue;
+    for (uint32_t d = 0; d < cfg_.dma.engines; ++d)
+      bound = std::min(bound, std::max(r.floor, r.engine_free[kEngineDma0 + d]));
+  }
+  // The same conversion dma_time applies to an issue cycle, so the bound is exact in ns too.
+  if (bound != kNever) mem_->retire_before(static_cast<double>(bound) / cfg_.clock_ghz());
+}
+
 RunResult Simulator::run(const std::vector<Program>& programs, const std::string& label) {
   if (programs.size() > cfg_.cores)
     throw Error(
@@ -233,6 +249,7 @@ RunResult Simulator::run(const std::vector<Program>& programs, const std::string
   }
   // Advance the core whose next instruction starts first, so the shared memory sees requests
   // roughly in time order across cores.
+  size_t since_retire = 0;
   for (;;) {
     size_t best = kNever;
     bool any_left = false;
@@ -257,6 +274,10 @@ RunResult Simulator::run(const std::vector<Program>& programs, const std::string
     }
     commit(static_cast<uint32_t>(best), runs[best], op);
     if (!runs[best].done()) peek(runs[best]);
+    if (++since_retire >= kRetireEvery) {
+      since_retire = 0;
+      retire_memory(runs);
+    }
   }
   uint64_t end = now_;
   for (const auto& r : runs) end = std::max(end, r.last_end);

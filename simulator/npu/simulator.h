@@ -71,6 +71,8 @@ class Simulator {
   void peek(CoreRun& cr) const;
   void commit(uint32_t core, CoreRun& cr, OpRecord& op);
   uint64_t dma_time(uint32_t core, const Instr& in, uint64_t start);
+  // Tells the memory model the earliest time any core can still issue a transfer at.
+  void retire_memory(const std::vector<CoreRun>& runs);
 
   NpuConfig cfg_;
   SimOptions opt_;
