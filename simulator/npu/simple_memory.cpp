@@ -14,25 +14,24 @@ SimpleMemory::SimpleMemory(const MemoryConfig& cfg)
   if (!(bytes_per_ns_ > 0)) throw Error("SimpleMemory: aggregate bandwidth must be > 0");
 }
 
-size_t SimpleMemory::occupy(size_t after, double start, double end) {
-  // busy_[after] is the first interval starting after `start`; one starting at it comes before.
-  size_t next = after > 0 && busy_[after - 1].start >= start ? after - 1 : after;
-  size_t first = next;
-  if (next > 0 && busy_[next - 1].end >= start) {  // touches the previous interval: extend it
-    first = next - 1;
-    start = busy_[first].start;
-    end = std::max(end, busy_[first].end);
+SimpleMemory::BusyMap::iterator SimpleMemory::occupy(BusyMap::iterator after, double start,
+                                                     double end) {
+  auto next = after;  // an interval starting exactly at `start` comes just before `after`
+  if (next != busy_.begin() && std::prev(next)->first >= start) --next;
+  auto first = busy_.end();
+  if (next != busy_.begin() && std::prev(next)->second >= start) {  // touches the previous one
+    first = std::prev(next);
+    end = std::max(end, first->second);
   }
-  while (next < busy_.size() && busy_[next].start <= end)  // swallow the intervals it reaches
-    end = std::max(end, busy_[next++].end);
-  if (first == next) {
-    busy_.insert(busy_.begin() + static_cast<std::ptrdiff_t>(first), Busy{start, end});
+  while (next != busy_.end() && next->first <= end) {  // swallow the intervals it reaches
+    end = std::max(end, next->second);
+    next = busy_.erase(next);
+  }
+  if (first != busy_.end()) {  // extended: same start, later end
+    first->second = end;
     return first;
   }
-  busy_[first] = {start, end};
-  busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(first + 1),
-              busy_.begin() + static_cast<std::ptrdiff_t>(next));
-  return first;
+  return busy_.emplace_hint(next, start, end);
 }
 
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
@@ -46,18 +45,16 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
   double t = issue_ns;
   // Take idle time from the issue on, slice by slice, until the transfer is served.
   // `next` is the first interval starting after t. Intervals are disjoint and never touch, so
-  // after jumping to the end of busy_[next - 1], or after a slice merged into busy_[m], the
-  // first interval starting after t is found without another search: next, or m + 1.
-  const auto starts_after = [](double v, const Busy& b) { return v < b.start; };
-  size_t next = static_cast<size_t>(std::upper_bound(busy_.begin(), busy_.end(), t, starts_after) -
-                                    busy_.begin());
+  // after jumping to the end of the one before `next`, or after a slice merged into interval
+  // m, the first interval starting after t is found without another search: next, or m + 1.
+  auto next = busy_.upper_bound(t);
   for (;;) {
-    if (next > 0 && busy_[next - 1].end > t) {  // t is inside a busy interval
-      t = busy_[next - 1].end;
+    if (next != busy_.begin() && std::prev(next)->second > t) {  // t is inside a busy interval
+      t = std::prev(next)->second;
       continue;
     }
-    const double slice = next == busy_.size() ? need : std::min(need, busy_[next].start - t);
-    next = occupy(next, t, t + slice) + 1;
+    const double slice = next == busy_.end() ? need : std::min(need, next->first - t);
+    next = std::next(occupy(next, t, t + slice));
     t += slice;
     need -= slice;
     if (need <= 0) break;
@@ -67,9 +64,8 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
 
 void SimpleMemory::retire_before(double ns) {
   // Intervals wholly before `ns` can no longer delay anything; keep the one reaching past it.
-  const auto keep =
-      std::find_if(busy_.begin(), busy_.end(), [ns](const Busy& b) { return b.end >= ns; });
-  busy_.erase(busy_.begin(), keep);
+  auto it = busy_.begin();
+  while (it != busy_.end() && it->second < ns) it = busy_.erase(it);
 }
 
 void SimpleMemory::reset() {
