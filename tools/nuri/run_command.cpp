@@ -67,6 +67,10 @@ rt::SessionOptions session_options(const RunOptions& o) {
     std::string& opts = s.device_options[device];
     opts += (opts.empty() ? "" : ";") + kv;
   };
+  // nuri run's report and trace come from the per-op records; the npu's own per-instruction
+  // trace (a JSON span per instruction, millions on Llama) would be built and never written.
+  // A later --device-option npu:trace=1 still wins.
+  add("npu", "trace=0");
   if (!o.npu_config.empty()) add("npu", "config=" + o.npu_config);
   if (!o.pim_config.empty()) add("pim", "config=" + o.pim_config);
   s.timing_only = o.timing_only;
