@@ -38,10 +38,16 @@ class SimpleMemory : public MemoryTiming {
   // starting after `start`. Returns the interval now holding it.
   BusyMap::iterator occupy(BusyMap::iterator after, double start, double end);
 
+  // The first interval starting after t (upper_bound), searched from last_ outwards first.
+  BusyMap::iterator first_after(double t);
+
   MemoryConfig cfg_;
   double bytes_per_ns_;
   std::pmr::unsynchronized_pool_resource pool_;
   BusyMap busy_{&pool_};
+  // The interval the latest slice went into (end() if none or retired): valid because only
+  // occupy, retire_before and reset change busy_, and they keep it up to date.
+  BusyMap::iterator last_ = busy_.end();
   MemoryTransferStats stats_;
 };
 
