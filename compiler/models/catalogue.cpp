@@ -11,7 +11,8 @@ namespace {
 
 // The dims a family publishes, overridden by the given sizes, checked as flags.
 struct Dims {
-  int64_t layers, d_model, heads, vocab, seq;
+  int64_t layers, d_model, heads, vocab, seq, past = 0;
+  bool kv_cache = false;
 };
 
 Dims resolve(const std::string& name, Dims d, const ModelSizes& s) {
@@ -28,6 +29,14 @@ Dims resolve(const std::string& name, Dims d, const ModelSizes& s) {
   take(s.heads, d.heads, "--heads");
   take(s.vocab, d.vocab, "--vocab");
   take(s.seq, d.seq, "--seq");
+  if (s.past) {
+    if (*s.past < 0 || *s.past > (int64_t{1} << 24))
+      throw Error(fmt::format("--past {} for built-in model '{}': must be between 0 and 16777216",
+                              *s.past, name),
+                  NURI_ERROR_INVALID_ARGUMENT);
+    d.past = *s.past;
+    d.kv_cache = true;
+  }
   if (d.d_model % d.heads != 0)
     throw Error(fmt::format("--heads {} does not divide --d-model {} (built-in model '{}')",
                             d.heads, d.d_model, name),
@@ -56,11 +65,19 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     const bool small = name == "gpt2-small";
     d = resolve(name, small ? Dims{12, 768, 12, 50257, 128} : Dims{2, 128, 4, 512, 32}, sizes);
     Gpt2Config c{d.layers, d.d_model, d.heads, d.vocab, d.seq, 0, 0, seed, with_weights};
-    if (small) c.max_pos = std::max<int64_t>(1024, d.seq);  // GPT-2's 1024 positions
+    c.kv_cache = d.kv_cache;
+    c.past = d.past;
+    // GPT-2's 1024 positions; with a KV cache the demo keeps them too, so its prefill and
+    // decode graphs (whose seq and past differ) share their weights.
+    if (small || d.kv_cache) c.max_pos = std::max<int64_t>(1024, d.past + d.seq);
     m.graph = build_gpt2(c);
+    m.kv_heads = d.heads;
   } else if (name == "bert-base") {
     BertConfig c;
     d = resolve(name, {c.layers, c.d_model, c.heads, c.vocab, c.seq}, sizes);
+    if (d.kv_cache)
+      throw Error("--past: built-in model 'bert-base' is an encoder and has no KV cache",
+                  NURI_ERROR_INVALID_ARGUMENT);
     c.layers = d.layers;
     if (d.d_model != c.d_model) c.mlp = 4 * d.d_model;
     c.d_model = d.d_model;
@@ -86,9 +103,12 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     c.heads = d.heads;
     c.vocab = d.vocab;
     c.seq = d.seq;
+    c.kv_cache = d.kv_cache;
+    c.past = d.past;
     c.seed = seed;
     c.with_weights = with_weights;
     m.graph = build_llama(c);
+    m.kv_heads = c.kv_heads > 0 ? c.kv_heads : c.heads;
   } else {
     throw Error(fmt::format("unknown built-in model '{}' ({})", name,
                             fmt::join(builtin_model_names(), ", ")),
@@ -99,6 +119,8 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
   m.heads = d.heads;
   m.vocab = d.vocab;
   m.seq = d.seq;
+  m.kv_cache = d.kv_cache;
+  m.past = d.past;
   Gpt2Config ids;
   ids.vocab = d.vocab;
   ids.seq = d.seq;

@@ -1,7 +1,7 @@
 // The catalogue of built-in models: the demo GPT-2-style model and the published shapes of
 // GPT-2 small, BERT-base and Llama-2-7B. Size overrides apply to every family; a size that
 // makes no sense (not positive, heads not dividing d_model, an odd rotary head dim) is refused
-// with an error naming the flag (--layers, --d-model, --heads, --vocab, --seq).
+// with an error naming the flag (--layers, --d-model, --heads, --vocab, --seq, --past).
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,20 @@ struct ModelSizes {
   std::optional<int64_t> heads = std::nullopt;
   std::optional<int64_t> vocab = std::nullopt;
   std::optional<int64_t> seq = std::nullopt;
+  // Set: the graph keeps a KV cache (not bert-base). Outputs logits then per layer
+  // present_key.l, present_value.l [1, kv_heads, past + seq, head_dim]. past 0 is the prefill;
+  // past > 0 the decode step at positions past..past+seq-1, with inputs ids [1, seq] then per
+  // layer past_key.l, past_value.l [1, kv_heads, past, head_dim].
+  std::optional<int64_t> past = std::nullopt;
 };
 
 struct BuiltinModel {
   Graph graph;
   int64_t seq = 0, vocab = 0, layers = 0, d_model = 0, heads = 0;
-  bool has_logits = true;  // false for BERT (hidden states out)
-  Tensor ids;              // seeded input ids i64[1, seq] in [0, vocab)
+  bool kv_cache = false;           // present_* outputs (and past_* inputs when past > 0)
+  int64_t past = 0, kv_heads = 0;  // KV cache length (0: prefill) and its heads per layer
+  bool has_logits = true;          // false for BERT (hidden states out)
+  Tensor ids;                      // seeded input ids i64[1, seq] in [0, vocab)
 };
 
 // "demo", "gpt2-small", "bert-base", "llama2-7b".

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "compiler/ir/builder.h"
+#include "compiler/models/kv_cache.h"
 #include "compiler/models/seeded_random.h"
 #include "compiler/models/weight_maker.h"
 #include "nuri/error.hpp"
@@ -18,18 +19,22 @@ Graph build_gpt2(const Gpt2Config& c) {
     throw Error(fmt::format("gpt2: d_model {} is not divisible by heads {}", c.d_model, c.heads));
   const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
   const int64_t mlp = c.mlp > 0 ? c.mlp : 4 * d;
-  const int64_t max_pos = c.max_pos > 0 ? c.max_pos : s;
-  if (max_pos < s) throw Error("gpt2: max_pos is smaller than seq");
+  if (c.past < 0) throw Error(fmt::format("gpt2: past {} is negative", c.past));
+  const int64_t max_pos = c.max_pos > 0 ? c.max_pos : c.past + s;
+  if (max_pos < c.past + s)
+    throw Error(fmt::format("gpt2: past {} + seq {} exceeds max_pos {}", c.past, s, max_pos));
   // GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 * layers).
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
-  GraphBuilder b(fmt::format("gpt2_L{}_d{}_h{}_v{}_s{}", c.layers, d, h, c.vocab, s));
+  GraphBuilder b(fmt::format("gpt2_L{}_d{}_h{}_v{}_s{}{}", c.layers, d, h, c.vocab, s,
+                             c.past > 0 ? fmt::format("_past{}", c.past) : ""));
   WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
+  KvCache cache(b, c.layers, h, dh, c.kv_cache || c.past > 0, c.past);
   const ValueId wte = w.make("wte", {c.vocab, d}, std_w);
   const ValueId wpe = w.make("wpe", {max_pos, d}, 0.01);
   Tensor positions(DType::I64, {1, s});
-  for (int64_t i = 0; i < s; ++i) positions.data_as<int64_t>()[i] = i;
+  for (int64_t i = 0; i < s; ++i) positions.data_as<int64_t>()[i] = c.past + i;
   const ValueId pos = b.constant("positions", std::move(positions));
   ValueId x = b.add_(b.add1(OpKind::Embedding, {wte, ids}, {}, "tok_embed"),
                      b.add1(OpKind::Embedding, {wpe, pos}, {}, "pos_embed"));
@@ -54,7 +59,7 @@ Graph build_gpt2(const Gpt2Config& c) {
         b.add(OpKind::Split, {qkv},
               {{"axis", int64_t{2}}, {"split", std::vector<int64_t>{d, d, d}}}, 3, p + "qkv_split");
     const ValueId q = heads_first(parts[0]), k = heads_first(parts[1]), v = heads_first(parts[2]);
-    const ValueId att = b.add1(OpKind::Attention, {q, k, v}, {{"causal", int64_t{1}}}, p + "attn");
+    const ValueId att = cache.attend(l, q, k, v, p + "attn");
     const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {1, s, d});
     x = b.add_(x, linear(merged, "attn.c_proj", d, std_res));
     const ValueId up = linear(layer_norm(x, "ln_2"), "mlp.c_fc", mlp, std_w);
@@ -71,6 +76,7 @@ Graph build_gpt2(const Gpt2Config& c) {
   const ValueId logits =
       b.add1(OpKind::Reshape, {logits2d}, {{"shape", Shape{1, s, c.vocab}}}, "logits");
   b.output(logits);
+  cache.output_presents();
   return b.build();
 }
 

@@ -16,12 +16,20 @@ struct Gpt2Config {
   int64_t vocab = 512;
   int64_t seq = 32;
   int64_t mlp = 0;      // 0 = 4 * d_model
-  int64_t max_pos = 0;  // 0 = seq
+  int64_t max_pos = 0;  // 0 = past + seq
   uint64_t seed = 1;
   bool with_weights = true;  // false: shape-only constants for timing-only simulation
+  // With a KV cache the graph also outputs each layer's keys and values (present_*); past > 0
+  // makes it a decode step over a cache of that many positions (past_* inputs).
+  bool kv_cache = false;
+  int64_t past = 0;
 };
 
 // Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].
+// With kv_cache the outputs after the logits give, per layer l, present_key.l and
+// present_value.l f32[1, heads, past + seq, d_model / heads]; with past > 0 too (a decode step at
+// positions past..past+seq-1) the inputs after ids take past_key.l, past_value.l [1, heads,
+// past, d_model / heads].
 Graph build_gpt2(const Gpt2Config& config);
 
 }  // namespace nuri::ir

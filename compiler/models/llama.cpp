@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "compiler/ir/builder.h"
+#include "compiler/models/kv_cache.h"
 #include "compiler/models/seeded_random.h"
 #include "compiler/models/weight_maker.h"
 #include "nuri/error.hpp"
@@ -20,17 +21,21 @@ Graph build_llama(const LlamaConfig& c) {
   if (c.heads % kvh != 0)
     throw Error(fmt::format("llama: heads {} is not a multiple of kv_heads {}", c.heads, kvh));
   const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
+  if (c.past < 0) throw Error(fmt::format("llama: past {} is negative", c.past));
   if (dh % 2 != 0) throw Error(fmt::format("llama: head dim {} must be even for rotary", dh));
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
-  GraphBuilder b(fmt::format("llama_L{}_d{}_h{}_kv{}_s{}", c.layers, d, h, kvh, s));
+  GraphBuilder b(fmt::format("llama_L{}_d{}_h{}_kv{}_s{}{}", c.layers, d, h, kvh, s,
+                             c.past > 0 ? fmt::format("_past{}", c.past) : ""));
   WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
-  // Rotary tables (always real: small): angle(p, i) = p * theta^(-2i / dh).
+  KvCache cache(b, c.layers, kvh, dh, c.kv_cache || c.past > 0, c.past);
+  // Rotary tables for positions past..past+s-1 (always real: small):
+  // angle(p, i) = p * theta^(-2i / dh).
   Tensor cos_t(DType::F32, {s, dh / 2}), sin_t(DType::F32, {s, dh / 2});
   for (int64_t p = 0; p < s; ++p)
     for (int64_t i = 0; i < dh / 2; ++i) {
-      const double a = static_cast<double>(p) *
+      const double a = static_cast<double>(c.past + p) *
                        std::pow(c.rope_theta, -2.0 * static_cast<double>(i) / double(dh));
       cos_t.data_as<float>()[p * (dh / 2) + i] = static_cast<float>(std::cos(a));
       sin_t.data_as<float>()[p * (dh / 2) + i] = static_cast<float>(std::sin(a));
@@ -60,7 +65,7 @@ Graph build_llama(const LlamaConfig& c) {
     const ValueId q = rope(heads_first(proj(hn, p + "q_proj", d, std_w), h), p + "q_rope");
     const ValueId k = rope(heads_first(proj(hn, p + "k_proj", kvh * dh, std_w), kvh), p + "k_rope");
     const ValueId v = heads_first(proj(hn, p + "v_proj", kvh * dh, std_w), kvh);
-    const ValueId att = b.add1(OpKind::Attention, {q, k, v}, {{"causal", int64_t{1}}}, p + "attn");
+    const ValueId att = cache.attend(l, q, k, v, p + "attn");
     const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {1, s, d});
     x = b.add_(x, proj(merged, p + "o_proj", d, std_res));
     const ValueId hn2 = rms_norm(x, p + "post_attention_layernorm");
@@ -71,6 +76,7 @@ Graph build_llama(const LlamaConfig& c) {
   }
   const ValueId xf = rms_norm(x, "norm");
   b.output(proj(xf, "lm_head", c.vocab, std_w));
+  cache.output_presents();
   return b.build();
 }
 

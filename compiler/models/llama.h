@@ -22,9 +22,17 @@ struct LlamaConfig {
   double norm_eps = 1e-5;
   uint64_t seed = 1;
   bool with_weights = true;  // false: shape-only constants for timing-only simulation
+  // With a KV cache the graph also outputs each layer's keys and values (present_*); past > 0
+  // makes it a decode step over a cache of that many positions (past_* inputs).
+  bool kv_cache = false;
+  int64_t past = 0;
 };
 
 // Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].
+// With kv_cache the outputs after the logits give, per layer l, present_key.l and
+// present_value.l f32[1, kv_heads, past + seq, d_model / heads]; with past > 0 too (a decode
+// step, rotary at positions past..past+seq-1) the inputs after ids take past_key.l, past_value.l
+// [1, kv_heads, past, d_model / heads].
 Graph build_llama(const LlamaConfig& config);
 
 }  // namespace nuri::ir

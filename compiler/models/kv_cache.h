@@ -1,0 +1,33 @@
+// The KV cache of a built-in decoder: per-layer past_key.l / past_value.l inputs (a decode step,
+// past > 0), causal attention over past ++ new, and present_key.l / present_value.l outputs
+// (prefill with a cache: past 0). Disabled, it is plain causal attention, so one model builder
+// serves every graph.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/ir/builder.h"
+
+namespace nuri::ir {
+
+class KvCache {
+ public:
+  // Declares the past inputs (when past > 0): call right after the model's own inputs.
+  KvCache(GraphBuilder& b, int64_t layers, int64_t kv_heads, int64_t head_dim, bool enabled,
+          int64_t past);
+
+  // Causal attention of q [1,Hq,S,Dh] over layer `layer`'s past and the new k, v [1,Hkv,S,Dh].
+  ValueId attend(int64_t layer, ValueId q, ValueId k, ValueId v, const std::string& name);
+
+  // Adds the present outputs (when enabled): call after the model's own outputs.
+  void output_presents();
+
+ private:
+  GraphBuilder& b_;
+  bool enabled_;
+  int64_t past_;
+  std::vector<ValueId> past_k_, past_v_, present_;
+};
+
+}  // namespace nuri::ir
