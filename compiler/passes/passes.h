@@ -27,8 +27,11 @@ bool fuse_rotary(Graph& graph);
 // Attention from MatMul(q, Transpose(k)) [scaled by Div/Mul] [masked by Add or Where] ->
 // Softmax -> MatMul(v). GQA's Unsqueeze/Expand/Reshape repeat of k/v is undone (Attention
 // takes Hkv heads); a constant mask equal to the causal pattern becomes causal=1. Keys/values
-// concatenated with a cache stay a Concat feeding the fused op (the present outputs).
+// concatenated with a cache stay a Concat feeding the fused op (fuse_kv_cache takes them in).
 bool fuse_attention(Graph& graph);
+// Attention(q, Concat(past_k, k), Concat(past_v, v)) over the sequence axis -> Attention with
+// past_k/past_v inputs whose present_k/present_v outputs replace the Concats.
+bool fuse_kv_cache(Graph& graph);
 // MatMul(x, W[K,N]) + b[N] -> Gemm(x, W, b); for x of rank > 2 the rows are flattened by a
 // Reshape before and restored after (both free views). MatMul without a bias is left alone.
 bool fuse_matmul_bias(Graph& graph);

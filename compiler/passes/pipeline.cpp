@@ -19,6 +19,7 @@ PassManager fusion_pipeline() {
       .add("fuse_activations", fuse_activations)
       .add("fuse_rotary", fuse_rotary)
       .add("fuse_attention", fuse_attention)
+      .add("fuse_kv_cache", fuse_kv_cache)
       .add("fuse_matmul_bias", fuse_matmul_bias)
       .add("remove_dead_code", remove_dead_code);
   return pm;
@@ -31,6 +32,7 @@ PassManager session_pipeline() {
       .add("fuse_activations", fuse_activations)
       .add("fuse_rotary", fuse_rotary)
       .add("fuse_attention", fuse_attention)
+      .add("fuse_kv_cache", fuse_kv_cache)
       .add("fuse_matmul_bias", fuse_matmul_bias)
       .add("remove_dead_code", remove_dead_code);
   return pm;

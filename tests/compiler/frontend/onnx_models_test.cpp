@@ -102,6 +102,30 @@ TEST(OnnxFusion, LlamaHasFusedOps) {
   }
 }
 
+// The exports concatenate the cache with the new keys/values (torch.cat) before attention;
+// fusion takes both Concats into Attention's past inputs and present outputs, at prefill
+// (an empty cache) and at a decode step, and the present outputs still match torch.
+TEST(OnnxFusion, KvCacheConcatsBecomeAttentionPastAndPresent) {
+  for (const char* name : {"gpt2_prefill", "gpt2_decode", "llama_prefill", "llama_decode"}) {
+    const ir::Graph g = run_case(name, true);
+    int fused = 0;
+    for (const ir::Node& n : g.nodes()) {
+      if (n.op == OpKind::Concat) {
+        EXPECT_NE(g.value(n.outputs[0]).type.shape.size(), 4u)
+            << name << ": a cache Concat is left: " << n.name;
+      }
+      if (n.op != OpKind::Attention) continue;
+      ASSERT_EQ(n.inputs.size(), 6u) << name;
+      ASSERT_EQ(n.outputs.size(), 3u) << name;
+      const Shape& past = g.value(n.inputs[4]).type.shape;
+      const Shape& present = g.value(n.outputs[1]).type.shape;
+      EXPECT_EQ(present[2], past[2] + g.value(n.inputs[1]).type.shape[2]) << name;
+      ++fused;
+    }
+    EXPECT_EQ(fused, 2) << name;
+  }
+}
+
 TEST(OnnxFusion, Gpt2Opset17UsesLayerNormalization) {
   const ir::Graph g = run_case("gpt2_opset17_chunk", true);
   EXPECT_EQ(count_op(g, OpKind::LayerNorm), 5);
