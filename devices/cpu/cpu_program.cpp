@@ -158,7 +158,9 @@ void CpuProgram::Impl::bind_outputs() {
   for (size_t j = 0; j < outs.size(); ++j) {
     const ir::ValueId r = plan.root[outs[j]];
     if (r == ir::kNoValue) throw Error(fmt::format("cpu: output {} is not materialized", j));
-    if (loc[r].where == Where::None) {
+    const bool whole = plan.offset[outs[j]] == 0 &&
+                       graph.value(outs[j]).type.nbytes() == graph.value(r).type.nbytes();
+    if (loc[r].where == Where::None && whole) {
       loc[r] = {Where::Output, j};
       continue;
     }
@@ -293,6 +295,7 @@ void CpuProgram::run(const std::vector<const void*>& inputs, const std::vector<v
         case Where::None:
           break;
       }
+      if (p) p += m.plan.offset[v];  // a slice of its root, or its part of a concat
     }
     m.rb.ptr[v] = p;
   }

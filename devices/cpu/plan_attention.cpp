@@ -75,10 +75,11 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
   std::vector<std::array<Chain, 3>> chains(ctx.graph.nodes().size());
   for (ir::NodeId id : ctx.order) {
     const ir::Node& n = ctx.graph.node(id);
-    if (n.op != ir::OpKind::Attention || !ctx.all_f32(n) || n.outputs.size() != 1) continue;
-    bool plain = true;  // no mask, no cache
-    for (size_t i = 3; i < n.inputs.size(); ++i) plain = plain && n.inputs[i] == ir::kNoValue;
-    if (!plain) continue;
+    if (n.op != ir::OpKind::Attention || !ctx.all_f32(n)) continue;
+    const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
+    // No mask; a KV cache (past in, present out) is appended by the step itself.
+    const bool cache = has(4) && has(5) && n.outputs.size() == 3;
+    if (has(3) || n.inputs.size() > 6 || (!cache && (has(4) || n.outputs.size() != 1))) continue;
     const Shape &q = ctx.type(n.inputs[0]).shape, &k = ctx.type(n.inputs[1]).shape,
                 &v = ctx.type(n.inputs[2]).shape;
     Step s;
@@ -89,7 +90,9 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
     a.q_heads = q[1];
     a.kv_heads = k[1];
     a.q_len = q[2];
-    a.kv_len = k[2];
+    s.kv_cache = cache;
+    s.past_len = cache ? ctx.type(n.inputs[4]).shape[2] : 0;
+    a.kv_len = s.past_len + k[2];
     a.head_dim = q[3];
     a.v_head_dim = v[3];
     a.causal = n.attrs.get_int("causal", 0) != 0;
@@ -111,6 +114,7 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
       ctx.is_virtual[o] = true;
     }
     s.writes = {s.out.root};
+    if (cache) s.writes.insert(s.writes.end(), {n.outputs[1], n.outputs[2]});
     steps[id] = std::move(s);
   }
   // A Split is skipped only when attention reads every one of its parts in place; otherwise
@@ -140,6 +144,10 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
       for (ir::NodeId nid : c.nodes) ctx.claimed[nid] = true;
       for (ir::ValueId v : c.values) ctx.is_virtual[v] = true;
       s.reads.push_back(c.view.root);
+    }
+    if (s.kv_cache) {
+      const ir::Node& n = ctx.graph.node(id);
+      s.reads.insert(s.reads.end(), {n.inputs[4], n.inputs[5]});
     }
   }
   return steps;

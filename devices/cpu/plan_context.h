@@ -6,6 +6,7 @@
 
 #include "compiler/ir/graph.h"
 #include "devices/cpu/cpu_options.h"
+#include "devices/cpu/planner.h"
 #include "devices/cpu/step.h"
 
 namespace nuri::cpu {
@@ -31,6 +32,20 @@ struct PlanContext {
   // Constant data, or null for non-constants (and data-less placeholders).
   const Tensor* constant(ir::ValueId v) const;
 };
+
+struct Alias {
+  ir::ValueId root;
+  size_t offset;  // bytes
+};
+// Follows the parent links in plan.root (while planning) to the buffer holding v.
+Alias resolve_alias(const ProgramPlan& plan, ir::ValueId v);
+// Gather of one constant index along an axis with only size-1 dims before it: a view of its
+// data at an offset. Returns whether it planned it so (no step).
+bool plan_gather_view(const PlanContext& ctx, ir::NodeId id, ProgramPlan& plan);
+// Concat along an axis with only size-1 dims before it, of inputs that are whole buffers this
+// program writes: each input's buffer becomes its part of the output. Returns whether it
+// planned it so (no step).
+bool plan_concat_in_place(const PlanContext& ctx, ir::NodeId id, ProgramPlan& plan);
 
 // A fused matmul step starting at node `id` (claims the nodes it folds), or nullopt.
 std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOptions& options,

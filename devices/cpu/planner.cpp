@@ -182,6 +182,7 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
   PlanContext ctx(graph, order);
   ProgramPlan plan;
   plan.root.resize(graph.values().size());
+  plan.offset.assign(graph.values().size(), 0);
   for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(plan.root.size()); ++v) plan.root[v] = v;
   std::vector<std::optional<Step>> attention = plan_attention(ctx, options);
   std::vector<std::optional<Step>> qdq = plan_qdq_matmuls(ctx, engine);
@@ -191,9 +192,11 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
     const ir::Node& n = graph.node(id);
     if (ir::is_reshape_like(n.op)) {
       // Same bytes, new shape: the output shares the input's buffer.
-      plan.root[n.outputs[0]] = plan.root[n.inputs[0]];
+      plan.root[n.outputs[0]] = n.inputs[0];
       continue;
     }
+    if (options.fuse && (plan_gather_view(ctx, id, plan) || plan_concat_in_place(ctx, id, plan)))
+      continue;
     std::optional<Step> step;
     if (attention[id]) step = std::move(attention[id]);
     if (qdq[id]) step = std::move(qdq[id]);
@@ -206,8 +209,13 @@ ProgramPlan plan_program(const ir::Graph& graph, const std::vector<ir::NodeId>& 
     if (!step) step = reference_step(n, id);
     plan.steps.push_back(std::move(*step));
   }
+  std::vector<Alias> resolved;
   for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(plan.root.size()); ++v)
-    if (ctx.is_virtual[v]) plan.root[v] = ir::kNoValue;
+    resolved.push_back(resolve_alias(plan, v));
+  for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(plan.root.size()); ++v) {
+    plan.root[v] = ctx.is_virtual[v] ? ir::kNoValue : resolved[v].root;
+    plan.offset[v] = resolved[v].offset;
+  }
   return plan;
 }
 

@@ -14,9 +14,12 @@ namespace nuri::cpu {
 
 struct ProgramPlan {
   std::vector<Step> steps;
-  // Per value: the value whose buffer holds its bytes (itself, or what it aliases);
-  // kNoValue for values no step materializes (fused or read in place).
+  // Per value: the value whose buffer holds its bytes (itself, or what it aliases) and the
+  // byte offset there (a slice, or a part of a concat written in place); root kNoValue for
+  // values no step materializes (fused or read in place). While planning, root is a parent
+  // link (resolve_alias follows it); plan_program returns it resolved.
   std::vector<ir::ValueId> root;
+  std::vector<size_t> offset;
 };
 
 // `bf16`: run constant-weight matmuls in bf16 (the caller checked the CPU can).

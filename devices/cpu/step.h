@@ -58,9 +58,13 @@ struct Step {
   // Int8Matmul: A's zero point is read from reads[1] (uint8 or int8), or is the constant a_zp.
   bool a_zp_from_input = false, a_zp_unsigned = false;
   int32_t a_zp = 0;
-  // Attention: views of q, k, v, out; args hold dims (pointers filled per run).
+  // Attention: views of q, k, v, out; args hold dims (pointers filled per run). With a KV
+  // cache, reads end with {past_k, past_v} and writes with {present_k, present_v}: the step
+  // appends the new keys/values to the past in present and attends over all of it.
   ViewRef q, k, v, out;
   fast::AttentionArgs attn;
+  bool kv_cache = false;
+  int64_t past_len = 0;
 };
 
 }  // namespace nuri::cpu

@@ -51,6 +51,30 @@ void run_int8_matmul(Step& s, RunBuffers& rb) {
   s.int8_matmul->execute(*rb.stream, rb.ptr[s.reads[0]], zp, rb.ptr[s.writes[0]], rb.scratchpad);
 }
 
+// present[b, h] = past[b, h] ++ new[b, h] (rows of `dim` floats; `fresh` a strided view).
+// The past rows are skipped when present already holds them (the same memory).
+void append_cache(const float* past, const float* fresh, const fast::View4& fresh_stride,
+                  float* present, const fast::AttentionArgs& a, int64_t past_len, int64_t dim,
+                  ThreadPool& pool) {
+  const int64_t heads = a.kv_heads, total = a.kv_len, fresh_len = total - past_len;
+  pool.parallel_for(
+      a.batch * heads,
+      [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t b = i / heads, h = i % heads;
+          float* dst = present + i * total * dim;
+          if (past_len > 0 && dst != past + i * past_len * dim)
+            std::memcpy(dst, past + i * past_len * dim, past_len * dim * sizeof(float));
+          for (int64_t t = 0; t < fresh_len; ++t)
+            std::memcpy(
+                dst + (past_len + t) * dim,
+                fresh + b * fresh_stride.batch + h * fresh_stride.head + t * fresh_stride.pos,
+                dim * sizeof(float));
+        }
+      },
+      1);
+}
+
 void run_attention(Step& s, RunBuffers& rb) {
   fast::AttentionArgs a = s.attn;
   const auto view = [&](const ViewRef& v) {
@@ -62,6 +86,18 @@ void run_attention(Step& s, RunBuffers& rb) {
   a.k_stride = s.k.stride;
   a.v = view(s.v);
   a.v_stride = s.v.stride;
+  if (s.kv_cache) {
+    // Attend over present: past ++ new, contiguous [B, Hkv, T, D].
+    float* pk = reinterpret_cast<float*>(rb.ptr[s.writes[1]]);
+    float* pv = reinterpret_cast<float*>(rb.ptr[s.writes[2]]);
+    append_cache(in_f32(rb, s, 3), a.k, a.k_stride, pk, a, s.past_len, a.head_dim, *rb.pool);
+    append_cache(in_f32(rb, s, 4), a.v, a.v_stride, pv, a, s.past_len, a.v_head_dim, *rb.pool);
+    const int64_t t = a.kv_len;
+    a.k = pk;
+    a.k_stride = {a.kv_heads * t * a.head_dim, t * a.head_dim, a.head_dim};
+    a.v = pv;
+    a.v_stride = {a.kv_heads * t * a.v_head_dim, t * a.v_head_dim, a.v_head_dim};
+  }
   a.out = view(s.out);
   a.out_stride = s.out.stride;
   float* scratch = rb.attention_scratch;

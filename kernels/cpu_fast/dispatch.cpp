@@ -1,4 +1,5 @@
 // Public entry points: forward to the active ISA variant's table.
+#include <algorithm>
 #include <chrono>
 
 #include "kernels/cpu_fast/isa.h"
@@ -77,7 +78,8 @@ int64_t attention_tasks(const AttentionArgs& a) {
 }
 int64_t attention_scratch_floats(const AttentionArgs& a) {
   const int64_t tpad = (a.kv_len + 15) / 16 * 16;
-  return (a.head_dim + kQk) * tpad;
+  // The tiled path's transposed keys and score rows, or the direct path's scores and sums.
+  return std::max((a.head_dim + kQk) * tpad, tpad + a.v_head_dim);
 }
 void attention_task(const AttentionArgs& a, int64_t task, float* scratch) {
   table().attention_task(a, task, scratch);

@@ -188,10 +188,18 @@ std::vector<float> run_fast(const AttnCase& c, const std::vector<float>& q,
 
 TEST_P(FastKernels, AttentionMatchesReference) {
   const AttnCase cases[] = {
-      {1, 12, 12, 128, 128, 64, 64, true}, {2, 4, 2, 100, 100, 64, 64, true},
-      {1, 2, 2, 5, 37, 13, 5, true},       {1, 3, 1, 9, 20, 32, 48, false},
-      {1, 2, 2, 70, 70, 16, 80, false},    {1, 1, 1, 1, 513, 64, 64, true},
+      {1, 12, 12, 128, 128, 64, 64, true},
+      {2, 4, 2, 100, 100, 64, 64, true},
+      {1, 2, 2, 5, 37, 13, 5, true},
+      {1, 3, 1, 9, 20, 32, 48, false},
+      {1, 2, 2, 70, 70, 16, 80, false},
+      {1, 1, 1, 1, 513, 64, 64, true},
       {1, 2, 2, 6, 4, 8, 8, true},  // more queries than keys: the first rows see nothing
+      // A few query rows take the direct (decode) path: GQA, head dims with vector tails, fewer
+      // keys than a vector, and a row that sees no key.
+      {2, 4, 2, 2, 37, 13, 5, true},
+      {1, 3, 1, 1, 3, 32, 80, false},
+      {1, 2, 2, 2, 1, 8, 8, true},
   };
   for (const AttnCase& c : cases) {
     const auto q = random_floats(c.b * c.hq * c.s * c.d, 1, -2.0f, 2.0f);

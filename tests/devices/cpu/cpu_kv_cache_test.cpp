@@ -1,0 +1,88 @@
+// A decode step on the cpu engine: attention appends the new keys/values to the cache itself,
+// per-layer Gathers of a stacked cache input are views, and the Concats that stack the presents
+// back are written in place; outputs match RefProgram.
+#include <gtest/gtest.h>
+
+#include "compiler/ir/builder.h"
+#include "compiler/models/catalogue.h"
+#include "tests/devices/cpu/program_test_util.h"
+
+namespace nuri::cpu::test {
+namespace {
+
+int reference_steps(const CpuProgram& p) {
+  int n = 0;
+  for (const std::string& line : p.describe()) n += line.rfind("ref ", 0) == 0;
+  return n;
+}
+
+void expect_matches_reference(const ir::Graph& g, const std::vector<Tensor>& in,
+                              const CpuProgram& cpu, std::vector<Tensor> got) {
+  const auto want = ref::RefProgram(g).run(in);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_TRUE(all_close(got[i], want[i], 1e-5, 1e-4)) << "output " << i << description(cpu);
+}
+
+TEST(CpuKvCache, BuiltinDecodeStepMatchesReference) {
+  for (int64_t seq : {1, 3}) {
+    ir::ModelSizes s{.layers = 2, .d_model = 64, .heads = 4, .vocab = 97, .seq = seq, .past = 7};
+    const ir::BuiltinModel m = ir::build_builtin_model("gpt2-small", s, 3);
+    std::vector<Tensor> in{m.ids};
+    for (int i = 0; i < 4; ++i) in.push_back(random_tensor({1, 4, 7, 16}, 10 + i));
+    CpuProgram cpu(m.graph, {.threads = 1});
+    expect_matches_reference(m.graph, in, cpu, cpu.run(in));
+    // Both layers' attention (with the cache) run on the fast kernel, not the reference one.
+    EXPECT_TRUE(describes(cpu, "attention h0.attn")) << description(cpu);
+    EXPECT_TRUE(describes(cpu, "attention h1.attn")) << description(cpu);
+  }
+}
+
+// The ONNX export's cache layout (/work/shared/ort-baseline/gpt_block.py): one input past
+// [L, 2, 1, H, P, D] taken apart by Gathers, and one output present [L, 2, 1, H, P+S, D]
+// stacked by Unsqueeze + Concat.
+TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
+  const int64_t layers = 2, h = 2, p = 5, s = 1, d = 8;
+  ir::GraphBuilder b("stacked_cache");
+  const ir::ValueId q = b.input("q", DType::F32, {1, h, s, d});
+  const ir::ValueId k = b.input("k", DType::F32, {1, h, s, d});
+  const ir::ValueId v = b.input("v", DType::F32, {1, h, s, d});
+  const ir::ValueId past = b.input("past", DType::F32, {layers, 2, 1, h, p, d});
+  int constants = 0;
+  const auto index = [&](int64_t i) {
+    return b.constant("index" + std::to_string(constants++),
+                      Tensor::from<int64_t>(DType::I64, {}, {i}));
+  };
+  const auto unsqueeze0 = [&](ir::ValueId x) {
+    return b.add1(ir::OpKind::Unsqueeze, {x}, {{"axes", std::vector<int64_t>{0}}});
+  };
+  std::vector<ir::ValueId> stacked;
+  ir::ValueId y = q;
+  for (int64_t l = 0; l < layers; ++l) {
+    const ir::ValueId pl = b.add1(ir::OpKind::Gather, {past, index(l)}, {{"axis", int64_t{0}}});
+    const ir::ValueId pk = b.add1(ir::OpKind::Gather, {pl, index(0)}, {{"axis", int64_t{0}}});
+    const ir::ValueId pv = b.add1(ir::OpKind::Gather, {pl, index(1)}, {{"axis", int64_t{0}}});
+    const auto att =
+        b.add(ir::OpKind::Attention, {y, k, v, ir::kNoValue, pk, pv}, {{"causal", int64_t{1}}}, 3);
+    y = att[0];
+    stacked.push_back(unsqueeze0(b.add1(
+        ir::OpKind::Concat, {unsqueeze0(att[1]), unsqueeze0(att[2])}, {{"axis", int64_t{0}}})));
+  }
+  b.output(y);
+  b.output(b.add1(ir::OpKind::Concat, stacked, {{"axis", int64_t{0}}}));
+  const ir::Graph g = b.build();
+  const std::vector<Tensor> in{random_tensor({1, h, s, d}, 1), random_tensor({1, h, s, d}, 2),
+                               random_tensor({1, h, s, d}, 3),
+                               random_tensor({layers, 2, 1, h, p, d}, 4)};
+  CpuProgram cpu(g, {.threads = 1});
+  expect_matches_reference(g, in, cpu, cpu.run(in));
+  // Two attention steps and nothing else: no Gather or Concat copies.
+  EXPECT_EQ(cpu.describe().size(), 2u) << description(cpu);
+  EXPECT_EQ(reference_steps(cpu), 0) << description(cpu);
+  // Unfused (one step per node), the same graph gives the same outputs.
+  CpuProgram plain(g, {.threads = 1, .fuse = false});
+  expect_matches_reference(g, in, plain, plain.run(in));
+}
+
+}  // namespace
+}  // namespace nuri::cpu::test
