@@ -3,7 +3,9 @@
 // (/work/shared/ort-baseline: export_onnx.py writes them, bench_ort.js times ORT). Checks y and
 // present against the PyTorch references, then prints one JSON line like bench_ort.js's (median
 // over repeated runs after a warm-up), plus the per-step profile's kernel total and its largest
-// steps (a second, profiled program).
+// steps (a second, profiled program), and the bound: the fastest of several reads of every
+// weight once (a sum over the constants' bytes), measured in the same run since the machine's
+// bandwidth varies with its load.
 //   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
 #include <fmt/format.h>
 
@@ -37,6 +39,28 @@ Tensor load_bin(const std::string& file, const nlohmann::json& shape) {
   if (static_cast<size_t>(f.gcount()) != t.nbytes())
     throw nuri::Error("cpu_decode_bench: " + file + " is shorter than its shape says");
   return t;
+}
+
+// Fastest ms over `reps` of summing every f32 constant of the graph (one pass over the weights).
+double weight_stream_ms(const nuri::ir::Graph& g, int reps) {
+  std::vector<double> ts;
+  float total = 0;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    for (const auto& v : g.values()) {
+      if (v.kind != nuri::ir::ValueKind::Constant || !v.data || v.type.dtype != nuri::DType::F32)
+        continue;
+      const float* p = v.data->data_as<float>();
+      float acc[16] = {};
+      const int64_t n = v.data->numel();
+      for (int64_t i = 0; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; ++j) acc[j] += p[i + j];
+      for (float a : acc) total += a;
+    }
+    ts.push_back(ms_since(t0));
+  }
+  if (total == 12345.0f) fmt::print(stderr, " ");  // keep the sums
+  return *std::min_element(ts.begin(), ts.end());
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
@@ -136,6 +160,7 @@ int main(int argc, char** argv) try {
                      {"compile_ms", compile_ms},
                      {"max_abs_err_y", err_y},
                      {"max_abs_err_present", err_present},
+                     {"weight_stream_min_ms", weight_stream_ms(graph, 7)},
                      {"profiled_run_ms", run_ms},
                      {"profiled_kernels_ms", kernels_ms},
                      {"profiled_ms_by_kind", kinds},
