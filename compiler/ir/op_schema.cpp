@@ -185,11 +185,20 @@ OpSchema op_schema(OpKind op) {
               "Y [ids..., D]"};
     case OpKind::Attention:
       return {"softmax(q k^T * scale + mask) v; q [B,Hq,S,D], k [B,Hkv,T,D], v [B,Hkv,T,Dv]",
-              {{"q"}, {"k"}, {"v"}, {"mask", true}, {"past_k", true}, {"past_v", true}},
+              {{"q"},
+               {"k"},
+               {"v"},
+               {"mask", true},
+               {"past_k", true},
+               {"past_v", true},
+               {"kv_len", true}},
               false,
               {{"scale", "float", "1/sqrt(D)", "multiplies the scores"},
                {"causal", "int", "0", "1 masks keys after the query's position"}},
-              "Y [B,Hq,S,Dv]; with past_k/past_v also present_k, present_v"};
+              "Y [B,Hq,S,Dv]; with past_k/past_v also present_k, present_v. With kv_len (i64, "
+              "one element: the valid past entries n) past_k/past_v [B,Hkv,C,D] are a cache of "
+              "capacity C, present has their shape and may share their memory (updated in "
+              "place): rows [n, n+S) take k/v, queries sit at positions n..n+S-1, no mask"};
     case OpKind::RotaryEmbedding:
       return {"rotary position embedding of x [B,H,S,D]",
               {{"X"}, {"cos"}, {"sin"}, {"position_ids", true}},

@@ -306,9 +306,10 @@ Types infer_cast(const Rules& r) {
   return {{*dtype, r.in(0).shape}};
 }
 
-// q [B,Hq,S,D], k [B,Hkv,T,D], v [B,Hkv,T,Dv], mask -> [B,Hq,S,P+T], past_k/v [B,Hkv,P,D/Dv].
+// q [B,Hq,S,D], k [B,Hkv,T,D], v [B,Hkv,T,Dv], mask -> [B,Hq,S,P+T], past_k/v [B,Hkv,P,D/Dv],
+// kv_len i64[1]: past is a cache of capacity P, and present keeps its shape.
 Types infer_attention(const Rules& r, size_t num_outputs) {
-  r.arity(3, 6);
+  r.arity(3, 7);
   r.float_in(0);
   for (size_t i = 0; i < 3; ++i) r.rank_is(i, 4);
   r.same_dtype(0, 1);
@@ -340,6 +341,16 @@ Types infer_attention(const Rules& r, size_t num_outputs) {
     r.dim_is(5, 2, p, "past length");
     r.dim_is(5, 3, dv, "v head_dim");
   }
+  const bool in_place = r.has(6);
+  if (in_place) {
+    if (!has_past) r.fail("kv_len needs past_k and past_v (the cache it counts)");
+    if (r.has(3)) r.fail("kv_len with a mask is not defined (the cache is causal)");
+    if (num_outputs != 3) r.fail("kv_len needs the present_k and present_v outputs");
+    r.dtype_in(6, {DType::I64});
+    if (num_elements(r.in(6).shape) != 1)
+      r.fail(fmt::format("{} must have one element, got {}", r.label(6), shape_str(r.in(6).shape)));
+    if (t > p) r.fail(fmt::format("{} new keys do not fit a cache of capacity {}", t, p));
+  }
   if (r.has(3)) {
     r.dtype_in(3, {DType::Bool, r.in(0).dtype});
     if (r.rank(3) > 4) r.fail(fmt::format("{} must have rank <= 4", r.label(3)));
@@ -356,8 +367,9 @@ Types infer_attention(const Rules& r, size_t num_outputs) {
                     num_outputs));
   Types out{{r.in(0).dtype, {b, hq, s, dv}}};
   if (num_outputs == 3) {
-    out.push_back({r.in(0).dtype, {b, hkv, p + t, d}});
-    out.push_back({r.in(0).dtype, {b, hkv, p + t, dv}});
+    const int64_t total = in_place ? p : p + t;  // in place: the cache keeps its capacity
+    out.push_back({r.in(0).dtype, {b, hkv, total, d}});
+    out.push_back({r.in(0).dtype, {b, hkv, total, dv}});
   }
   return out;
 }

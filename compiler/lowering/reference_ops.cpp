@@ -122,7 +122,48 @@ std::vector<int64_t> indices_as_i64(const NodeOperands& io, size_t i) {
   return idx;
 }
 
+// Attention over a cache updated in place (kv_len given): rows [n, n+S) of present take the new
+// keys/values (present may be past's own memory), then each kv head's first n+S rows are
+// attended by its group of query heads.
+void run_attention_in_place(const Node& n, const NodeOperands& io) {
+  const Shape &q = in_shape(io, 0), &kk = in_shape(io, 1), &v = in_shape(io, 2);
+  const int64_t cap = in_shape(io, 4)[2], valid = *static_cast<const int64_t*>(io.in[6]);
+  const int64_t b = q[0], hq = q[1], s = q[2], d = q[3], hkv = kk[1], dv = v[3];
+  if (valid < 0 || valid + s > cap)
+    fail(n, fmt::format("kv_len {} + {} new entries do not fit the cache's capacity {}", valid, s,
+                        cap));
+  float* present[2] = {f32_out(io, 1), f32_out(io, 2)};
+  const float* past[2] = {f32(io, 4), f32(io, 5)};
+  const float* fresh[2] = {f32(io, 1), f32(io, 2)};
+  const int64_t width[2] = {d, dv};
+  for (int x = 0; x < 2; ++x) {
+    const size_t block = static_cast<size_t>(cap * width[x]);
+    for (int64_t h = 0; h < b * hkv; ++h) {
+      float* dst = present[x] + h * block;
+      if (dst != past[x] + h * block) std::memcpy(dst, past[x] + h * block, block * sizeof(float));
+      std::memcpy(dst + valid * width[x], fresh[x] + h * s * width[x],
+                  static_cast<size_t>(s * width[x]) * sizeof(float));
+    }
+  }
+  k::AttentionDims dims;
+  dims.batch = 1;
+  dims.q_heads = hq / hkv;
+  dims.kv_heads = 1;
+  dims.q_len = s;
+  dims.kv_len = valid + s;
+  dims.head_dim = d;
+  dims.v_head_dim = dv;
+  dims.causal = n.attrs.get_int("causal", 0) != 0;
+  dims.scale = static_cast<float>(
+      n.attrs.get_float("scale", 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(d, 1)))));
+  const int64_t group = hq / hkv;
+  for (int64_t g = 0; g < b * hkv; ++g)
+    k::attention(dims, f32(io, 0) + g * group * s * d, present[0] + g * cap * d,
+                 present[1] + g * cap * dv, {}, f32_out(io, 0) + g * group * s * dv);
+}
+
 void run_attention(const Node& n, const NodeOperands& io) {
+  if (has_in(io, 6)) return run_attention_in_place(n, io);
   const Shape &q = in_shape(io, 0), &kk = in_shape(io, 1), &v = in_shape(io, 2);
   const bool has_past = has_in(io, 4);
   const int64_t past = has_past ? in_shape(io, 4)[2] : 0;

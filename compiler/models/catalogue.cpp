@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/models/bert.h"
 #include "compiler/models/gpt2.h"
 #include "compiler/models/llama.h"
@@ -11,7 +13,7 @@ namespace {
 
 // The dims a family publishes, overridden by the given sizes, checked as flags.
 struct Dims {
-  int64_t layers, d_model, heads, vocab, seq, past = 0;
+  int64_t layers, d_model, heads, vocab, seq, past = 0, capacity = 0;
   bool kv_cache = false;
 };
 
@@ -35,6 +37,15 @@ Dims resolve(const std::string& name, Dims d, const ModelSizes& s) {
                               *s.past, name),
                   NURI_ERROR_INVALID_ARGUMENT);
     d.past = *s.past;
+    d.kv_cache = true;
+  }
+  if (s.kv_capacity) {
+    if (*s.kv_capacity < d.seq || *s.kv_capacity > (int64_t{1} << 24) || d.past > 0)
+      throw Error(fmt::format("KV cache capacity {} for built-in model '{}': must hold --seq {} "
+                              "(at most 16777216) and cannot go with --past",
+                              *s.kv_capacity, name, d.seq),
+                  NURI_ERROR_INVALID_ARGUMENT);
+    d.capacity = *s.kv_capacity;
     d.kv_cache = true;
   }
   if (d.d_model % d.heads != 0)
@@ -67,9 +78,10 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     Gpt2Config c{d.layers, d.d_model, d.heads, d.vocab, d.seq, 0, 0, seed, with_weights};
     c.kv_cache = d.kv_cache;
     c.past = d.past;
+    c.capacity = d.capacity;
     // GPT-2's 1024 positions; with a KV cache the demo keeps them too, so its prefill and
     // decode graphs (whose seq and past differ) share their weights.
-    if (small || d.kv_cache) c.max_pos = std::max<int64_t>(1024, d.past + d.seq);
+    if (small || d.kv_cache) c.max_pos = std::max({int64_t{1024}, d.past + d.seq, d.capacity});
     m.graph = build_gpt2(c);
     m.kv_heads = d.heads;
   } else if (name == "bert-base") {
@@ -105,6 +117,7 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     c.seq = d.seq;
     c.kv_cache = d.kv_cache;
     c.past = d.past;
+    c.capacity = d.capacity;
     c.seed = seed;
     c.with_weights = with_weights;
     m.graph = build_llama(c);
@@ -121,6 +134,7 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
   m.seq = d.seq;
   m.kv_cache = d.kv_cache;
   m.past = d.past;
+  m.kv_capacity = d.capacity;
   Gpt2Config ids;
   ids.vocab = d.vocab;
   ids.seq = d.seq;

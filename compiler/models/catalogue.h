@@ -26,6 +26,11 @@ struct ModelSizes {
   // past > 0 the decode step at positions past..past+seq-1, with inputs ids [1, seq] then per
   // layer past_key.l, past_value.l [1, kv_heads, past, head_dim].
   std::optional<int64_t> past = std::nullopt;
+  // Set: the KV cache is updated in place (generation), holding this many positions: inputs
+  // ids, positions i64[1, seq], kv_len i64[1], then per layer past_key.l, past_value.l
+  // [1, kv_heads, kv_capacity, head_dim]; the presents have that shape too (bind them to the
+  // pasts' memory). Not with past.
+  std::optional<int64_t> kv_capacity = std::nullopt;
 };
 
 struct BuiltinModel {
@@ -33,6 +38,7 @@ struct BuiltinModel {
   int64_t seq = 0, vocab = 0, layers = 0, d_model = 0, heads = 0;
   bool kv_cache = false;           // present_* outputs (and past_* inputs when past > 0)
   int64_t past = 0, kv_heads = 0;  // KV cache length (0: prefill) and its heads per layer
+  int64_t kv_capacity = 0;         // > 0: the cache is updated in place
   bool has_logits = true;          // false for BERT (hidden states out)
   Tensor ids;                      // seeded input ids i64[1, seq] in [0, vocab)
 };

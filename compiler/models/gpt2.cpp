@@ -20,9 +20,14 @@ Graph build_gpt2(const Gpt2Config& c) {
   const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
   const int64_t mlp = c.mlp > 0 ? c.mlp : 4 * d;
   if (c.past < 0) throw Error(fmt::format("gpt2: past {} is negative", c.past));
-  const int64_t max_pos = c.max_pos > 0 ? c.max_pos : c.past + s;
-  if (max_pos < c.past + s)
-    throw Error(fmt::format("gpt2: past {} + seq {} exceeds max_pos {}", c.past, s, max_pos));
+  if (c.capacity < 0 || (c.capacity > 0 && (c.past > 0 || c.capacity < s)))
+    throw Error(fmt::format("gpt2: capacity {} must hold seq {} (and excludes past {})", c.capacity,
+                            s, c.past));
+  const int64_t needed = std::max(c.past + s, c.capacity);
+  const int64_t max_pos = c.max_pos > 0 ? c.max_pos : needed;
+  if (max_pos < needed)
+    throw Error(fmt::format("gpt2: past {} + seq {} (or capacity {}) exceeds max_pos {}", c.past, s,
+                            c.capacity, max_pos));
   // GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 * layers).
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
@@ -30,12 +35,14 @@ Graph build_gpt2(const Gpt2Config& c) {
                              c.past > 0 ? fmt::format("_past{}", c.past) : ""));
   WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
-  KvCache cache(b, c.layers, h, dh, c.kv_cache || c.past > 0, c.past);
+  const ValueId positions_in = c.capacity > 0 ? b.input("positions", DType::I64, {1, s}) : kNoValue;
+  KvCache cache(b, c.layers, h, dh, c.kv_cache, c.past, c.capacity);
   const ValueId wte = w.make("wte", {c.vocab, d}, std_w);
   const ValueId wpe = w.make("wpe", {max_pos, d}, 0.01);
   Tensor positions(DType::I64, {1, s});
   for (int64_t i = 0; i < s; ++i) positions.data_as<int64_t>()[i] = c.past + i;
-  const ValueId pos = b.constant("positions", std::move(positions));
+  const ValueId pos =
+      positions_in != kNoValue ? positions_in : b.constant("positions", std::move(positions));
   ValueId x = b.add_(b.add1(OpKind::Embedding, {wte, ids}, {}, "tok_embed"),
                      b.add1(OpKind::Embedding, {wpe, pos}, {}, "pos_embed"));
 

@@ -23,6 +23,10 @@ struct Gpt2Config {
   // makes it a decode step over a cache of that many positions (past_* inputs).
   bool kv_cache = false;
   int64_t past = 0;
+  // > 0: the cache is updated in place (generation): inputs ids, positions i64[1, seq] (each
+  // token's position), kv_len i64[1] (valid cache entries), then past_key.l / past_value.l with
+  // this many positions; present_key.l / present_value.l have the same shape.
+  int64_t capacity = 0;
 };
 
 // Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].

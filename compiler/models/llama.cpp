@@ -22,6 +22,9 @@ Graph build_llama(const LlamaConfig& c) {
     throw Error(fmt::format("llama: heads {} is not a multiple of kv_heads {}", c.heads, kvh));
   const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
   if (c.past < 0) throw Error(fmt::format("llama: past {} is negative", c.past));
+  if (c.capacity < 0 || (c.capacity > 0 && (c.past > 0 || c.capacity < c.seq)))
+    throw Error(fmt::format("llama: capacity {} must hold seq {} (and excludes past {})",
+                            c.capacity, c.seq, c.past));
   if (dh % 2 != 0) throw Error(fmt::format("llama: head dim {} must be even for rotary", dh));
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
@@ -29,13 +32,15 @@ Graph build_llama(const LlamaConfig& c) {
                              c.past > 0 ? fmt::format("_past{}", c.past) : ""));
   WeightMaker w(b, c.seed, c.with_weights);
   const ValueId ids = b.input("ids", DType::I64, {1, s});
-  KvCache cache(b, c.layers, kvh, dh, c.kv_cache || c.past > 0, c.past);
-  // Rotary tables for positions past..past+s-1 (always real: small):
-  // angle(p, i) = p * theta^(-2i / dh).
-  Tensor cos_t(DType::F32, {s, dh / 2}), sin_t(DType::F32, {s, dh / 2});
-  for (int64_t p = 0; p < s; ++p)
+  const ValueId positions = c.capacity > 0 ? b.input("positions", DType::I64, {1, s}) : kNoValue;
+  KvCache cache(b, c.layers, kvh, dh, c.kv_cache, c.past, c.capacity);
+  // Rotary tables for positions past..past+s-1, or 0..capacity-1 looked up by the positions
+  // input (always real: small): angle(p, i) = p * theta^(-2i / dh).
+  const int64_t rows = c.capacity > 0 ? c.capacity : s, first = c.capacity > 0 ? 0 : c.past;
+  Tensor cos_t(DType::F32, {rows, dh / 2}), sin_t(DType::F32, {rows, dh / 2});
+  for (int64_t p = 0; p < rows; ++p)
     for (int64_t i = 0; i < dh / 2; ++i) {
-      const double a = static_cast<double>(c.past + p) *
+      const double a = static_cast<double>(first + p) *
                        std::pow(c.rope_theta, -2.0 * static_cast<double>(i) / double(dh));
       cos_t.data_as<float>()[p * (dh / 2) + i] = static_cast<float>(std::cos(a));
       sin_t.data_as<float>()[p * (dh / 2) + i] = static_cast<float>(std::sin(a));
@@ -60,6 +65,8 @@ Graph build_llama(const LlamaConfig& c) {
     const std::string p = fmt::format("layers.{}.", l);
     const ValueId hn = rms_norm(x, p + "input_layernorm");
     const auto rope = [&](ValueId t, const std::string& name) {
+      if (positions != kNoValue)
+        return b.add1(OpKind::RotaryEmbedding, {t, cosv, sinv, positions}, {}, name);
       return b.add1(OpKind::RotaryEmbedding, {t, cosv, sinv}, {}, name);
     };
     const ValueId q = rope(heads_first(proj(hn, p + "q_proj", d, std_w), h), p + "q_rope");

@@ -75,11 +75,16 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
   std::vector<std::array<Chain, 3>> chains(ctx.graph.nodes().size());
   for (ir::NodeId id : ctx.order) {
     const ir::Node& n = ctx.graph.node(id);
-    if (n.op != ir::OpKind::Attention || !ctx.all_f32(n)) continue;
+    if (n.op != ir::OpKind::Attention) continue;
     const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
+    bool f32 = true;  // every operand but kv_len (i64)
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      f32 = f32 && (i == 6 || !has(i) || ctx.is_f32(n.inputs[i]));
+    for (ir::ValueId o : n.outputs) f32 = f32 && ctx.is_f32(o);
+    if (!f32) continue;
     // No mask; a KV cache (past in, present out) is appended by the step itself.
     const bool cache = has(4) && has(5) && n.outputs.size() == 3;
-    if (has(3) || n.inputs.size() > 6 || (!cache && (has(4) || n.outputs.size() != 1))) continue;
+    if (has(3) || n.inputs.size() > 7 || (!cache && (has(4) || n.outputs.size() != 1))) continue;
     const Shape &q = ctx.type(n.inputs[0]).shape, &k = ctx.type(n.inputs[1]).shape,
                 &v = ctx.type(n.inputs[2]).shape;
     Step s;
@@ -91,6 +96,7 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
     a.kv_heads = k[1];
     a.q_len = q[2];
     s.kv_cache = cache;
+    s.kv_in_place = cache && has(6);
     s.past_len = cache ? ctx.type(n.inputs[4]).shape[2] : 0;
     a.kv_len = s.past_len + k[2];
     a.head_dim = q[3];
@@ -148,6 +154,7 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
     if (s.kv_cache) {
       const ir::Node& n = ctx.graph.node(id);
       s.reads.insert(s.reads.end(), {n.inputs[4], n.inputs[5]});
+      if (s.kv_in_place) s.reads.push_back(n.inputs[6]);
     }
   }
   return steps;

@@ -64,7 +64,9 @@ struct Step {
   ViewRef q, k, v, out;
   fast::AttentionArgs attn;
   bool kv_cache = false;
-  int64_t past_len = 0;
+  int64_t past_len = 0;  // the cache's rows (its capacity when in place)
+  // In place: reads end with kv_len too (valid rows, read per run) and present may be past.
+  bool kv_in_place = false;
 };
 
 }  // namespace nuri::cpu

@@ -51,23 +51,27 @@ void run_int8_matmul(Step& s, RunBuffers& rb) {
   s.int8_matmul->execute(*rb.stream, rb.ptr[s.reads[0]], zp, rb.ptr[s.writes[0]], rb.scratchpad);
 }
 
-// present[b, h] = past[b, h] ++ new[b, h] (rows of `dim` floats; `fresh` a strided view).
-// The past rows are skipped when present already holds them (the same memory).
+// Per (batch, kv head) block: present holds the past's `past_rows` rows (copied unless present
+// is the past's own memory), and rows [at, at + fresh_len) take the new keys/values (`fresh`, a
+// strided view). Blocks are `present_rows` rows of `dim` floats apart in present.
+struct CacheAppend {
+  int64_t past_rows, present_rows, at, fresh_len, dim;
+};
 void append_cache(const float* past, const float* fresh, const fast::View4& fresh_stride,
-                  float* present, const fast::AttentionArgs& a, int64_t past_len, int64_t dim,
+                  float* present, const fast::AttentionArgs& a, const CacheAppend& c,
                   ThreadPool& pool) {
-  const int64_t heads = a.kv_heads, total = a.kv_len, fresh_len = total - past_len;
+  const int64_t heads = a.kv_heads, dim = c.dim;
   pool.parallel_for(
       a.batch * heads,
       [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) {
           const int64_t b = i / heads, h = i % heads;
-          float* dst = present + i * total * dim;
-          if (past_len > 0 && dst != past + i * past_len * dim)
-            std::memcpy(dst, past + i * past_len * dim, past_len * dim * sizeof(float));
-          for (int64_t t = 0; t < fresh_len; ++t)
+          float* dst = present + i * c.present_rows * dim;
+          if (c.past_rows > 0 && dst != past + i * c.past_rows * dim)
+            std::memcpy(dst, past + i * c.past_rows * dim, c.past_rows * dim * sizeof(float));
+          for (int64_t t = 0; t < c.fresh_len; ++t)
             std::memcpy(
-                dst + (past_len + t) * dim,
+                dst + (c.at + t) * dim,
                 fresh + b * fresh_stride.batch + h * fresh_stride.head + t * fresh_stride.pos,
                 dim * sizeof(float));
         }
@@ -75,7 +79,7 @@ void append_cache(const float* past, const float* fresh, const fast::View4& fres
       1);
 }
 
-void run_attention(Step& s, RunBuffers& rb) {
+void run_attention(Step& s, const ir::Node& node, RunBuffers& rb) {
   fast::AttentionArgs a = s.attn;
   const auto view = [&](const ViewRef& v) {
     return reinterpret_cast<float*>(rb.ptr[v.root]) + v.offset;
@@ -87,12 +91,26 @@ void run_attention(Step& s, RunBuffers& rb) {
   a.v = view(s.v);
   a.v_stride = s.v.stride;
   if (s.kv_cache) {
-    // Attend over present: past ++ new, contiguous [B, Hkv, T, D].
+    // Attend over present: past ++ new, contiguous [B, Hkv, T, D] (the first rows of a cache
+    // of capacity past_len when in place).
     float* pk = reinterpret_cast<float*>(rb.ptr[s.writes[1]]);
     float* pv = reinterpret_cast<float*>(rb.ptr[s.writes[2]]);
-    append_cache(in_f32(rb, s, 3), a.k, a.k_stride, pk, a, s.past_len, a.head_dim, *rb.pool);
-    append_cache(in_f32(rb, s, 4), a.v, a.v_stride, pv, a, s.past_len, a.v_head_dim, *rb.pool);
-    const int64_t t = a.kv_len;
+    const int64_t fresh = s.attn.q_len;
+    int64_t at = s.past_len, t = a.kv_len;
+    if (s.kv_in_place) {
+      at = *reinterpret_cast<const int64_t*>(rb.ptr[s.reads[5]]);
+      if (at < 0 || at + fresh > s.past_len)
+        throw Error(fmt::format("cpu: node '{}': kv_len {} + {} new entries do not fit the "
+                                "cache's capacity {}",
+                                node.name, at, fresh, s.past_len),
+                    NURI_ERROR_INVALID_ARGUMENT);
+      t = s.past_len;
+      a.kv_len = at + fresh;
+    }
+    append_cache(in_f32(rb, s, 3), a.k, a.k_stride, pk, a, {s.past_len, t, at, fresh, a.head_dim},
+                 *rb.pool);
+    append_cache(in_f32(rb, s, 4), a.v, a.v_stride, pv, a, {s.past_len, t, at, fresh, a.v_head_dim},
+                 *rb.pool);
     a.k = pk;
     a.k_stride = {a.kv_heads * t * a.head_dim, t * a.head_dim, a.head_dim};
     a.v = pv;
@@ -136,7 +154,7 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
                     NURI_ERROR_INTERNAL);
       }
     case StepKind::Attention:
-      return run_attention(s, rb);
+      return run_attention(s, *node, rb);
     case StepKind::Softmax: {
       const float* x = in_f32(rb, s, 0);
       float* y = out_f32(rb, s);

@@ -94,6 +94,7 @@ std::string check_op(const ir::Graph& g, const ir::Node& n) {
         if (m.shape.size() > 4) return "mask rank above 4";
       }
       if (present(n, 4) != present(n, 5)) return "past key without past value";
+      if (present(n, 6)) return "kv_len (a KV cache updated in place) is not lowered";
       return "";
     }
     case OpKind::Gather:

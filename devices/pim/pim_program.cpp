@@ -263,6 +263,10 @@ PimProgram::PimProgram(ir::Graph graph, const PimDeviceOptions& opt)
       if (node.outputs.size() != 1 && node.outputs.size() != 3)
         throw Error("pim: node '" + node.name + "': expected 1 or 3 outputs",
                     NURI_ERROR_UNSUPPORTED);
+      if (in(6) != ir::kNoValue)
+        throw Error(
+            "pim: node '" + node.name + "': kv_len (a KV cache updated in place) is not mapped",
+            NURI_ERROR_UNSUPPORTED);
       for (ir::ValueId v : {s->q, s->kn, s->vn, s->pk, s->pv}) check_dtype(v);
       const Shape &qs = type(s->q).shape, &ks = type(s->kn).shape, &vs = type(s->vn).shape;
       s->b = qs[0];

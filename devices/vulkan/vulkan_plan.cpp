@@ -540,6 +540,7 @@ class Planner {
   }
 
   void lower_attention(const ir::Node& n) {
+    if (has(n, 6)) unsupported(n, "kv_len (a KV cache updated in place) is not lowered");
     for (size_t i : {0, 1, 2, 4, 5})
       if (has(n, i) && in(n, i).dtype != DType::F32) unsupported(n, "the shaders compute f32 only");
     const Shape &q = in(n, 0).shape, &k = in(n, 1).shape, &v = in(n, 2).shape;

@@ -27,5 +27,6 @@ void register_simulate(CLI::App& app);
 struct ExitCode {
   int code;
 };
+void register_generate(CLI::App& app);
 
 }  // namespace nuri::cli

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   nuri::cli::register_inspect(app);
   nuri::cli::register_bench(app);
   nuri::cli::register_simulate(app);
+  nuri::cli::register_generate(app);
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--version") == 0) {
       print_version();

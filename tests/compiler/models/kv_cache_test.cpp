@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 
+#include "compiler/ir/builder.h"
 #include "compiler/models/catalogue.h"
 #include "compiler/models/llama.h"
 #include "devices/ref/ref_program.h"
@@ -122,6 +123,36 @@ TEST(KvCache, DecodeGraphNamesItsCacheInputsAndOutputs) {
   EXPECT_EQ(g.value(g.outputs()[0]).type.shape, (Shape{1, 1, 61}));
   EXPECT_EQ(g.value(g.outputs()[2]).name, "present_value.0");
   EXPECT_EQ(g.value(g.outputs()[4]).type.shape, (Shape{1, 4, 10, 8}));
+}
+
+// Attention's kv_len (a cache updated in place) comes with a past and present outputs, no mask,
+// and room for the new keys; the present keeps the cache's capacity.
+TEST(KvCache, KvLenContract) {
+  const auto attention = [](bool past, bool mask, size_t outputs, int64_t capacity) {
+    GraphBuilder b;
+    const ValueId q = b.input("q", DType::F32, {1, 2, 2, 8});
+    const ValueId k = b.input("k", DType::F32, {1, 2, 2, 8});
+    const ValueId v = b.input("v", DType::F32, {1, 2, 2, 8});
+    const ValueId m = mask ? b.input("m", DType::Bool, {1, 1, 2, capacity}) : kNoValue;
+    const ValueId pk = past ? b.input("pk", DType::F32, {1, 2, capacity, 8}) : kNoValue;
+    const ValueId pv = past ? b.input("pv", DType::F32, {1, 2, capacity, 8}) : kNoValue;
+    const ValueId n = b.input("n", DType::I64, {1});
+    std::string error = "(no error)";
+    try {
+      const auto out = b.add(OpKind::Attention, {q, k, v, m, pk, pv, n}, {}, outputs);
+      return b.type(out.back()).shape == Shape{1, 2, capacity, 8} ? std::string("ok") : error;
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    return error;
+  };
+  EXPECT_EQ(attention(true, false, 3, 6), "ok");
+  EXPECT_NE(attention(false, false, 3, 6).find("kv_len needs past_k and past_v"),
+            std::string::npos);
+  EXPECT_NE(attention(true, true, 3, 6).find("mask"), std::string::npos);
+  EXPECT_NE(attention(true, false, 1, 6).find("present"), std::string::npos);
+  EXPECT_NE(attention(true, false, 3, 1).find("do not fit a cache of capacity 1"),
+            std::string::npos);
 }
 
 TEST(KvCache, PastIsRefusedWhereItMakesNoSense) {

@@ -84,5 +84,71 @@ TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
   expect_matches_reference(g, in, plain, plain.run(in));
 }
 
+// The in-place cache (Attention's kv_len): presents bound to the pasts' own memory. A decode
+// step after a prefill writes row kv_len of each cache and matches RefProgram fed copies; a
+// kv_len that leaves no room is refused naming the node.
+TEST(CpuKvCache, InPlaceCacheAppendsWhereKvLenSays) {
+  const ir::ModelSizes base{.layers = 2, .d_model = 64, .heads = 4, .vocab = 97};
+  const int64_t capacity = 6, prompt = 4;
+  ir::ModelSizes ps = base, ds = base;
+  ps.seq = prompt;
+  ps.kv_capacity = capacity;
+  ds.seq = 1;
+  ds.kv_capacity = capacity;
+  const ir::BuiltinModel pm = ir::build_builtin_model("llama2-7b", ps, 3);
+  const ir::BuiltinModel dm = ir::build_builtin_model("llama2-7b", ds, 3);
+  std::vector<Tensor> cache;
+  for (int i = 0; i < 4; ++i) cache.push_back(random_tensor({1, 4, capacity, 16}, 20 + i));
+  Tensor positions(DType::I64, {1, prompt});
+  for (int64_t i = 0; i < prompt; ++i) positions.data_as<int64_t>()[i] = i;
+  Tensor kv_len = Tensor::from<int64_t>(DType::I64, {1}, {0});
+  const auto run_in_place = [&](CpuProgram& p, const Tensor& ids, const Tensor& pos,
+                                Tensor& logits) {
+    std::vector<const void*> in{ids.data(), pos.data(), kv_len.data()};
+    std::vector<void*> out{logits.data()};
+    for (Tensor& c : cache) {
+      in.push_back(c.data());
+      out.push_back(c.data());
+    }
+    p.run(in, out);
+  };
+  const auto ref_outputs = [&](const ir::Graph& g, const Tensor& ids, const Tensor& pos) {
+    std::vector<Tensor> in{ids, pos, kv_len};
+    in.insert(in.end(), cache.begin(), cache.end());
+    return ref::RefProgram(g).run(in);
+  };
+  CpuProgram prefill(pm.graph, {.threads = 1}), decode(dm.graph, {.threads = 1});
+  EXPECT_TRUE(describes(decode, "attention layers.0.attn")) << description(decode);
+  Tensor logits(DType::F32, {1, prompt, 97});
+  auto want = ref_outputs(pm.graph, pm.ids, positions);
+  run_in_place(prefill, pm.ids, positions, logits);
+  EXPECT_TRUE(all_close(logits, want[0], 1e-5, 1e-4));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(all_close(cache[i], want[1 + i], 1e-5, 1e-4)) << i;
+
+  const Tensor id = Tensor::from<int64_t>(DType::I64, {1, 1}, {7});
+  const Tensor pos = Tensor::from<int64_t>(DType::I64, {1, 1}, {prompt});
+  *kv_len.data_as<int64_t>() = prompt;
+  Tensor step_logits(DType::F32, {1, 1, 97});
+  want = ref_outputs(dm.graph, id, pos);
+  const Tensor untouched_row = cache[0];  // row capacity-1 must stay as it was
+  run_in_place(decode, id, pos, step_logits);
+  EXPECT_TRUE(all_close(step_logits, want[0], 1e-5, 1e-4));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(all_close(cache[i], want[1 + i], 1e-5, 1e-4)) << i;
+  for (int64_t h = 0; h < 4; ++h)
+    for (int64_t j = 0; j < 16; ++j) {
+      const int64_t at = (h * capacity + capacity - 1) * 16 + j;
+      EXPECT_EQ(cache[0].data_as<float>()[at], untouched_row.data_as<float>()[at]);
+    }
+
+  *kv_len.data_as<int64_t>() = capacity;  // no room for the new token
+  try {
+    run_in_place(decode, id, pos, step_logits);
+    ADD_FAILURE() << "a full cache was not refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layers.0.attn"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("capacity 6"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace nuri::cpu::test

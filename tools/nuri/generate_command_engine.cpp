@@ -1,0 +1,135 @@
+#include "tools/nuri/generate_command_engine.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <span>
+
+#include "devices/cpu/cpu_program.h"
+#include "devices/ref/ref_program.h"
+#include "nuri/error.hpp"
+
+namespace nuri::cli {
+namespace {
+
+// A compiled graph run on raw buffers (inputs and outputs in graph order).
+class StepProgram {
+ public:
+  virtual ~StepProgram() = default;
+  virtual void run(const std::vector<const void*>& in, const std::vector<void*>& out) = 0;
+};
+
+class CpuStep : public StepProgram {
+ public:
+  CpuStep(ir::Graph g, int threads) : p_(std::move(g), {.threads = threads}) {}
+  void run(const std::vector<const void*>& in, const std::vector<void*>& out) override {
+    p_.run(in, out);
+  }
+
+ private:
+  cpu::CpuProgram p_;
+};
+
+class RefStep : public StepProgram {
+ public:
+  explicit RefStep(ir::Graph g) : p_(std::move(g)) {}
+  void run(const std::vector<const void*>& in, const std::vector<void*>& out) override {
+    p_.run(std::span<const void* const>(in), std::span<void* const>(out));
+  }
+
+ private:
+  ref::RefProgram p_;
+};
+
+std::unique_ptr<StepProgram> compile(const std::string& device, ir::Graph g, int threads) {
+  if (device == "cpu") return std::make_unique<CpuStep>(std::move(g), threads);
+  if (device == "ref") return std::make_unique<RefStep>(std::move(g));
+  throw Error(fmt::format("--device {}: generate runs on cpu or ref (simulator devices in "
+                          "functional mode are not supported by generate yet)",
+                          device),
+              NURI_ERROR_INVALID_ARGUMENT);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+GenerateResult generate(const GenerateOptions& o) {
+  const int64_t prompt_len = static_cast<int64_t>(o.prompt.size());
+  if (prompt_len < 1) throw Error("generate: the prompt is empty", NURI_ERROR_INVALID_ARGUMENT);
+  if (o.max_new < 1)
+    throw Error(fmt::format("--max-new {}: must be at least 1", o.max_new),
+                NURI_ERROR_INVALID_ARGUMENT);
+  const int64_t capacity = prompt_len + o.max_new;
+  ir::ModelSizes prefill_sizes = o.sizes, decode_sizes = o.sizes;
+  prefill_sizes.seq = prompt_len;
+  prefill_sizes.kv_capacity = capacity;
+  decode_sizes.seq = 1;
+  decode_sizes.kv_capacity = capacity;
+  ir::BuiltinModel prefill_model = ir::build_builtin_model(o.model, prefill_sizes, o.seed);
+  ir::BuiltinModel decode_model = ir::build_builtin_model(o.model, decode_sizes, o.seed);
+  const int64_t vocab = prefill_model.vocab, layers = prefill_model.layers;
+  for (int64_t id : o.prompt)
+    if (id < 0 || id >= vocab)
+      throw Error(fmt::format("prompt id {} is outside the vocabulary [0, {})", id, vocab),
+                  NURI_ERROR_INVALID_ARGUMENT);
+
+  // The cache: one buffer per layer for keys and for values, for the whole length.
+  const ir::Graph& pg = prefill_model.graph;
+  std::vector<Tensor> cache;
+  GenerateResult r;
+  for (size_t i = 3; i < pg.inputs().size(); ++i) {
+    const ir::TensorType& t = pg.value(pg.inputs()[i]).type;
+    cache.emplace_back(t.dtype, t.shape);
+    r.cache_bytes += cache.back().nbytes();
+  }
+  if (static_cast<int64_t>(cache.size()) != 2 * layers)
+    throw Error("generate: the built-in model's graph has no in-place KV cache",
+                NURI_ERROR_INTERNAL);
+  auto prefill = compile(o.device, std::move(prefill_model.graph), o.threads);
+  auto decode = compile(o.device, std::move(decode_model.graph), o.threads);
+
+  Tensor prefill_logits(DType::F32, {1, prompt_len, vocab}), logits(DType::F32, {1, 1, vocab});
+  Tensor ids(DType::I64, {1, prompt_len}), positions(DType::I64, {1, prompt_len});
+  for (int64_t i = 0; i < prompt_len; ++i) {
+    ids.data_as<int64_t>()[i] = o.prompt[static_cast<size_t>(i)];
+    positions.data_as<int64_t>()[i] = i;
+  }
+  int64_t kv_len = 0, token = 0, position = 0;
+  // Inputs ids, positions, kv_len, then the caches; outputs logits, then the same caches.
+  const auto bind = [&](const void* id_ptr, const void* pos_ptr, void* logits_ptr) {
+    std::vector<const void*> in{id_ptr, pos_ptr, &kv_len};
+    std::vector<void*> out{logits_ptr};
+    for (Tensor& c : cache) {
+      in.push_back(c.data());
+      out.push_back(c.data());
+    }
+    return std::make_pair(in, out);
+  };
+  Sampler sampler(o.sampling);
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto [pin, pout] = bind(ids.data(), positions.data(), prefill_logits.data());
+  prefill->run(pin, pout);
+  r.tokens.push_back(sampler.next(std::span<const float>(
+      prefill_logits.data_as<float>() + (prompt_len - 1) * vocab, static_cast<size_t>(vocab))));
+  r.prefill_s = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  auto [din, dout] = bind(&token, &position, logits.data());
+  for (int64_t step = 1; step < o.max_new; ++step) {
+    token = r.tokens.back();
+    position = kv_len = prompt_len + step - 1;
+    decode->run(din, dout);
+    r.tokens.push_back(
+        sampler.next(std::span<const float>(logits.data_as<float>(), static_cast<size_t>(vocab))));
+    ++r.decode_steps;
+  }
+  r.decode_s = seconds_since(t0);
+  return r;
+}
+
+}  // namespace nuri::cli
