@@ -3,7 +3,9 @@
 # /work/shared/ort-baseline) on Nuri's cpu device and on ONNX Runtime, alternating ROUNDS times
 # on the same file, inputs and thread count (the machine is shared: compare medians of
 # adjacent runs). Prints each run's JSON line, then the medians and the Nuri / ORT ratio, and
-# the fastest runs against the fastest single read of the weights (the bandwidth bound).
+# the fastest runs against the fastest single read of the graph's weight constants (a memory
+# bandwidth bound where the weights do not fit the caches: 12 layers; one layer's 28 MB of packed
+# weights can stay in a large L3 between runs and beat it).
 #   usage: bench/decode_vs_ort.sh [layers=1] [threads=1] [rounds=3] [seconds=3]
 # Environment: BUILD_DIR (default build), ORT_MODEL_DIR (default /tmp/ortb: export_onnx.py's
 # output; exported here when missing), ORT_NODE_DIR (default /tmp/ortnode: onnxruntime-node).
