@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <span>
+#include <unordered_map>
 
 #include "devices/cpu/cpu_program.h"
 #include "devices/ref/ref_program.h"
@@ -51,6 +52,25 @@ std::unique_ptr<StepProgram> compile(const std::string& device, ir::Graph g, int
               NURI_ERROR_INVALID_ARGUMENT);
 }
 
+// Every data-less constant of `to` takes the data of the constant of the same name and type in
+// `from` (the weights; small constants such as rotary tables are built with data either way).
+void share_weights(const ir::Graph& from, ir::Graph& to) {
+  std::unordered_map<std::string, ir::ValueId> by_name;
+  for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(from.values().size()); ++v)
+    if (from.value(v).kind == ir::ValueKind::Constant) by_name.emplace(from.value(v).name, v);
+  for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(to.values().size()); ++v) {
+    ir::Value& val = to.mutable_value(v);
+    if (val.kind != ir::ValueKind::Constant || val.data) continue;
+    const auto it = by_name.find(val.name);
+    if (it == by_name.end() || from.value(it->second).type != val.type)
+      throw Error(
+          fmt::format("generate: the decode graph's weight '{}' is not in the prefill graph",
+                      val.name),
+          NURI_ERROR_INTERNAL);
+    val.data = from.value(it->second).data;
+  }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -70,7 +90,10 @@ GenerateResult generate(const GenerateOptions& o) {
   decode_sizes.seq = 1;
   decode_sizes.kv_capacity = capacity;
   ir::BuiltinModel prefill_model = ir::build_builtin_model(o.model, prefill_sizes, o.seed);
-  ir::BuiltinModel decode_model = ir::build_builtin_model(o.model, decode_sizes, o.seed);
+  // The decode graph shares the prefill's weights (same names, same seed): built weight-less,
+  // its constants take the prefill's data instead of generating it all again.
+  ir::BuiltinModel decode_model = ir::build_builtin_model(o.model, decode_sizes, o.seed, false);
+  share_weights(prefill_model.graph, decode_model.graph);
   const int64_t vocab = prefill_model.vocab, layers = prefill_model.layers;
   for (int64_t id : o.prompt)
     if (id < 0 || id >= vocab)
