@@ -6,7 +6,8 @@
 // steps (a second, profiled program), and the bound: the fastest of several reads of every
 // weight once (a sum over the constants' bytes), measured in the same run since the machine's
 // bandwidth varies with its load.
-//   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
+//   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] [f32|bf16]
+// (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -86,14 +87,17 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 int main(int argc, char** argv) try {
   if (argc < 3) {
-    fmt::print(stderr, "usage: {} MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]\n",
-               argv[0]);
+    fmt::print(
+        stderr,
+        "usage: {} MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] [f32|bf16]\n",
+        argv[0]);
     return 2;
   }
   const std::string dir = argv[1], layers = argv[2];
   const int threads = argc > 3 ? std::stoi(argv[3]) : 1;
   const double target_s = argc > 4 ? std::stod(argv[4]) : 3.0;
   const std::string kase = argc > 5 ? argv[5] : "decode_kv512";
+  const bool bf16 = argc > 6 && std::string(argv[6]) == "bf16";
   std::ifstream meta_file(fmt::format("{}/ref_L{}.json", dir, layers));
   if (!meta_file)
     throw nuri::Error(fmt::format("cpu_decode_bench: no {}/ref_L{}.json", dir, layers));
@@ -112,7 +116,7 @@ int main(int argc, char** argv) try {
       model.specialize({{"x", inputs[0].shape()}, {"past", inputs[1].shape()}});
   const double import_ms = ms_since(t0);
   t0 = Clock::now();
-  nuri::cpu::CpuProgram program(graph, {.threads = threads, .pin_threads = false});
+  nuri::cpu::CpuProgram program(graph, {.threads = threads, .bf16 = bf16, .pin_threads = false});
   const double compile_ms = ms_since(t0);
 
   std::vector<Tensor> outputs;
@@ -132,8 +136,8 @@ int main(int argc, char** argv) try {
   const double median = n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
 
   // Where the time goes: a profiled program, a few runs; steps summed by kind.
-  nuri::cpu::CpuProgram profiled(graph,
-                                 {.threads = threads, .pin_threads = false, .profile = true});
+  nuri::cpu::CpuProgram profiled(
+      graph, {.threads = threads, .bf16 = bf16, .pin_threads = false, .profile = true});
   const int profile_runs = 5;
   profiled.run(inputs, outputs);
   const auto before = profiled.profile();
@@ -164,6 +168,7 @@ int main(int argc, char** argv) try {
                      {"layers", std::stoi(layers)},
                      {"case", kase},
                      {"threads", threads},
+                     {"weights", program.bf16_active() ? "bf16" : "f32"},
                      {"median_ms", median},
                      {"min_ms", ts.front()},
                      {"p90_ms", ts[(n - 1) * 9 / 10]},
