@@ -1,4 +1,5 @@
-// Token generation with a built-in decoder on the cpu or ref device: one prefill program (the
+// Token generation with a built-in decoder (cpu or ref directly; other devices, such as a
+// simulator in functional mode, through a session with cpu fallback): one prefill program (the
 // prompt) and one decode program (one token), compiled once, over per-layer KV cache buffers
 // allocated once for the whole length (prompt + new tokens) and bound as each layer's past input
 // and present output, so every step appends its keys and values in place (Attention's kv_len).
@@ -20,7 +21,7 @@ struct GenerateOptions {
   std::vector<int64_t> prompt;
   int64_t max_new = 32;
   Sampling sampling;
-  std::string device = "cpu";  // "cpu" or "ref"
+  std::string device = "cpu";  // "cpu", "ref", or another device through a session
   int threads = 1;
 };
 
@@ -29,6 +30,7 @@ struct GenerateResult {
   double prefill_s = 0, decode_s = 0;
   int64_t decode_steps = 0;
   size_t cache_bytes = 0;
+  double simulated_prefill_s = 0, simulated_decode_s = 0;  // simulator partitions only
 };
 
 // Throws nuri::Error naming the problem (unknown model or device, empty prompt, a prompt id
