@@ -195,10 +195,7 @@ OpSchema op_schema(OpKind op) {
               false,
               {{"scale", "float", "1/sqrt(D)", "multiplies the scores"},
                {"causal", "int", "0", "1 masks keys after the query's position"}},
-              "Y [B,Hq,S,Dv]; with past_k/past_v also present_k, present_v. With kv_len (i64, "
-              "one element: the valid past entries n) past_k/past_v [B,Hkv,C,D] are a cache of "
-              "capacity C, present has their shape and may share their memory (updated in "
-              "place): rows [n, n+S) take k/v, queries sit at positions n..n+S-1, no mask"};
+              "Y [B,Hq,S,Dv]; with past_k/v also present_k/v (kv_len: past's shape, may alias it)"};
     case OpKind::RotaryEmbedding:
       return {"rotary position embedding of x [B,H,S,D]",
               {{"X"}, {"cos"}, {"sin"}, {"position_ids", true}},

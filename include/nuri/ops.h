@@ -282,7 +282,7 @@
 #define NURI_EMBEDDING_IN_IDS 1
 
 /* Attention: softmax(q k^T * scale + mask) v; q [B,Hq,S,D], k [B,Hkv,T,D], v [B,Hkv,T,Dv].
- *   outputs: Y [B,Hq,S,Dv]; with past_k/past_v also present_k, present_v. With kv_len (i64, one element: the valid past entries n) past_k/past_v [B,Hkv,C,D] are a cache of capacity C, present has their shape and may share their memory (updated in place): rows [n, n+S) take k/v, queries sit at positions n..n+S-1, no mask */
+ *   outputs: Y [B,Hq,S,Dv]; with past_k/v also present_k/v (kv_len: past's shape, may alias it) */
 #define NURI_OP_ATTENTION "Attention"
 #define NURI_ATTENTION_IN_Q 0
 #define NURI_ATTENTION_IN_K 1
