@@ -66,9 +66,10 @@ bool npu_float(nuri::DType t) {
               NURI_ERROR_UNSUPPORTED);
 }
 
-// A dense view's [1, H, rows, D] operand as head tiles: head h at addr + h * hs, rows ld apart.
+// A [B, H, rows, D] operand as head tiles: batch b's head h at addr + b * bs + h * hs elements,
+// rows ld apart.
 struct HeadTiles {
-  uint64_t addr = 0, ld = 0, hs = 0;
+  uint64_t addr = 0, ld = 0, hs = 0, bs = 0;
 };
 
 // Query: the capability query's dry run (no programs, no GEMM plan search; bump allocation
@@ -601,8 +602,7 @@ class Codegen {
   void lower_attention(const ir::Node& n) {
     const auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; };
     const Shape &qs = type(n.inputs[0]).shape, &ks = type(n.inputs[1]).shape;
-    const int64_t Hq = qs[1], S = qs[2], D = qs[3], Hkv = ks[1];
-    if (qs[0] != 1) refuse(n, "batch 1 only");
+    const int64_t B = qs[0], Hq = qs[1], S = qs[2], D = qs[3], Hkv = ks[1];
     if (type(n.inputs[2]).shape[3] != D) refuse(n, "v's head_dim must equal q's");
     const int64_t P = has(4) ? type(n.inputs[4]).shape[2] : 0, T = P + ks[2];
     HeadTiles kv[2];
@@ -612,7 +612,7 @@ class Codegen {
       if (has(4 + i)) {
         const std::string name = n.outputs.size() == 3 ? g_.value(n.outputs[1 + i]).name
                                                        : n.name + (i ? ".present_v" : ".present_k");
-        all = alloc(name, {1, Hkv, T, D});
+        all = alloc(name, {B, Hkv, T, D});
         const std::string label = n.name + (i ? ".concat_v" : ".concat_k");
         if (P > 0) relayout(get(n.inputs[4 + i]), all.addr, all.strides, label + ".past");
         relayout(get(fresh), all.addr + static_cast<uint64_t>(P * D) * 2, all.strides, label);
@@ -621,61 +621,65 @@ class Codegen {
       kv[i] = head_tiles(all, n.name + (i ? ".v" : ".k"));
     }
     const HeadTiles q = head_tiles(get(n.inputs[0]), n.name + ".q");
+    const HeadTiles m = has(3) ? mask_tiles(n, B, Hq, S, T) : HeadTiles{};
+    const View o = alloc(g_.value(n.outputs[0]).name, {B, S, Hq * D});
     AttentionSpec s;
-    if (has(3)) {
-      const HeadTiles m = mask_tiles(n, Hq, S, T);
-      s.has_mask = true;
-      s.mask_addr = m.addr;
-      s.mask_ld = m.ld;
-      s.mask_hs = m.hs;
-    }
-    const View o = alloc(g_.value(n.outputs[0]).name, {S, Hq * D});
+    s.has_mask = has(3);
+    s.mask_ld = m.ld;
+    s.mask_hs = m.hs;
     s.seq = u32(S, n.name + " seq");
     s.kv_len = u32(T, n.name + " kv length");
     s.heads = u32(Hq, n.name + " heads");
     s.kv_heads = u32(Hkv, n.name + " kv heads");
     s.head_dim = u32(D, n.name + " head_dim");
-    s.q_addr = q.addr, s.ldq = q.ld, s.hsq = q.hs;
-    s.k_addr = kv[0].addr, s.ldk = kv[0].ld, s.hsk = kv[0].hs;
-    s.v_addr = kv[1].addr, s.ldv = kv[1].ld, s.hsv = kv[1].hs;
-    s.out_addr = o.addr, s.ldo = static_cast<uint64_t>(Hq * D), s.hso = static_cast<uint64_t>(D);
+    s.ldq = q.ld, s.hsq = q.hs;
+    s.ldk = kv[0].ld, s.hsk = kv[0].hs;
+    s.ldv = kv[1].ld, s.hsv = kv[1].hs;
+    s.ldo = static_cast<uint64_t>(Hq * D), s.hso = static_cast<uint64_t>(D);
     s.causal = n.attrs.get_int("causal", 0) != 0;
     s.scale = static_cast<float>(n.attrs.get_float("scale", 0.0));
     if (const std::string why = attention_unsupported(cfg_, s); !why.empty()) refuse(n, why);
-    step(n.name, emit_attention(cfg_, s));
-    views_[n.outputs[0]] = View{o.addr, qs, {Hq * S * D, D, Hq * D, 1}, DType::BF16};
+    // One step per batch element: its q, k, v, mask and output at the element's offsets.
+    for (int64_t b = 0; b < B; ++b) {
+      const auto at = [&](const HeadTiles& t) {
+        return t.addr + static_cast<uint64_t>(b) * t.bs * 2;
+      };
+      s.q_addr = at(q), s.k_addr = at(kv[0]), s.v_addr = at(kv[1]), s.mask_addr = at(m);
+      s.out_addr = o.addr + static_cast<uint64_t>(b * S * Hq * D) * 2;
+      step(B > 1 ? fmt::format("{}.batch{}", n.name, b) : n.name, emit_attention(cfg_, s));
+    }
+    views_[n.outputs[0]] = View{o.addr, qs, {S * Hq * D, D, Hq * D, 1}, DType::BF16};
   }
 
-  // v [1, H, rows, D] as per-head tiles straight from its strides (interleaved or head-major
+  // v [B, H, rows, D] as per-head tiles straight from its strides (interleaved or head-major
   // heads alike; a relayout if a row is not unit-stride or rows overlap).
   HeadTiles head_tiles(View v, const std::string& label) {
-    const int64_t H = v.shape[1], rows = v.shape[2], D = v.shape[3];
+    const int64_t B = v.shape[0], H = v.shape[1], rows = v.shape[2], D = v.shape[3];
     if ((D > 1 && v.strides[3] != 1) || (rows > 1 && v.strides[2] < D)) v = dense(v, label);
     const auto d = static_cast<uint64_t>(D);
     return {v.addr, rows > 1 ? static_cast<uint64_t>(v.strides[2]) : d,
-            H > 1 ? static_cast<uint64_t>(v.strides[1]) : d};
+            H > 1 ? static_cast<uint64_t>(v.strides[1]) : d,
+            B > 1 ? static_cast<uint64_t>(v.strides[0]) : 0};
   }
 
-  // The mask broadcast to [1, Hq, S, T] as per-head tiles: ld 0 = one row for all queries,
-  // hs 0 = one mask for all heads.
-  HeadTiles mask_tiles(const ir::Node& n, int64_t Hq, int64_t S, int64_t T) {
-    const ir::ValueId id = n.inputs[3];
-    View m = get(id);
+  // The mask broadcast to [B, Hq, S, T] as per-head tiles: ld 0 = one row for all queries,
+  // hs 0 = one mask for all heads, bs 0 = one for the whole batch.
+  HeadTiles mask_tiles(const ir::Node& n, int64_t B, int64_t Hq, int64_t S, int64_t T) {
+    View m = get(n.inputs[3]);
     if (m.shape.empty() || m.shape.back() != T) refuse(n, "the mask must span every key");
-    if (T > 1 && m.strides.back() != 1) m = dense(m, n.name + ".mask");
     while (m.shape.size() < 4) {
       m.shape.insert(m.shape.begin(), 1);
       m.strides.insert(m.strides.begin(), 0);
     }
-    const bool per_head = m.shape[1] == Hq && Hq > 1, per_row = m.shape[2] == S && S > 1;
-    HeadTiles t{m.addr, per_row ? static_cast<uint64_t>(m.strides[2]) : 0,
-                per_head ? static_cast<uint64_t>(m.strides[1]) : 0};
-    if ((per_row && t.ld < static_cast<uint64_t>(T)) || (per_head && t.hs == 0)) {
-      const View d = dense(m, n.name + ".mask");
-      t = {d.addr, per_row ? static_cast<uint64_t>(T) : 0,
-           per_head ? static_cast<uint64_t>((per_row ? S : 1) * T) : 0};
-    }
-    return t;
+    const bool per_batch = m.shape[0] == B && B > 1, per_head = m.shape[1] == Hq && Hq > 1,
+               per_row = m.shape[2] == S && S > 1;
+    if ((T > 1 && m.strides[3] != 1) || (per_row && m.strides[2] < T) ||
+        (per_head && m.strides[1] == 0) || (per_batch && m.strides[0] == 0))
+      m = dense(m, n.name + ".mask");
+    const auto stride = [&](bool used, size_t i) {
+      return used ? static_cast<uint64_t>(m.strides[i]) : 0;
+    };
+    return {m.addr, stride(per_row, 2), stride(per_head, 1), stride(per_batch, 0)};
   }
 
   // x [1, H, S, D] as [S x H*D] rows (head h at column h*D): its row stride, or a relayout.

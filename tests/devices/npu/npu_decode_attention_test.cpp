@@ -33,23 +33,25 @@ struct Case {
   enum Mask { None, Bool, Additive } mask;
   bool mask_per_head;  // [1, Hq, S, T] rather than [1, 1, S, T]
   bool hidden_row;     // the mask hides every key of query row 0 (the output row is 0)
+  int64_t batch;       // with a mask: one per batch element ([B, ...])
 };
 
 // Attention with past K/V (when past > 0) and three outputs.
 ir::Graph attention_graph(const Case& c) {
   ir::GraphBuilder b("decode_attention");
-  const ir::ValueId q = b.input("q", DType::F32, {1, c.hq, c.s, c.d});
-  const ir::ValueId k = b.input("k", DType::F32, {1, c.hkv, c.t_new, c.d});
-  const ir::ValueId v = b.input("v", DType::F32, {1, c.hkv, c.t_new, c.d});
+  const int64_t B = c.batch;
+  const ir::ValueId q = b.input("q", DType::F32, {B, c.hq, c.s, c.d});
+  const ir::ValueId k = b.input("k", DType::F32, {B, c.hkv, c.t_new, c.d});
+  const ir::ValueId v = b.input("v", DType::F32, {B, c.hkv, c.t_new, c.d});
   const int64_t T = c.past + c.t_new;
   ir::ValueId mask = ir::kNoValue;
   if (c.mask != Case::None)
     mask = b.input("mask", c.mask == Case::Bool ? DType::Bool : DType::F32,
-                   {1, c.mask_per_head ? c.hq : 1, c.s, T});
+                   {B, c.mask_per_head ? c.hq : 1, c.s, T});
   std::vector<ir::ValueId> in{q, k, v, mask};
   if (c.past > 0) {
-    in.push_back(b.input("past_k", DType::F32, {1, c.hkv, c.past, c.d}));
-    in.push_back(b.input("past_v", DType::F32, {1, c.hkv, c.past, c.d}));
+    in.push_back(b.input("past_k", DType::F32, {B, c.hkv, c.past, c.d}));
+    in.push_back(b.input("past_v", DType::F32, {B, c.hkv, c.past, c.d}));
   }
   while (in.back() == ir::kNoValue) in.pop_back();
   const size_t outs = c.past > 0 ? 3 : 1;
@@ -134,16 +136,18 @@ INSTANTIATE_TEST_SUITE_P(
     Npu, DecodeAttention,
     ::testing::Values(
         // one-token decode step, grouped-query (4 query heads on 2 kv heads), 15 cached
-        Case{4, 2, 1, 1, 15, 16, true, Case::None, false, false},
+        Case{4, 2, 1, 1, 15, 16, true, Case::None, false, false, 1},
         // prefill of 4 tokens after 8 cached, additive mask shared by the heads
-        Case{2, 2, 4, 4, 8, 16, false, Case::Additive, false, false},
+        Case{2, 2, 4, 4, 8, 16, false, Case::Additive, false, false, 1},
         // bool mask per head, causal over the cache, grouped-query 6 on 2
-        Case{6, 2, 3, 3, 5, 8, true, Case::Bool, true, false},
+        Case{6, 2, 3, 3, 5, 8, true, Case::Bool, true, false, 1},
         // no past, grouped-query and a mask
-        Case{4, 1, 8, 8, 0, 16, true, Case::Additive, true, false},
+        Case{4, 1, 8, 8, 0, 16, true, Case::Additive, true, false, 1},
         // a query row whose every key is hidden comes out 0, as ref (bool, then additive -inf)
-        Case{2, 1, 4, 4, 4, 8, false, Case::Bool, false, true},
-        Case{2, 2, 4, 4, 0, 8, true, Case::Additive, true, true}));
+        Case{2, 1, 4, 4, 4, 8, false, Case::Bool, false, true, 1},
+        Case{2, 2, 4, 4, 0, 8, true, Case::Additive, true, true, 1},
+        // a batch of 3 decode steps (grouped-query, per-element bool mask, 6 cached each)
+        Case{4, 2, 1, 1, 6, 8, true, Case::Bool, false, false, 3}));
 
 // Unknown optional inputs (a later op version's cache length, say) are refused with a reason,
 // and the node runs on the fallback device instead.
@@ -172,7 +176,7 @@ TEST(DecodeAttentionPlacement, RefusesUnknownOptionalInputs) {
 // loads its kv head's K and V once, its query row, and stores its output row. Bytes are exact;
 // cycles are never below the bandwidth or array bound of those bytes and MACs.
 TEST(DecodeAttentionTiming, BytesByHandAndRoofline) {
-  const Case c{8, 2, 1, 1, 63, 64, true, Case::None, false, false};
+  const Case c{8, 2, 1, 1, 63, 64, true, Case::None, false, false, 1};
   const int64_t T = c.past + c.t_new;
   const ir::Graph g = attention_graph(c);
   rt::Session s(g, on("npu", "config=rngd-like;timing_only=1"), registry());
