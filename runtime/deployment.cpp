@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "compiler/ir/op.h"
 #include "nuri/error.hpp"
@@ -98,14 +99,41 @@ void read_placement(const json& p, const std::string& where, Deployment& d) {
 }  // namespace
 
 DeploymentDevice parse_deployment_device(const std::string& entry) {
-  static const std::regex form(R"(^\s*([A-Za-z0-9_-]+)(?::([^\s]+))?(?:\s*x\s*([0-9]+))?\s*$)");
-  std::smatch m;
-  if (!std::regex_match(entry, m, form))
-    throw Error(
+  const auto bad = [&] {
+    return Error(
         fmt::format("device '{}' must look like name[:preset][ xN] (npu:atom-like x2)", entry));
-  DeploymentDevice d{m[1].str(), m[2].str(), 1};
-  if (m[3].matched) d.count = std::stoi(m[3].str());
-  if (d.count < 1) throw Error(fmt::format("device '{}': count must be at least 1", entry));
+  };
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  // name[:preset]: the first run of non-space characters.
+  size_t i = 0;
+  while (i < entry.size() && is_space(entry[i])) ++i;
+  const size_t head_begin = i;
+  while (i < entry.size() && !is_space(entry[i])) ++i;
+  const std::string head = entry.substr(head_begin, i - head_begin);
+  const size_t colon = head.find(':');
+  DeploymentDevice d{head.substr(0, colon),
+                     colon == std::string::npos ? "" : head.substr(colon + 1), 1};
+  const bool name_ok = !d.name.empty() && std::all_of(d.name.begin(), d.name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  if (!name_ok || (colon != std::string::npos && d.preset.empty())) throw bad();
+  // Then nothing, or "x N".
+  while (i < entry.size() && is_space(entry[i])) ++i;
+  if (i == entry.size()) return d;
+  if (entry[i] != 'x') throw bad();
+  ++i;
+  while (i < entry.size() && is_space(entry[i])) ++i;
+  const size_t digits = i;
+  int64_t count = 0;
+  for (; i < entry.size() && std::isdigit(static_cast<unsigned char>(entry[i])); ++i) {
+    count = count * 10 + (entry[i] - '0');
+    if (count > 1'000'000)
+      throw Error(fmt::format("device '{}': count must be at most 1000000", entry));
+  }
+  while (i < entry.size() && is_space(entry[i])) ++i;
+  if (i == digits || i != entry.size()) throw bad();
+  if (count < 1) throw Error(fmt::format("device '{}': count must be at least 1", entry));
+  d.count = static_cast<int>(count);
   return d;
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
+#include <string>
 
 #include "compiler/models/catalogue.h"
 #include "runtime/deployment.h"
@@ -15,8 +17,8 @@ ir::BuiltinModel prefill_model(const Deployment& d);
 // One decode step: one new token with `context` tokens already in the KV cache.
 ir::BuiltinModel decode_step_model(const Deployment& d, int64_t context);
 
-// False while the built-in models have no KV cache: a decode step is then the seq=1 graph
-// whatever the context, so one sample stands for every step.
-bool decode_step_depends_on_context();
+// The KV cache's inputs and outputs (past_* / present_*, named as compiler/models/catalogue.h
+// says): device state on the timeline, never moved over a link.
+std::set<std::string> kv_cache_values(const ir::BuiltinModel& m);
 
 }  // namespace nuri::rt

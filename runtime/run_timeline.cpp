@@ -6,7 +6,8 @@
 
 namespace nuri::rt {
 
-RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host) {
+RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host,
+                             const std::set<std::string>& resident) {
   RunTimeline r;
   r.link = link;
   const ir::Graph& g = session.graph();
@@ -26,7 +27,8 @@ RunTimeline session_timeline(Session& session, const LinkModel& link, const Host
   const auto value_of = [&](ir::ValueId id) {
     if (value_index[id] < 0) {
       value_index[id] = static_cast<int>(r.spec.values.size());
-      r.spec.values.push_back({g.value(id).name, g.value(id).type.nbytes(), -1});
+      r.spec.values.push_back(
+          {g.value(id).name, g.value(id).type.nbytes(), -1, resident.count(g.value(id).name) != 0});
     }
     return value_index[id];
   };

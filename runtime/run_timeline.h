@@ -3,6 +3,7 @@
 // every value crossing between memories goes over the link (runtime/link_model.h).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,11 @@ struct RunTimeline {
   std::vector<HostModel> host_models;  // per device (used where not simulated)
 };
 
-// Call after session.run(). Devices that are not simulators are costed by `host`. Throws
+// Call after session.run(). Devices that are not simulators are costed by `host`; values named
+// in `resident` are device state (a KV cache: TimelineSpec::Value::resident). Throws
 // nuri::Error if the session has not run.
-RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host);
+RunTimeline session_timeline(Session& session, const LinkModel& link, const HostModel& host,
+                             const std::set<std::string>& resident = {});
 
 }  // namespace nuri::rt
 

@@ -109,7 +109,8 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
     for (ir::ValueId v : cp->inputs) {
       const size_t bytes = graph_.value(v).type.nbytes();
       std::vector<std::byte>& host = cp->in_host.emplace_back();
-      if (dev.can_import_host()) {
+      // Timing only: a fresh allocation no one writes costs address space, not memory.
+      if (dev.can_import_host() && !options_.timing_only) {
         host.resize(bytes);
         cp->in_bufs.push_back(dev.import_host(host.data(), bytes));
       } else {
@@ -120,6 +121,16 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
       cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
     parts_.push_back(std::move(cp));
   }
+}
+
+const void* Session::zeros(size_t bytes) {
+  if (bytes > zeros_bytes_) {
+    // calloc: pages of zeros the kernel maps on first read, so a large one costs no memory.
+    zeros_.reset(static_cast<std::byte*>(std::calloc(bytes, 1)));
+    if (!zeros_) throw Error(fmt::format("session: cannot allocate {} bytes of zeros", bytes));
+    zeros_bytes_ = bytes;
+  }
+  return zeros_.get();
 }
 
 std::vector<TensorView> views_of(const std::vector<Tensor>& tensors) {
@@ -143,7 +154,7 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
     if (inputs[i].dtype != v.type.dtype || inputs[i].shape != v.type.shape)
       throw Error(fmt::format("input '{}' must be {}, got {}{}", v.name, ir::type_str(v.type),
                               dtype_name(inputs[i].dtype), shape_str(inputs[i].shape)));
-    if (!inputs[i].data && v.type.nbytes())
+    if (!inputs[i].data && v.type.nbytes() && !options_.timing_only)
       throw Error(fmt::format("input '{}' has no data", v.name));
     host[gin[i]] = &inputs[i];
   }
@@ -158,8 +169,12 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
       const ir::ValueId v = cp.inputs[i];
       const size_t bytes = graph_.value(v).type.nbytes();
       DeviceBuffer& dst = *cp.in_bufs[i];
-      if (host[v]) {
+      if (host[v] && host[v]->data) {
         dev.write(dst, host[v]->data, bytes);
+        continue;
+      }
+      if (host[v]) {  // timing only, no data given: a simulator ignores it, others read zeros
+        if (!dev.properties().simulated) dev.write(dst, zeros(bytes), bytes);
         continue;
       }
       const auto [src_part, src_out] = produced[v];

@@ -1,6 +1,7 @@
 // A session: a graph placed on devices, compiled once, run many times on new inputs.
 #pragma once
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ struct SessionOptions {
   double transfer_bytes_per_s = 0;
   // The devices only time the run (their timing_only option): run() reads no outputs back and
   // returns zero tensors of the outputs' types, allocated lazily (their pages never touched).
+  // Inputs may then come without data (TensorView::data null): simulated devices get nothing
+  // written, others zeros.
   bool timing_only = false;
 };
 
@@ -95,6 +98,13 @@ class Session {
   ir::PartitionPlan plan_;
   std::vector<std::unique_ptr<CompiledPartition>> parts_;
   uint64_t transfer_bytes_last_ = 0;
+  // Zeros for timing-only inputs given without data that a non-simulated device reads.
+  const void* zeros(size_t bytes);
+  struct FreeDeleter {
+    void operator()(std::byte* p) const { std::free(p); }
+  };
+  std::unique_ptr<std::byte, FreeDeleter> zeros_;
+  size_t zeros_bytes_ = 0;
 };
 
 std::vector<TensorView> views_of(const std::vector<Tensor>& tensors);

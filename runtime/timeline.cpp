@@ -39,7 +39,8 @@ class Scheduler {
       device_free[task.device] = t_.end_ns[i];
       t_.device_busy_ns[task.device] += task.duration_ns;
     }
-    for (int v : spec_.outputs) t_.end_ns_total = std::max(t_.end_ns_total, arrive(v, kHost));
+    for (int v : spec_.outputs)
+      if (!spec_.values[v].resident) t_.end_ns_total = std::max(t_.end_ns_total, arrive(v, kHost));
     for (double end : t_.end_ns) t_.end_ns_total = std::max(t_.end_ns_total, end);
     return std::move(t_);
   }
@@ -53,6 +54,7 @@ class Scheduler {
   // When value v is in memory `to`, moving it there over the link the first time it is asked.
   double arrive(int v, const std::string& to) {
     const TimelineSpec::Value& val = spec_.values.at(v);
+    if (val.resident && val.producer < 0) return 0;  // already where it is read
     const std::string& from =
         val.producer < 0 ? kHost : memory_of(spec_.tasks[val.producer].device);
     const double produced = val.producer < 0 ? 0 : t_.end_ns[val.producer];

@@ -22,6 +22,9 @@ struct TimelineSpec {
     std::string name;
     uint64_t bytes = 0;
     int producer = -1;  // task index; -1: a graph input, in host memory at time 0
+    // Device state kept between runs (a KV cache): it lives in the memory of whichever device
+    // reads or writes it, so it never crosses a link, and as an output is not read back.
+    bool resident = false;
   };
   struct Task {
     std::string name;

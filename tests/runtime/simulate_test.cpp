@@ -109,5 +109,25 @@ TEST(Deployment, BadJsonNamesTheKey) {
   EXPECT_THAT([&] { check_deployment(batched); }, ThrowsMessage<Error>(HasSubstr("batch 4")));
 }
 
+TEST(Deployment, DeviceEntriesNameAPresetAndACount) {
+  const DeploymentDevice plain = parse_deployment_device("npu");
+  EXPECT_EQ(plain.name, "npu");
+  EXPECT_EQ(plain.preset, "");
+  EXPECT_EQ(plain.count, 1);
+  const DeploymentDevice two = parse_deployment_device("  npu:atom-like x2 ");
+  EXPECT_EQ(two.name, "npu");
+  EXPECT_EQ(two.preset, "atom-like");
+  EXPECT_EQ(two.count, 2);
+  EXPECT_EQ(parse_deployment_device("pim:cfg.json x 4").count, 4);
+  for (const char* bad : {"", "npu:", "n pu", "npu x", "npu x two", "npu x 2 3", "np!u"})
+    EXPECT_THAT([&] { parse_deployment_device(bad); },
+                ThrowsMessage<Error>(HasSubstr("must look like name[:preset][ xN]")))
+        << bad;
+  EXPECT_THAT([] { parse_deployment_device("npu x0"); },
+              ThrowsMessage<Error>(HasSubstr("count must be at least 1")));
+  EXPECT_THAT([] { parse_deployment_device("npu x99999999999999999999"); },
+              ThrowsMessage<Error>(HasSubstr("count must be at most 1000000")));
+}
+
 }  // namespace
 }  // namespace nuri::rt
