@@ -48,23 +48,12 @@ std::string HostModel::summary() const {
 }
 
 const std::vector<std::string>& host_preset_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n;
-    for (const HostModel& h : presets()) n.push_back(h.name);
-    return n;
-  }();
+  static const std::vector<std::string> names = spec_preset_names(presets());
   return names;
 }
 
 HostModel parse_host(const std::string& spec) {
-  for (const HostModel& h : presets())
-    if (h.name == spec) return h;
-  const std::optional<nlohmann::json> j = spec_json(spec, "host");
-  if (!j) throw_unknown_spec(spec, "host", host_preset_names());
-  const size_t first = spec.find_first_not_of(" \t\n");
-  return from_json(*j, first != std::string::npos && spec[first] == '{'
-                           ? std::string("JSON")
-                           : fmt::format("file '{}'", spec));
+  return parse_spec(spec, "host", presets(), from_json);
 }
 
 }  // namespace nuri::rt

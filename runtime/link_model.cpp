@@ -40,23 +40,12 @@ LinkModel from_json(const nlohmann::json& j, const std::string& where) {
 }  // namespace
 
 const std::vector<std::string>& link_preset_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n;
-    for (const LinkModel& l : presets()) n.push_back(l.name);
-    return n;
-  }();
+  static const std::vector<std::string> names = spec_preset_names(presets());
   return names;
 }
 
 LinkModel parse_link(const std::string& spec) {
-  for (const LinkModel& l : presets())
-    if (l.name == spec) return l;
-  const std::optional<nlohmann::json> j = spec_json(spec, "link");
-  if (!j) throw_unknown_spec(spec, "link", link_preset_names());
-  const size_t first = spec.find_first_not_of(" \t\n");
-  return from_json(*j, first != std::string::npos && spec[first] == '{'
-                           ? std::string("JSON")
-                           : fmt::format("file '{}'", spec));
+  return parse_spec(spec, "link", presets(), from_json);
 }
 
 }  // namespace nuri::rt

@@ -32,6 +32,12 @@ std::optional<nlohmann::json> spec_json(const std::string& spec, const std::stri
   }
 }
 
+std::string spec_origin(const std::string& spec) {
+  const size_t first = spec.find_first_not_of(" \t\n");
+  return first != std::string::npos && spec[first] == '{' ? std::string("JSON")
+                                                          : fmt::format("file '{}'", spec);
+}
+
 void throw_unknown_spec(const std::string& spec, const std::string& what,
                         const std::vector<std::string>& names) {
   throw Error(fmt::format("{} '{}': not a preset ({}), a JSON object or a file", what, spec,
