@@ -74,6 +74,7 @@ FunctionalModel::FunctionalModel(const NpuConfig& c) : cfg_(c), spm_(c.cores), a
 void FunctionalModel::write_dram(uint64_t addr, const void* src, uint64_t bytes) {
   if (addr + bytes > cfg_.memory.capacity_bytes || addr + bytes < addr)
     throw Error("npu dram write beyond the configured capacity");
+  if (bytes == 0) return;  // an empty tensor may come without data (src null)
   if (dram_.size() < addr + bytes) dram_.resize(addr + bytes, 0);
   std::memcpy(dram_.data() + addr, src, bytes);
 }
@@ -81,6 +82,7 @@ void FunctionalModel::write_dram(uint64_t addr, const void* src, uint64_t bytes)
 void FunctionalModel::read_dram(uint64_t addr, void* dst, uint64_t bytes) {
   if (addr + bytes > cfg_.memory.capacity_bytes || addr + bytes < addr)
     throw Error("npu dram read beyond the configured capacity");
+  if (bytes == 0) return;
   if (dram_.size() < addr + bytes) dram_.resize(addr + bytes, 0);
   std::memcpy(dst, dram_.data() + addr, bytes);
 }

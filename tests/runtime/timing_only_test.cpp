@@ -46,7 +46,15 @@ TEST(TimingOnly, NoWeightsAndNoOutputMemory) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), (Shape{1, 64, 50257}));
   const double logits_mib = static_cast<double>(out[0].nbytes()) / (1 << 20);
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps freed blocks in quarantine and maps shadow memory: RSS says
+  // nothing about what the run touched there. The Release suite checks it.
+  (void)grown;
+  (void)logits_mib;
+  GTEST_SKIP() << "resident memory is not meaningful under AddressSanitizer";
+#else
   EXPECT_LT(grown, logits_mib / 2) << "the run touched about the logits' memory";
+#endif
 }
 
 }  // namespace
