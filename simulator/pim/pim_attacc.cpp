@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nuri/error.hpp"
+#include "simulator/common/ceil_div.h"
 #include "simulator/dram/channel.h"
 
 namespace nuri::sim::pim {
@@ -14,10 +15,6 @@ using dram::Cmd;
 using dram::kAllBanks;
 
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 
 class AttAccKernel {
  public:

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "nuri/error.hpp"
+#include "simulator/common/ceil_div.h"
 
 namespace nuri::sim::pim {
 
@@ -124,7 +125,6 @@ class Engine {
     return std::move(run_);
   }
 
-  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
   int64_t tile_elems(int64_t cols, int64_t t) const {
     return std::min<int64_t>(cfg_.vector_elems, cols - t * cfg_.vector_elems);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nuri/error.hpp"
+#include "simulator/common/ceil_div.h"
 #include "simulator/dram/channel.h"
 
 namespace nuri::sim::pim {
@@ -11,10 +12,6 @@ using dram::Channel;
 using dram::Cmd;
 
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 
 class ReferenceKernel {
  public:
