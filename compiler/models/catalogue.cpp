@@ -13,7 +13,7 @@ namespace {
 
 // The dims a family publishes, overridden by the given sizes, checked as flags.
 struct Dims {
-  int64_t layers, d_model, heads, vocab, seq, past = 0, capacity = 0;
+  int64_t layers, d_model, heads, vocab, seq, past = 0, capacity = 0, batch = 1;
   bool kv_cache = false;
 };
 
@@ -31,6 +31,7 @@ Dims resolve(const std::string& name, Dims d, const ModelSizes& s) {
   take(s.heads, d.heads, "--heads");
   take(s.vocab, d.vocab, "--vocab");
   take(s.seq, d.seq, "--seq");
+  take(s.batch, d.batch, "--batch");
   if (s.past) {
     if (*s.past < 0 || *s.past > (int64_t{1} << 24))
       throw Error(fmt::format("--past {} for built-in model '{}': must be between 0 and 16777216",
@@ -76,6 +77,7 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     const bool small = name == "gpt2-small";
     d = resolve(name, small ? Dims{12, 768, 12, 50257, 128} : Dims{2, 128, 4, 512, 32}, sizes);
     Gpt2Config c{d.layers, d.d_model, d.heads, d.vocab, d.seq, 0, 0, seed, with_weights};
+    c.batch = d.batch;
     c.kv_cache = d.kv_cache;
     c.past = d.past;
     c.capacity = d.capacity;
@@ -89,6 +91,9 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     d = resolve(name, {c.layers, c.d_model, c.heads, c.vocab, c.seq}, sizes);
     if (d.kv_cache)
       throw Error("--past: built-in model 'bert-base' is an encoder and has no KV cache",
+                  NURI_ERROR_INVALID_ARGUMENT);
+    if (d.batch != 1)
+      throw Error(fmt::format("--batch {}: built-in model 'bert-base' takes one sequence", d.batch),
                   NURI_ERROR_INVALID_ARGUMENT);
     c.layers = d.layers;
     if (d.d_model != c.d_model) c.mlp = 4 * d.d_model;
@@ -115,6 +120,7 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
     c.heads = d.heads;
     c.vocab = d.vocab;
     c.seq = d.seq;
+    c.batch = d.batch;
     c.kv_cache = d.kv_cache;
     c.past = d.past;
     c.capacity = d.capacity;
@@ -132,12 +138,14 @@ BuiltinModel build_builtin_model(const std::string& name, const ModelSizes& size
   m.heads = d.heads;
   m.vocab = d.vocab;
   m.seq = d.seq;
+  m.batch = d.batch;
   m.kv_cache = d.kv_cache;
   m.past = d.past;
   m.kv_capacity = d.capacity;
   Gpt2Config ids;
   ids.vocab = d.vocab;
   ids.seq = d.seq;
+  ids.batch = d.batch;
   ids.seed = seed;
   m.ids = gpt2_demo_ids(ids);
   return m;

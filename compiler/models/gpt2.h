@@ -27,9 +27,11 @@ struct Gpt2Config {
   // token's position), kv_len i64[1] (valid cache entries), then past_key.l / past_value.l with
   // this many positions; present_key.l / present_value.l have the same shape.
   int64_t capacity = 0;
+  // Sequences at once: the leading dimension of ids, positions, logits and the KV cache.
+  int64_t batch = 1;
 };
 
-// Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].
+// Inputs: ids i64[batch, seq]. Output: logits f32[batch, seq, vocab] (the 1s below are batch).
 // With kv_cache the outputs after the logits give, per layer l, present_key.l and
 // present_value.l f32[1, heads, past + seq, d_model / heads]; with past > 0 too (a decode step at
 // positions past..past+seq-1) the inputs after ids take past_key.l, past_value.l [1, heads,
@@ -39,6 +41,7 @@ Graph build_gpt2(const Gpt2Config& config);
 }  // namespace nuri::ir
 
 namespace nuri::ir {
-// Seeded token ids in [0, vocab) for the demo model's input.
+// Seeded token ids i64[batch, seq] in [0, vocab) for the demo model's input; one stream, so row 0
+// is the batch-1 ids.
 Tensor gpt2_demo_ids(const Gpt2Config& config);
 }  // namespace nuri::ir

@@ -5,15 +5,15 @@
 namespace nuri::ir {
 
 KvCache::KvCache(GraphBuilder& b, int64_t layers, int64_t kv_heads, int64_t head_dim, bool enabled,
-                 int64_t past, int64_t capacity)
+                 int64_t past, int64_t capacity, int64_t batch)
     : b_(b), enabled_(enabled || past > 0 || capacity > 0), past_(capacity > 0 ? capacity : past) {
   if (capacity > 0) kv_len_ = b.input("kv_len", DType::I64, {1});
   if (past_ <= 0) return;
   for (int64_t l = 0; l < layers; ++l) {
     past_k_.push_back(
-        b.input(fmt::format("past_key.{}", l), DType::F32, {1, kv_heads, past_, head_dim}));
+        b.input(fmt::format("past_key.{}", l), DType::F32, {batch, kv_heads, past_, head_dim}));
     past_v_.push_back(
-        b.input(fmt::format("past_value.{}", l), DType::F32, {1, kv_heads, past_, head_dim}));
+        b.input(fmt::format("past_value.{}", l), DType::F32, {batch, kv_heads, past_, head_dim}));
   }
 }
 

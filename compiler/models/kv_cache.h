@@ -18,9 +18,9 @@ class KvCache {
   // Declares the past inputs (when past > 0 or capacity > 0; kv_len first with a capacity):
   // call right after the model's own inputs.
   KvCache(GraphBuilder& b, int64_t layers, int64_t kv_heads, int64_t head_dim, bool enabled,
-          int64_t past, int64_t capacity = 0);
+          int64_t past, int64_t capacity = 0, int64_t batch = 1);
 
-  // Causal attention of q [1,Hq,S,Dh] over layer `layer`'s past and the new k, v [1,Hkv,S,Dh].
+  // Causal attention of q [B,Hq,S,Dh] over layer `layer`'s past and the new k, v [B,Hkv,S,Dh].
   ValueId attend(int64_t layer, ValueId q, ValueId k, ValueId v, const std::string& name);
 
   // Adds the present outputs (when enabled): call after the model's own outputs.

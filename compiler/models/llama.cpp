@@ -14,13 +14,14 @@ namespace nuri::ir {
 
 Graph build_llama(const LlamaConfig& c) {
   const int64_t kvh = c.kv_heads > 0 ? c.kv_heads : c.heads;
-  if (c.layers < 1 || c.d_model < 1 || c.heads < 1 || c.vocab < 1 || c.seq < 1 || c.mlp < 1)
-    throw Error("llama: layers, d_model, heads, mlp, vocab and seq must be positive");
+  if (c.layers < 1 || c.d_model < 1 || c.heads < 1 || c.vocab < 1 || c.seq < 1 || c.mlp < 1 ||
+      c.batch < 1)
+    throw Error("llama: layers, d_model, heads, mlp, vocab, seq and batch must be positive");
   if (c.d_model % c.heads != 0)
     throw Error(fmt::format("llama: d_model {} is not divisible by heads {}", c.d_model, c.heads));
   if (c.heads % kvh != 0)
     throw Error(fmt::format("llama: heads {} is not a multiple of kv_heads {}", c.heads, kvh));
-  const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq;
+  const int64_t d = c.d_model, h = c.heads, dh = d / h, s = c.seq, bs = c.batch;
   if (c.past < 0) throw Error(fmt::format("llama: past {} is negative", c.past));
   if (c.capacity < 0 || (c.capacity > 0 && (c.past > 0 || c.capacity < c.seq)))
     throw Error(fmt::format("llama: capacity {} must hold seq {} (and excludes past {})",
@@ -28,12 +29,13 @@ Graph build_llama(const LlamaConfig& c) {
   if (dh % 2 != 0) throw Error(fmt::format("llama: head dim {} must be even for rotary", dh));
   const double std_w = 0.02, std_res = 0.02 / std::sqrt(2.0 * static_cast<double>(c.layers));
 
-  GraphBuilder b(fmt::format("llama_L{}_d{}_h{}_kv{}_s{}{}", c.layers, d, h, kvh, s,
-                             c.past > 0 ? fmt::format("_past{}", c.past) : ""));
+  GraphBuilder b(fmt::format("llama_L{}_d{}_h{}_kv{}_s{}{}{}", c.layers, d, h, kvh, s,
+                             c.past > 0 ? fmt::format("_past{}", c.past) : "",
+                             bs > 1 ? fmt::format("_b{}", bs) : ""));
   WeightMaker w(b, c.seed, c.with_weights);
-  const ValueId ids = b.input("ids", DType::I64, {1, s});
-  const ValueId positions = c.capacity > 0 ? b.input("positions", DType::I64, {1, s}) : kNoValue;
-  KvCache cache(b, c.layers, kvh, dh, c.kv_cache, c.past, c.capacity);
+  const ValueId ids = b.input("ids", DType::I64, {bs, s});
+  const ValueId positions = c.capacity > 0 ? b.input("positions", DType::I64, {bs, s}) : kNoValue;
+  KvCache cache(b, c.layers, kvh, dh, c.kv_cache, c.past, c.capacity, bs);
   // Rotary tables for positions past..past+s-1, or 0..capacity-1 looked up by the positions
   // input (always real: small): angle(p, i) = p * theta^(-2i / dh).
   const int64_t rows = c.capacity > 0 ? c.capacity : s, first = c.capacity > 0 ? 0 : c.past;
@@ -55,8 +57,8 @@ Graph build_llama(const LlamaConfig& c) {
   const auto proj = [&](ValueId in, const std::string& name, int64_t n, double stddev) {
     return b.matmul(in, w.make(name + ".weight", {b.type(in).shape.back(), n}, stddev));
   };
-  const auto heads_first = [&](ValueId t, int64_t nh) {  // [1, S, nh*Dh] -> [1, nh, S, Dh]
-    return b.transpose(b.reshape(t, {1, s, nh, dh}), {0, 2, 1, 3});
+  const auto heads_first = [&](ValueId t, int64_t nh) {  // [B, S, nh*Dh] -> [B, nh, S, Dh]
+    return b.transpose(b.reshape(t, {bs, s, nh, dh}), {0, 2, 1, 3});
   };
 
   ValueId x =
@@ -73,7 +75,7 @@ Graph build_llama(const LlamaConfig& c) {
     const ValueId k = rope(heads_first(proj(hn, p + "k_proj", kvh * dh, std_w), kvh), p + "k_rope");
     const ValueId v = heads_first(proj(hn, p + "v_proj", kvh * dh, std_w), kvh);
     const ValueId att = cache.attend(l, q, k, v, p + "attn");
-    const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {1, s, d});
+    const ValueId merged = b.reshape(b.transpose(att, {0, 2, 1, 3}), {bs, s, d});
     x = b.add_(x, proj(merged, p + "o_proj", d, std_res));
     const ValueId hn2 = rms_norm(x, p + "post_attention_layernorm");
     const ValueId gate =

@@ -30,9 +30,11 @@ struct LlamaConfig {
   // token's position), kv_len i64[1] (valid cache entries), then past_key.l / past_value.l with
   // this many positions; present_key.l / present_value.l have the same shape.
   int64_t capacity = 0;
+  // Sequences at once: the leading dimension of ids, positions, logits and the KV cache.
+  int64_t batch = 1;
 };
 
-// Inputs: ids i64[1, seq]. Output: logits f32[1, seq, vocab].
+// Inputs: ids i64[batch, seq]. Output: logits f32[batch, seq, vocab] (the 1s below are batch).
 // With kv_cache the outputs after the logits give, per layer l, present_key.l and
 // present_value.l f32[1, kv_heads, past + seq, d_model / heads]; with past > 0 too (a decode
 // step, rotary at positions past..past+seq-1) the inputs after ids take past_key.l, past_value.l
