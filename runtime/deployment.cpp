@@ -29,6 +29,22 @@ std::string text(const json& j, const std::string& where, const std::string& key
   return j.get<std::string>();
 }
 
+// {"symbolic dim": "batch" | "seq" | "past" | "total" | a size}
+void read_onnx_dims(const json& j, const std::string& where, Deployment& d) {
+  if (!j.is_object()) bad(where, "model.dims", "expected {\"dim name\": role or size}");
+  for (const auto& [name, value] : j.items()) {
+    const std::string k = "model.dims." + name;
+    if (value.is_number_integer()) {
+      d.onnx_dims[name] = std::to_string(positive_int(value, where, k));
+      continue;
+    }
+    const std::string role = text(value, where, k);
+    if (role != "batch" && role != "seq" && role != "past" && role != "total")
+      bad(where, k, fmt::format("'{}' is not batch, seq, past, total or a size", role));
+    d.onnx_dims[name] = role;
+  }
+}
+
 void read_model(const json& m, const std::string& where, Deployment& d) {
   if (m.is_string()) {
     d.model = m.get<std::string>();
@@ -40,7 +56,9 @@ void read_model(const json& m, const std::string& where, Deployment& d) {
     if (key == "builtin")
       d.model = text(value, where, k);
     else if (key == "onnx")
-      bad(where, k, "ONNX deployments are not simulated yet; use a built-in family");
+      d.onnx = text(value, where, k);
+    else if (key == "dims")
+      read_onnx_dims(value, where, d);
     else if (key == "layers")
       d.sizes.layers = positive_int(value, where, k);
     else if (key == "d_model")
@@ -52,7 +70,7 @@ void read_model(const json& m, const std::string& where, Deployment& d) {
     else if (key == "seed")
       d.seed = static_cast<uint64_t>(positive_int(value, where, k));
     else
-      bad(where, k, "unknown (expected builtin, layers, d_model, heads, vocab, seed)");
+      bad(where, k, "unknown (expected builtin, layers, d_model, heads, vocab, seed, onnx, dims)");
   }
 }
 
@@ -185,10 +203,13 @@ Deployment parse_deployment(const std::string& json_text, const std::string& whe
 }
 
 void check_deployment(const Deployment& d) {
-  if (d.batch != 1)
+  if (d.batch < 1 || d.batch > (int64_t{1} << 16))
+    throw Error(fmt::format("deployment: batch {} must be between 1 and 65536", d.batch));
+  if (!d.onnx.empty() && (d.sizes.layers || d.sizes.d_model || d.sizes.heads || d.sizes.vocab))
     throw Error(fmt::format(
-        "deployment: batch {}: the built-in models take one sequence; only batch 1 is simulated",
-        d.batch));
+        "deployment: model '{}': layers, d_model, heads and vocab shape a built-in model; an ONNX "
+        "model has its own (its symbolic dims are bound by model.dims)",
+        d.onnx));
   if (d.prompt < 1 || d.generate < 1 || d.decode_samples < 1)
     throw Error("deployment: prompt, generate and decode_samples must be at least 1");
   for (const DeploymentDevice& dev : d.devices)

@@ -1,6 +1,7 @@
 // A simulated deployment: which model, how many tokens, on which devices over which link, placed
 // how. Read from JSON (`nuri simulate --deployment FILE.json`) or built from flags:
 //   {"model": {"builtin": "llama2-7b", "layers": 32, "d_model": 4096, "heads": 32, "vocab": 32000},
+//    (or "model": {"onnx": "decoder.onnx", "dims": {"batch_size": "batch", "n": 16}})
 //    "batch": 1, "prompt": 128, "generate": 128,
 //    "devices": ["npu:atom-like x1", "pim:HBM-PIM"],   // or {"name","preset","count"} objects
 //    "link": "pcie4-x16",                                // or {"bandwidth_gbps", "latency_ns"}
@@ -29,6 +30,11 @@ struct DeploymentDevice {
 struct Deployment {
   std::string model = "llama2-7b";  // a built-in family (compiler/models/catalogue.h)
   ir::ModelSizes sizes;             // dims overriding the family's (seq is set per phase)
+  // Set: an ONNX decoder file instead of the built-in family. Its symbolic dims are bound per
+  // phase by role (runtime/deployment_model.h): a name's role is guessed from the name (batch,
+  // past, total, seq) unless `onnx_dims` gives it ("batch", "seq", "past", "total") or a size.
+  std::string onnx;
+  std::map<std::string, std::string> onnx_dims;
   uint64_t seed = 1;
   int64_t batch = 1, prompt = 128, generate = 128;
   std::vector<DeploymentDevice> devices{{"npu", "", 1}, {"pim", "", 1}};

@@ -32,7 +32,9 @@ SessionOptions session_options(const Deployment& d) {
     s.devices.push_back(dev.name);
     std::string opts;
     if (dev.name == "npu") opts = "timing_only=1;trace=0";
-    if (dev.name == "pim") opts = "timing_only=1";
+    // The KV cache is resident on the timeline (never over a link), so the pim must not charge
+    // writing all of it into its banks every step either: only the new token's rows.
+    if (dev.name == "pim") opts = "timing_only=1;kv_resident=1";
     if (!dev.preset.empty()) {
       if (opts.empty())
         throw Error(
@@ -65,21 +67,21 @@ double ring_allreduce_ns(const LinkModel& link, int n, uint64_t bytes) {
          2.0 * (n - 1) * link.latency_ns;
 }
 
-PhaseRun run_phase(ir::BuiltinModel m, const Deployment& d, sim::ChromeTrace* trace,
+PhaseRun run_phase(PhaseModel phase, const Deployment& d, sim::ChromeTrace* trace,
                    double trace_offset_ns, const std::string& label) {
-  const int64_t seq = m.seq, layers = m.layers, d_model = m.d_model;
-  const std::set<std::string> kv_cache = kv_cache_values(m);
+  ir::BuiltinModel& m = phase.m;
+  const int64_t tokens = m.batch * m.seq, layers = m.layers, d_model = m.d_model;
+  const std::set<std::string> kv_cache = std::move(phase.kv_cache);
   Session session(std::move(m.graph), session_options(d));
-  // Timing only: the token ids (an embedding's DMA follows them), and the KV cache without
-  // data (gigabytes at long contexts; no simulator reads it).
+  // Timing only: the token ids (an embedding's DMA follows them); every other input (the KV
+  // cache: gigabytes at long contexts; an ONNX model's hidden states) without data, as no
+  // simulator reads it.
   std::vector<TensorView> inputs;
   for (ir::ValueId id : session.graph().inputs()) {
     const ir::Value& v = session.graph().value(id);
-    const bool cache = kv_cache.count(v.name) != 0;
-    if (!cache && v.type.nbytes() != m.ids.nbytes())
-      throw Error(
-          fmt::format("simulate: input '{}' is neither the token ids nor the KV cache", v.name));
-    inputs.push_back({v.type.dtype, v.type.shape, cache ? nullptr : m.ids.data()});
+    const bool ids = kv_cache.count(v.name) == 0 && !m.ids.shape().empty() &&
+                     v.type.dtype == m.ids.dtype() && v.type.shape == m.ids.shape();
+    inputs.push_back({v.type.dtype, v.type.shape, ids ? m.ids.data() : nullptr});
   }
   session.run(inputs);
   RunTimeline run = session_timeline(session, d.link, d.host, kv_cache);
@@ -89,7 +91,7 @@ PhaseRun run_phase(ir::BuiltinModel m, const Deployment& d, sim::ChromeTrace* tr
     for (TimelineSpec::Task& t : run.spec.tasks)
       if (run.spec.devices[t.device].name == "npu") t.duration_ns /= n;
     run.timeline = schedule(run.spec, d.link);
-    const uint64_t bytes = static_cast<uint64_t>(seq * d_model) * 2;  // bf16 activations
+    const uint64_t bytes = static_cast<uint64_t>(tokens * d_model) * 2;  // bf16 activations
     r.allreduce_ns = 2.0 * static_cast<double>(layers) * ring_allreduce_ns(d.link, n, bytes);
     LinkUse& ring = run.timeline.links["npu ring"];
     ring.transfers = static_cast<int>(2 * layers);
@@ -184,18 +186,19 @@ json phase_json(const Totals& t, const Deployment& d) {
 }
 
 json deployment_json(const Deployment& d, const ir::BuiltinModel& m) {
+  json model = d.onnx.empty() ? json{{"builtin", d.model}} : json{{"onnx", d.onnx}};
+  if (!d.onnx.empty() && !d.onnx_dims.empty()) model["dims"] = d.onnx_dims;
+  model.update(json{{"layers", m.layers},
+                    {"d_model", m.d_model},
+                    {"heads", m.heads},
+                    {"vocab", m.vocab},
+                    {"parameters", m.graph.parameter_count()}});
   json devices = json::array();
   for (const DeploymentDevice& dev : d.devices)
     devices.push_back({{"name", dev.name}, {"preset", dev.preset}, {"count", dev.count}});
   json placement =
       d.op_rules.empty() ? json(d.policy) : json{{"rules", d.op_rules}, {"other_ops", d.policy}};
-  return {{"model",
-           {{"builtin", d.model},
-            {"layers", m.layers},
-            {"d_model", m.d_model},
-            {"heads", m.heads},
-            {"vocab", m.vocab},
-            {"parameters", m.graph.parameter_count()}}},
+  return {{"model", model},
           {"batch", d.batch},
           {"prompt", d.prompt},
           {"generate", d.generate},
@@ -248,8 +251,8 @@ SimulationResult simulate_deployment(const Deployment& d, bool want_trace,
   const std::vector<int64_t> contexts = decode_contexts(d);
   const int runs = 1 + static_cast<int>(contexts.size());
   SimulationResult res;
-  ir::BuiltinModel prefill = prefill_model(d);
-  const json deployment = deployment_json(d, prefill);
+  PhaseModel prefill = prefill_model(d);
+  const json deployment = deployment_json(d, prefill.m);
   const PhaseRun pre =
       run_phase(std::move(prefill), d, want_trace ? &res.trace : nullptr, 0, "prefill");
   if (progress) progress(1, runs, "prefill");
@@ -276,10 +279,14 @@ SimulationResult simulate_deployment(const Deployment& d, bool want_trace,
   phases["prefill"]["tokens"] = d.batch * d.prompt;
   phases["decode"]["steps"] = d.generate;
   phases["decode"]["sampled_steps"] = step_ms;
-  phases["decode"]["kv_cache"] = true;
+  const bool kv_cache = decode_has_kv_cache(d);
+  phases["decode"]["kv_cache"] = kv_cache;
   phases["decode"]["method"] =
-      "steps simulated at the sampled contexts (KV cache resident on its device); the others "
-      "interpolated piecewise-linearly";
+      kv_cache ? "steps simulated at the sampled contexts (KV cache resident on its device); the "
+                 "others interpolated piecewise-linearly"
+               : "no KV cache (the model has no past inputs): each step re-runs the whole "
+                 "sequence (seq = context + 1), simulated at the sampled contexts and "
+                 "interpolated piecewise-linearly";
   res.summary = {
       {"schema", "nuri-simulate/1"},
       {"deployment", deployment},

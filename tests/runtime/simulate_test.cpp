@@ -90,7 +90,9 @@ TEST(Deployment, BadJsonNamesTheKey) {
   refused(R"({"link": {"bandwidth_gbps": 8}})", "key 'link': link JSON: missing key 'latency_ns'");
   refused(R"({"placement": {"Matmul": "npu"}})", "key 'placement.Matmul': no op of that name");
   refused(R"({"placement": "fastest"})", "key 'placement': 'fastest' is not priority, cost");
-  refused(R"({"model": {"onnx": "m.onnx"}})", "key 'model.onnx'");
+  refused(R"({"model": {"onnx": 3}})", "key 'model.onnx': expected a string");
+  refused(R"({"model": {"dims": {"n": "width"}}})",
+          "key 'model.dims.n': 'width' is not batch, seq, past, total or a size");
   refused(R"({"model": {"layers": "two"}})", "key 'model.layers'");
   refused("{\"prompt\": ", "deployment 'd.json': not JSON");
   const Deployment d = parse_deployment(
@@ -105,8 +107,13 @@ TEST(Deployment, BadJsonNamesTheKey) {
   EXPECT_EQ(d.op_rules.at("Attention"), "pim");
   EXPECT_DOUBLE_EQ(d.link.transfer_ns(1000), 60);
   Deployment batched = d;
-  batched.batch = 4;
-  EXPECT_THAT([&] { check_deployment(batched); }, ThrowsMessage<Error>(HasSubstr("batch 4")));
+  batched.batch = 0;
+  EXPECT_THAT([&] { check_deployment(batched); }, ThrowsMessage<Error>(HasSubstr("batch 0")));
+  Deployment sized_onnx = d;
+  sized_onnx.onnx = "m.onnx";
+  sized_onnx.sizes.layers = 2;
+  EXPECT_THAT([&] { check_deployment(sized_onnx); },
+              ThrowsMessage<Error>(HasSubstr("shape a built-in model")));
 }
 
 TEST(Deployment, DeviceEntriesNameAPresetAndACount) {

@@ -22,7 +22,9 @@ namespace {
 struct SimulateOptions {
   std::string deployment_file;
   std::string builtin = "llama2-7b";
-  ir::Gpt2Config model;  // size flags (only those given are used)
+  std::string onnx;                    // --model FILE.onnx instead of a built-in family
+  std::vector<std::string> onnx_dims;  // --dim NAME=ROLE|SIZE
+  ir::Gpt2Config model;                // size flags (only those given are used)
   int64_t prompt = 128, generate = 128, batch = 1;
   int decode_samples = 3;
   std::string devices = "npu,pim";
@@ -56,6 +58,22 @@ rt::Deployment build_deployment(const CLI::App& cmd, const SimulateOptions& o) {
     d = rt::parse_deployment(read_file(o.deployment_file), "'" + o.deployment_file + "'");
   const auto flag = [&](const char* name) { return !from_file || given(cmd, name); };
   if (flag("--builtin")) d.model = o.builtin;
+  if (given(cmd, "--builtin")) d.onnx.clear();
+  if (given(cmd, "--model")) d.onnx = o.onnx;
+  for (const std::string& dim : o.onnx_dims) {
+    const size_t eq = dim.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == dim.size())
+      throw Error(
+          fmt::format("--dim {}: must look like NAME=ROLE or NAME=SIZE (past_seq=past)", dim));
+    // Checked as the deployment file's model.dims are.
+    const std::string value = dim.substr(eq + 1);
+    const bool size =
+        value.size() < 16 && value.find_first_not_of("0123456789") == std::string::npos;
+    nlohmann::json j;
+    j["model"]["dims"][dim.substr(0, eq)] =
+        size ? nlohmann::json(std::stoll(value)) : nlohmann::json(value);
+    d = rt::parse_deployment(j.dump(), "--dim", d);
+  }
   const ir::ModelSizes sizes = given_model_sizes(cmd, o.model);
   if (sizes.layers) d.sizes.layers = sizes.layers;
   if (sizes.d_model) d.sizes.d_model = sizes.d_model;
@@ -107,10 +125,12 @@ rt::SimulateProgress progress_bar() {
 
 void print_summary(const nlohmann::json& s) {
   const nlohmann::json& m = s["deployment"]["model"];
-  fmt::print("model: {} ({} layers, d_model {}, {} heads, vocab {}), prompt {}, generate {}\n",
-             m["builtin"].get<std::string>(), m["layers"].get<int64_t>(),
-             m["d_model"].get<int64_t>(), m["heads"].get<int64_t>(), m["vocab"].get<int64_t>(),
-             s["deployment"]["prompt"].get<int64_t>(), s["deployment"]["generate"].get<int64_t>());
+  fmt::print(
+      "model: {} ({} layers, d_model {}, {} heads, vocab {}), batch {}, prompt {}, generate {}\n",
+      m.contains("onnx") ? m["onnx"].get<std::string>() : m["builtin"].get<std::string>(),
+      m["layers"].get<int64_t>(), m["d_model"].get<int64_t>(), m["heads"].get<int64_t>(),
+      m["vocab"].get<int64_t>(), s["deployment"]["batch"].get<int64_t>(),
+      s["deployment"]["prompt"].get<int64_t>(), s["deployment"]["generate"].get<int64_t>());
   fmt::print("ttft {:.3f} ms, tpot {:.3f} ms, {:.1f} tokens/s, {:.3f} mJ/token\n",
              s["ttft_ms"].get<double>(), s["tpot_ms"].get<double>(),
              s["tokens_per_s"].get<double>(), s["energy_per_token_mj"].get<double>());
@@ -172,7 +192,14 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--generate", o->generate, "generated tokens (decode steps)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", o->batch, "sequences (only 1 for now)")->capture_default_str();
+  cmd->add_option("--model", o->onnx,
+                  "an ONNX decoder (past/present KV inputs and outputs) instead of --builtin");
+  cmd->add_option("--dim", o->onnx_dims,
+                  "NAME=ROLE|SIZE: an ONNX symbolic dim's role (batch, seq, past, total) or size "
+                  "(repeatable; names with batch, seq, past, total in them need none)");
+  cmd->add_option("--batch", o->batch, "sequences decoded together (each prompt and generate long)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--decode-samples", o->decode_samples,
                   "context lengths simulated in decode (interpolated between)")
       ->capture_default_str()
