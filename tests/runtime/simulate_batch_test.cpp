@@ -6,9 +6,12 @@
 
 #include "runtime/deployment.h"
 #include "runtime/simulate.h"
+#include "tests/runtime/simulate_summary_util.h"
 
 namespace nuri::rt {
 namespace {
+
+using test::link_bytes;
 
 constexpr int64_t kPrompt = 16, kGenerate = 8, kVocab = 128;
 
@@ -20,12 +23,6 @@ Deployment tiny(int64_t batch) {
                                   "test");
   d.batch = batch;
   return d;
-}
-
-uint64_t link_bytes(const nlohmann::json& phase) {
-  uint64_t bytes = 0;
-  for (const auto& l : phase["links"]) bytes += l["bytes"].get<uint64_t>();
-  return bytes;
 }
 
 TEST(SimulateBatch, ThroughputCountsEverySequence) {

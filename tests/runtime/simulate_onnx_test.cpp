@@ -8,9 +8,12 @@
 
 #include "runtime/deployment.h"
 #include "runtime/simulate.h"
+#include "tests/runtime/simulate_summary_util.h"
 
 namespace nuri::rt {
 namespace {
+
+using test::link_bytes;
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
@@ -27,12 +30,6 @@ Deployment onnx(const std::string& file, int64_t batch, int64_t prompt, int64_t 
   d.prompt = prompt;
   d.generate = generate;
   return d;
-}
-
-uint64_t link_bytes(const nlohmann::json& phase) {
-  uint64_t bytes = 0;
-  for (const auto& l : phase["links"]) bytes += l["bytes"].get<uint64_t>();
-  return bytes;
 }
 
 TEST(SimulateOnnx, Gpt2ExportDecodesWithItsResidentKvCache) {

@@ -6,15 +6,12 @@
 
 #include "runtime/deployment.h"
 #include "runtime/simulate.h"
+#include "tests/runtime/simulate_summary_util.h"
 
 namespace nuri::rt {
 namespace {
 
-double busy_ms(const nlohmann::json& phase, const std::string& device) {
-  for (const auto& d : phase["devices"])
-    if (d["name"] == device) return d["busy_ms"].get<double>();
-  return 0;
-}
+using test::busy_ms;
 
 TEST(SimulatePlacement, CostPolicyPutsDecodeAttentionOnAnAttAccPim) {
   Deployment d = parse_deployment(R"({"model": {"builtin": "llama2-7b", "layers": 1},

@@ -98,6 +98,11 @@ set(onnx_model ${CMAKE_CURRENT_LIST_DIR}/../data/onnx/gpt2_opset14.onnx)
 nuri_run(onnx 0 simulate --model ${onnx_model} --prompt 5 --generate 3 --batch 2
          --device npu:atom-like,pim --json ${dir}/onnx.json)
 expect_in("${onnx}" "gpt2_opset14.onnx (2 layers, d_model 32, 4 heads, vocab 96), batch 2")
+file(COPY ${onnx_model} DESTINATION ${dir}/models)
+file(WRITE ${dir}/models/onnx_deploy.json [=[{"model": {"onnx": "gpt2_opset14.onnx"},
+  "prompt": 4, "generate": 2, "devices": ["npu:atom-like"]}]=])
+nuri_run(onnxfile 0 simulate --deployment ${dir}/models/onnx_deploy.json)
+expect_in("${onnxfile}" "models/gpt2_opset14.onnx (2 layers")
 nuri_run(baddim 1 simulate --model ${onnx_model} --dim past_seq=cache)
 expect_in("${baddim}" "key 'model.dims.past_seq': 'cache' is not batch, seq, past, total")
 nuri_run(seq 1 ${tiny} --seq 4)

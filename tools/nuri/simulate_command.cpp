@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -54,8 +55,12 @@ std::string read_file(const std::string& path) {
 rt::Deployment build_deployment(const CLI::App& cmd, const SimulateOptions& o) {
   rt::Deployment d;
   const bool from_file = !o.deployment_file.empty();
-  if (from_file)
+  if (from_file) {
     d = rt::parse_deployment(read_file(o.deployment_file), "'" + o.deployment_file + "'");
+    // A file's relative ONNX path is relative to the file, so deployments travel with models.
+    if (!d.onnx.empty() && std::filesystem::path(d.onnx).is_relative())
+      d.onnx = (std::filesystem::path(o.deployment_file).parent_path() / d.onnx).string();
+  }
   const auto flag = [&](const char* name) { return !from_file || given(cmd, name); };
   if (flag("--builtin")) d.model = o.builtin;
   if (given(cmd, "--builtin")) d.onnx.clear();
