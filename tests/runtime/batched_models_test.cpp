@@ -83,10 +83,10 @@ void expect_rows_equal_single_runs(const std::string& family) {
     for (const Tensor& t : in) row_inputs[r].push_back(row(t, r));
     ref_rows.push_back(run_on("ref", single, row_inputs[r]));
   }
-  // cpu computes in f32; npu in bf16 (8-bit mantissa: 2^-8 per rounding, a few roundings deep
-  // through 2 layers); pim's attention in f16 (the rest of the graph falls back to cpu).
+  // cpu computes in f32; npu in bf16 (2^-8 per rounding: a few roundings' worth through 2
+  // layers); pim only the attention, in f16 (2^-11 per rounding), the rest falls back to cpu.
   for (const DeviceCase& c : {DeviceCase{"ref", 1e-6, 1e-6}, DeviceCase{"cpu", 1e-5, 1e-4},
-                              DeviceCase{"npu", 1e-6, 5e-2}, DeviceCase{"pim", 1e-6, 1e-2}}) {
+                              DeviceCase{"npu", 1e-6, 1e-2}, DeviceCase{"pim", 1e-6, 2e-3}}) {
     const std::vector<Tensor> out = run_on(c.device, batched, in);
     ASSERT_EQ(out.size(), 5u) << c.device;
     EXPECT_EQ(out[0].shape(), (Shape{kBatch, 1, 61})) << c.device;
