@@ -55,6 +55,7 @@ PhaseModel onnx_phase(const Deployment& d, const onnx::OnnxModel& model, OnnxPha
   PhaseModel out;
   onnx::InputShapes shapes;
   Shape ids_shape;
+  bool has_batch = false, has_seq = false;  // else the phase would not be what it claims
   for (const onnx::OnnxInput& in : model.inputs()) {
     Shape shape;
     bool cache = false;
@@ -72,9 +73,11 @@ PhaseModel onnx_phase(const Deployment& d, const onnx::OnnxModel& model, OnnxPha
       switch (*b.role) {
         case DimRole::Batch:
           shape.push_back(d.batch);
+          has_batch = true;
           break;
         case DimRole::Seq:
           shape.push_back(phase.seq);
+          has_seq = true;
           break;
         case DimRole::Past:
           shape.push_back(phase.past);
@@ -89,6 +92,16 @@ PhaseModel onnx_phase(const Deployment& d, const onnx::OnnxModel& model, OnnxPha
     if (ids_shape.empty() && is_integer(in.dtype)) ids_shape = shape;
     shapes[in.name] = shape;
   }
+  if (!has_seq)
+    throw Error(
+        fmt::format("deployment: model '{}' has no input dim of role seq: the prompt and "
+                    "the decode steps' one new token cannot be bound (model.dims)",
+                    d.onnx));
+  if (d.batch != 1 && !has_batch)
+    throw Error(
+        fmt::format("deployment: model '{}' has no input dim of role batch: batch {} "
+                    "cannot be simulated (model.dims)",
+                    d.onnx, d.batch));
   ir::BuiltinModel& m = out.m;
   try {
     m.graph = model.specialize(shapes);

@@ -6,9 +6,10 @@
 // cached (0 in the prefill, the context in a step); total -> past + seq. A dim's role is the
 // deployment's `model.dims` entry, else guessed from its name ("past..." before "total...",
 // before "batch...", before "seq..."/"sequence..."/"len..."); a dim that fits none is refused
-// naming the input. Inputs with a past dim are the KV cache, as are outputs named "present...":
-// device state, never moved over a link. A model without a past input has no KV cache: each
-// decode step re-runs the whole sequence (seq = context + 1), as such a model would.
+// naming the input, as is a model without a seq dim (or a batch dim, at batch > 1). Inputs with a
+// past dim are the KV cache, as are outputs named "present...": device state, never moved over a
+// link. A model without a past input has no KV cache: each decode step re-runs the whole sequence
+// (seq = context + 1), as such a model would.
 #pragma once
 
 #include <cstdint>

@@ -73,6 +73,14 @@ TEST(SimulateOnnx, DimsThatCannotBeToldAreRefusedNamingTheInput) {
   d.onnx_dims["past_seq"] = "cache";  // a role the parser would refuse; bound here by name
   EXPECT_THAT([&] { simulate_deployment(d); },
               ThrowsMessage<Error>(HasSubstr("input 'past_key_0' dim 2 ('past_seq')")));
+  // Dims fixed: the model could not take the prompt or the batch the summary would claim.
+  Deployment fixed = onnx("gpt2_opset14.onnx", 2, 4, 2);
+  fixed.onnx_dims = {{"batch", "1"}};
+  EXPECT_THAT([&] { simulate_deployment(fixed); },
+              ThrowsMessage<Error>(HasSubstr("no input dim of role batch: batch 2")));
+  fixed.onnx_dims = {{"seq", "3"}};
+  EXPECT_THAT([&] { simulate_deployment(fixed); },
+              ThrowsMessage<Error>(HasSubstr("no input dim of role seq")));
   Deployment missing = onnx("no_such_model.onnx", 1, 4, 2);
   EXPECT_THAT([&] { simulate_deployment(missing); },
               ThrowsMessage<Error>(HasSubstr("no_such_model.onnx")));
