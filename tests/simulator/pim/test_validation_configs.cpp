@@ -21,12 +21,12 @@ TEST(ValidationConfigs, NeuPimsNpuHasItsArraysClockAndBandwidth) {
   EXPECT_DOUBLE_EQ(c.memory.aggregate_gbps(), 1024.0);
 }
 
-TEST(ValidationConfigs, A100LikeNpuHasTheA100sBf16PeakAndBandwidth) {
-  // 8 x 16384 MACs x 2 flops x 1.19 GHz = 311.9 TFLOPS (A100: 312 dense BF16); 40 x 51 GB/s.
-  const auto c = nuri::sim::npu::load_config(config("a100_like_npu.json"));
+TEST(ValidationConfigs, A100aLikeNpuHasAttAccsA100aPeakAndBandwidth) {
+  // 8 x 16384 MACs x 2 flops x 1.19 GHz = 311.9 TFLOPS (AttAcc A100a: 312); 80 x 41.9 GB/s.
+  const auto c = nuri::sim::npu::load_config(config("a100a_like_npu.json"));
   const double tflops = double(c.peak_macs_per_cycle()) * 2 * c.clock_mhz * 1e6 / 1e12;
   EXPECT_NEAR(tflops, 312.0, 0.5);
-  EXPECT_DOUBLE_EQ(c.memory.aggregate_gbps(), 2040.0);
+  EXPECT_NEAR(c.memory.aggregate_gbps(), 3352.0, 1e-9);
 }
 
 TEST(ValidationConfigs, NeuPimsPimHasAUnitPerBankOfItsHbm2) {
