@@ -40,10 +40,13 @@ TEST(PimAttAcc, OneHeadCyclesByHand) {
   EXPECT_EQ(r.counts.result_read_bursts, 4u);
 }
 
-// AttAcc's simulator (github.com/scale-snu/attacc_simulator at c600051, 2024-06-24): its
-// committed result cache `ramulator.out` (columns L, nhead = heads per HBM, dhead, dbyte,
-// pim_type, power_constraint, cycle) from its Ramulator 2.0 HBM3-PIM model, cycles of its
-// 1.3 GHz CK. Tolerance 25% (issue 16).
+// AttAcc's simulator (github.com/scale-snu/attacc_simulator at c600051, 2024-06-24), cycles of
+// its 1.3 GHz CK for L, heads per HBM, D 128, f16. Points whose head count fills an even number of
+// channel rounds (51, 116 heads) are its committed result cache `ramulator.out`. The others (3
+// and 130 heads: an odd round, the unpaired head) are its Ramulator 2.0 run by us on traces from
+// its trace generators at c600051: the cache was produced before that commit's indentation fix,
+// when the unpaired head's softmax, p moves (MVGB) and barrier were emitted once per score group
+// (simulator/pim/README.md, bench/validation/attacc_ramulator_rerun.sh). Tolerance 25% (issue 16).
 struct AttAccFigure {
   const char* preset;
   int mac_interval;  // 6: power-capped (its HBM3_5.2Gbps), 4: uncapped (_NPC)
@@ -52,12 +55,13 @@ struct AttAccFigure {
 
 TEST(PimAttAcc, MatchesAttAccSimulatorWithin25Percent) {
   const AttAccFigure figs[] = {
-      {"AttAcc-bank", 6, 2049, 3, 4892},    {"AttAcc-bank", 6, 2048, 51, 16383},
+      {"AttAcc-bank", 6, 2049, 3, 3930},    {"AttAcc-bank", 6, 2048, 51, 16383},
       {"AttAcc-bank", 6, 4096, 51, 33043},  {"AttAcc-bank", 6, 2048, 116, 32555},
-      {"AttAcc-bank", 6, 4096, 116, 65600}, {"AttAcc-bank", 6, 2048, 130, 37593},
-      {"AttAcc-bank", 6, 4096, 130, 77969}, {"AttAcc-bank", 4, 2048, 130, 28176},
-      {"AttAcc-BG", 6, 2048, 130, 123251},  {"AttAcc-BG", 6, 2049, 3, 14779},
-      {"AttAcc-BG", 4, 2048, 130, 82515},   {"AttAcc-buffer", 2, 2048, 130, 344577},
+      {"AttAcc-bank", 6, 4096, 116, 65600}, {"AttAcc-bank", 6, 2048, 130, 36572},
+      {"AttAcc-bank", 6, 4096, 130, 73586}, {"AttAcc-bank", 4, 2048, 130, 26768},
+      {"AttAcc-BG", 6, 2048, 130, 122255},  {"AttAcc-BG", 6, 2049, 3, 13519},
+      {"AttAcc-BG", 4, 2048, 130, 81615},   {"AttAcc-buffer", 2, 2048, 130, 326797},
+      {"AttAcc-buffer", 2, 2049, 3, 36451},
   };
   for (const AttAccFigure& f : figs) {
     SCOPED_TRACE(std::string(f.preset) + " L " + std::to_string(f.kv_len) + " heads " +
