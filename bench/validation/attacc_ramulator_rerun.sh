@@ -141,3 +141,6 @@ run new bank 130 4096 HBM3_5.2Gbps
 run new bg 130 2048 HBM3_5.2Gbps
 run new bg 130 2048 HBM3_5.2Gbps_NPC
 run new buffer 130 2048 HBM3_5.2Gbps
+# The heterogeneous bench's batch 32 and 95 (77 and 228 heads per stack) at L 2112.
+run new bank 77 2112 HBM3_5.2Gbps
+run new bank 228 2112 HBM3_5.2Gbps
