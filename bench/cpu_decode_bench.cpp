@@ -3,11 +3,13 @@
 // (/work/shared/ort-baseline: export_onnx.py writes them, bench_ort.js times ORT). Checks y and
 // present against the PyTorch references, then prints one JSON line like bench_ort.js's (median
 // over repeated runs after a warm-up), plus the per-step profile's kernel total and its largest
-// steps (a second, profiled program), and the bound: the fastest of several reads of every
-// weight once (a sum over the constants' bytes), measured in the same run since the machine's
-// bandwidth varies with its load.
-//   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] [f32|bf16]
-// (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX).
+// steps (a second, profiled program), and the bound: reads of as many bytes as the step's
+// weights take in the chosen format (a vector sum over the constants, on the widest ISA),
+// interleaved with the timed steps so both see the same machine load and caches.
+//   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
+//          [f32|bf16|int8]
+// (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX; int8: weight-
+// only int8 with per-column scales on the GEMV kernel).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "devices/cpu/cpu_program.h"
+#include "kernels/cpu_fast/fast_gemv.h"
 #include "nuri/error.hpp"
 
 namespace {
@@ -43,37 +46,54 @@ Tensor load_bin(const std::string& file, const nlohmann::json& shape) {
   return t;
 }
 
-// Fastest ms over `reps` of summing every f32 constant of the graph (one pass over the weights,
-// four independent 16-float vector sums so the adds keep up with memory).
-double weight_stream_ms(const nuri::ir::Graph& g, int reps) {
-  typedef float V __attribute__((vector_size(64)));
-  std::vector<double> ts;
-  V total{};
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = Clock::now();
-    for (const auto& v : g.values()) {
-      if (v.kind != nuri::ir::ValueKind::Constant || !v.data || v.type.dtype != nuri::DType::F32)
-        continue;
-      const float* p = v.data->data_as<float>();
-      const int64_t n = v.data->numel();
-      V a0{}, a1{}, a2{}, a3{}, x;
-      int64_t i = 0;
-      for (; i + 64 <= n; i += 64) {
-        std::memcpy(&x, p + i, sizeof x);
-        a0 += x;
-        std::memcpy(&x, p + i + 16, sizeof x);
-        a1 += x;
-        std::memcpy(&x, p + i + 32, sizeof x);
-        a2 += x;
-        std::memcpy(&x, p + i + 48, sizeof x);
-        a3 += x;
-      }
-      total += a0 + a1 + a2 + a3;
-    }
-    ts.push_back(ms_since(t0));
+// Bytes of constants one step reads: matmul weights (rank-2 second operands) in `format`
+// (f32 4 bytes, bf16 2, int8 1 plus a 4-byte scale per column), everything else f32.
+int64_t step_weight_bytes(const nuri::ir::Graph& g, const std::string& format) {
+  std::vector<bool> weight(g.values().size(), false);
+  for (const auto& n : g.nodes())
+    if ((n.op == nuri::ir::OpKind::MatMul || n.op == nuri::ir::OpKind::Gemm) && n.inputs.size() > 1)
+      weight[n.inputs[1]] = true;
+  int64_t bytes = 0;
+  for (size_t id = 0; id < g.values().size(); ++id) {
+    const auto& v = g.values()[id];
+    if (v.kind != nuri::ir::ValueKind::Constant || !v.data) continue;
+    if (!weight[id] || v.type.shape.size() != 2 || format == "f32")
+      bytes += static_cast<int64_t>(v.data->nbytes());
+    else if (format == "bf16")
+      bytes += v.data->numel() * 2;
+    else
+      bytes += v.data->numel() + v.type.shape[1] * 4;
   }
-  if (total[0] == 12345.0f) fmt::print(stderr, " ");  // keep the sums
-  return *std::min_element(ts.begin(), ts.end());
+  return bytes;
+}
+
+// Ms of one read of `bytes` of the graph's f32 constants (in graph order, each split over
+// `threads` OpenMP threads like the step's work), on the GEMV kernels' vector ISA.
+double weight_read_ms(const nuri::ir::Graph& g, int64_t bytes, int threads) {
+  float total = 0;
+  int64_t left = bytes / 4;
+  const auto t0 = Clock::now();
+  for (const auto& v : g.values()) {
+    if (left <= 0) break;
+    if (v.kind != nuri::ir::ValueKind::Constant || !v.data || v.type.dtype != nuri::DType::F32)
+      continue;
+    const int64_t n = std::min(left, v.data->numel());
+    const float* p = v.data->data_as<float>();
+#pragma omp parallel for num_threads(threads) reduction(+ : total) if (threads > 1)
+    for (int t = 0; t < threads; ++t)
+      total +=
+          nuri::cpu::fast::sum_f32(p + n * t / threads, n * (t + 1) / threads - n * t / threads);
+    left -= n;
+  }
+  const double ms = ms_since(t0);
+  if (total == 12345.0f) fmt::print(stderr, " ");  // keep the sums
+  return ms;
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
@@ -87,17 +107,20 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 int main(int argc, char** argv) try {
   if (argc < 3) {
-    fmt::print(
-        stderr,
-        "usage: {} MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] [f32|bf16]\n",
-        argv[0]);
+    fmt::print(stderr,
+               "usage: {} MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] "
+               "[f32|bf16|int8]\n",
+               argv[0]);
     return 2;
   }
   const std::string dir = argv[1], layers = argv[2];
   const int threads = argc > 3 ? std::stoi(argv[3]) : 1;
   const double target_s = argc > 4 ? std::stod(argv[4]) : 3.0;
   const std::string kase = argc > 5 ? argv[5] : "decode_kv512";
-  const bool bf16 = argc > 6 && std::string(argv[6]) == "bf16";
+  const std::string format = argc > 6 ? argv[6] : "f32";
+  if (format != "f32" && format != "bf16" && format != "int8")
+    throw nuri::Error("cpu_decode_bench: weight format must be f32, bf16 or int8, got " + format);
+  const bool bf16 = format == "bf16", int8 = format == "int8";
   std::ifstream meta_file(fmt::format("{}/ref_L{}.json", dir, layers));
   if (!meta_file)
     throw nuri::Error(fmt::format("cpu_decode_bench: no {}/ref_L{}.json", dir, layers));
@@ -116,7 +139,8 @@ int main(int argc, char** argv) try {
       model.specialize({{"x", inputs[0].shape()}, {"past", inputs[1].shape()}});
   const double import_ms = ms_since(t0);
   t0 = Clock::now();
-  nuri::cpu::CpuProgram program(graph, {.threads = threads, .bf16 = bf16, .pin_threads = false});
+  nuri::cpu::CpuProgram program(
+      graph, {.threads = threads, .bf16 = bf16, .int8_weights = int8, .pin_threads = false});
   const double compile_ms = ms_since(t0);
 
   std::vector<Tensor> outputs;
@@ -124,20 +148,27 @@ int main(int argc, char** argv) try {
   const double err_y = max_abs_diff(outputs[0], y_ref);
   const double err_present = max_abs_diff(outputs[1], present_ref);
   for (int w = 0; w < 3; ++w) program.run(inputs, outputs);
-  std::vector<double> ts;
+  const std::string weights = int8 ? "int8" : program.bf16_active() ? "bf16" : "f32";
+  const int64_t bytes = step_weight_bytes(graph, weights);
+  // Steps interleaved with reads of as many bytes: both see the same machine load and caches.
+  std::vector<double> ts, reads;
   const auto start = Clock::now();
   while (ts.size() < 10 || (ms_since(start) < target_s * 1000 && ts.size() < 2000)) {
     const auto a = Clock::now();
     program.run(inputs, outputs);
     ts.push_back(ms_since(a));
+    reads.push_back(weight_read_ms(graph, bytes, threads));
   }
+  const double median = median_of(ts), read_median = median_of(reads);
   std::sort(ts.begin(), ts.end());
   const size_t n = ts.size();
-  const double median = n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
 
   // Where the time goes: a profiled program, a few runs; steps summed by kind.
-  nuri::cpu::CpuProgram profiled(
-      graph, {.threads = threads, .bf16 = bf16, .pin_threads = false, .profile = true});
+  nuri::cpu::CpuProgram profiled(graph, {.threads = threads,
+                                         .bf16 = bf16,
+                                         .int8_weights = int8,
+                                         .pin_threads = false,
+                                         .profile = true});
   const int profile_runs = 5;
   profiled.run(inputs, outputs);
   const auto before = profiled.profile();
@@ -168,7 +199,7 @@ int main(int argc, char** argv) try {
                      {"layers", std::stoi(layers)},
                      {"case", kase},
                      {"threads", threads},
-                     {"weights", program.bf16_active() ? "bf16" : "f32"},
+                     {"weights", weights},
                      {"median_ms", median},
                      {"min_ms", ts.front()},
                      {"p90_ms", ts[(n - 1) * 9 / 10]},
@@ -177,7 +208,10 @@ int main(int argc, char** argv) try {
                      {"compile_ms", compile_ms},
                      {"max_abs_err_y", err_y},
                      {"max_abs_err_present", err_present},
-                     {"weight_stream_min_ms", weight_stream_ms(graph, 7)},
+                     {"weight_bytes", bytes},
+                     {"weight_read_median_ms", read_median},
+                     {"weight_stream_min_ms", *std::min_element(reads.begin(), reads.end())},
+                     {"step_over_read_medians", median / read_median},
                      {"profiled_run_ms", run_ms},
                      {"profiled_kernels_ms", kernels_ms},
                      {"profiled_ms_by_kind", kinds},

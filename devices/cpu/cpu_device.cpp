@@ -92,7 +92,7 @@ class CpuDevice : public sdk::HostDevice {
   CpuDevice(const char* options, const HostPeaks& peaks)
       : HostDevice(peaks.memory_bytes), peaks_(peaks) {
     const auto opts =
-        sdk::parse_options(options, "cpu", {"threads", "bf16", "pin", "fuse", "profile"});
+        sdk::parse_options(options, "cpu", {"threads", "bf16", "int8", "pin", "fuse", "profile"});
     const long long threads = sdk::option_int(opts, "threads", 0, "cpu");
     if (threads < 0 || threads > cpu::ThreadPool::max_threads())
       throw Error("cpu: option 'threads' must be 0 (one per physical core) to " +
@@ -100,12 +100,14 @@ class CpuDevice : public sdk::HostDevice {
                   std::to_string(threads));
     options_.threads = static_cast<int>(threads);
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
+    options_.int8_weights = sdk::option_int(opts, "int8", 0, "cpu") != 0;
     options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
     options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
     options_.profile = sdk::option_int(opts, "profile", 0, "cpu") != 0;
     options_.streaming_store_bytes = static_cast<int64_t>(peaks.llc_bytes);
     description_ = std::string("host cpu: oneDNN matmuls, vectorized kernels") +
-                   (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "");
+                   (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "") +
+                   (options_.int8_weights ? ", int8-weight decode matmuls" : "");
   }
   void properties(nuri_device_properties* p) override {
     *p = {};

@@ -10,6 +10,11 @@ struct CpuOptions {
   // Run MatMul/Gemm with constant weights in bf16 (f32 accumulation and output) where the CPU
   // has AVX512-BF16 or AMX; ignored elsewhere (CpuProgram::bf16_active() says which).
   bool bf16 = false;
+  // Weight-only int8: MatMul/Gemm of at most GemvMatmul::kMaxRows rows (the decode step's)
+  // against constant f32 weights quantize them per output column (symmetric, scale = max|w| /
+  // 127) and run on the int8 GEMV kernel with f32 activations: a quarter of the bytes to read.
+  // Larger products stay f32 (or bf16). Takes precedence over bf16 where both apply.
+  bool int8_weights = false;
   // Bind worker thread i to physical core i (hwloc) while the program runs.
   bool pin_threads = true;
   // Fuse bias/Gelu into MatMul and read attention operands in place; off = one step per node.

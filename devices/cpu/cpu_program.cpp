@@ -38,6 +38,8 @@ const char* kind_name(StepKind k) {
       return "matmul";
     case StepKind::Int8Matmul:
       return "int8-matmul";
+    case StepKind::Gemv:
+      return "matmul";
     case StepKind::Softmax:
       return "softmax";
     case StepKind::LayerNorm:
@@ -344,6 +346,7 @@ std::vector<std::string> CpuProgram::describe() const {
     if (s.matmul)
       line += fmt::format(" [{}{}]", s.matmul->impl_name(), s.matmul->bf16() ? ", bf16" : "");
     if (s.int8_matmul) line += fmt::format(" [{}]", s.int8_matmul->impl_name());
+    if (s.gemv) line += s.gemv->int8() ? " [gemv, int8 weights]" : " [gemv]";
     if (s.streaming_out) line += " [streamed]";
     lines.push_back(std::move(line));
   }

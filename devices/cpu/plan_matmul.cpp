@@ -146,12 +146,19 @@ std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOption
   }
 
   Step step;
-  try {
-    step.matmul = std::make_unique<OnednnMatmul>(s, engine);
-  } catch (const dnnl::error&) {
-    return std::nullopt;  // no oneDNN implementation for these shapes: reference kernel
+  // Few rows against constant weights (a decode step): the panel GEMV streams each weight byte
+  // once (oneDNN's f32 kernels read them at about half the rate). bf16 stays on oneDNN.
+  if (options.int8_weights || !s.bf16) step.gemv = GemvMatmul::create(s, options.int8_weights);
+  if (step.gemv) {
+    step.kind = StepKind::Gemv;
+  } else {
+    try {
+      step.matmul = std::make_unique<OnednnMatmul>(s, engine);
+    } catch (const dnnl::error&) {
+      return std::nullopt;  // no oneDNN implementation for these shapes: reference kernel
+    }
+    step.kind = StepKind::Matmul;
   }
-  step.kind = StepKind::Matmul;
   step.node = id;
   step.fused = fused;
   for (ir::NodeId f : fused) ctx.claimed[f] = true;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "devices/cpu/gemv_matmul.h"
 #include "devices/cpu/onednn_int8_matmul.h"
 #include "devices/cpu/onednn_matmul.h"
 #include "kernels/cpu_fast/fast_attention.h"
@@ -18,6 +19,7 @@ enum class StepKind {
   Reference,   // run_reference_node on `node`
   Matmul,      // oneDNN (with fused bias/addend/activation)
   Int8Matmul,  // oneDNN int8: reads = {A, [A's zero point]}, writes = {out}
+  Gemv,        // few rows x constant weights (f32 or int8): reads = {A, [addend]}, writes = {out}
   Softmax,     // rows x cols
   LayerNorm,   // rows x cols, inputs x, gamma, [beta]
   RMSNorm,     // rows x cols, inputs x, gamma
@@ -55,6 +57,7 @@ struct Step {
   std::unique_ptr<OnednnMatmul> matmul;
   bool matmul_runtime_b = false, matmul_addend = false;
   std::unique_ptr<OnednnInt8Matmul> int8_matmul;
+  std::unique_ptr<GemvMatmul> gemv;  // Gemv (matmul_addend as for Matmul)
   // Int8Matmul: A's zero point is read from reads[1] (uint8 or int8), or is the constant a_zp.
   bool a_zp_from_input = false, a_zp_unsigned = false;
   int32_t a_zp = 0;

@@ -41,6 +41,11 @@ void run_matmul(Step& s, RunBuffers& rb) {
   mm.execute(*rb.stream, src, b, addend, out_f32(rb, s), rb.scratchpad);
 }
 
+void run_gemv(Step& s, RunBuffers& rb) {
+  const float* addend = s.matmul_addend ? in_f32(rb, s, 1) : nullptr;
+  s.gemv->execute(*rb.pool, in_f32(rb, s, 0), addend, out_f32(rb, s));
+}
+
 void run_int8_matmul(Step& s, RunBuffers& rb) {
   int32_t zp = s.a_zp;
   if (s.a_zp_from_input) {
@@ -153,6 +158,8 @@ void execute_step(Step& s, const ir::Node* node, ir::NodeOperands* ref, RunBuffe
                                 ir::op_name(node->op), e.what()),
                     NURI_ERROR_INTERNAL);
       }
+    case StepKind::Gemv:
+      return run_gemv(s, rb);
     case StepKind::Attention:
       return run_attention(s, *node, rb);
     case StepKind::Softmax: {

@@ -52,6 +52,12 @@ void f32_to_bf16(const float* x, uint16_t* y, int64_t n) {
 void stream_copy_f32(const float* x, float* y, int64_t n) {
   table().stream_copy_f32(x, y, n);
 }
+void gemv(const GemvArgs& args, int64_t p0, int64_t p1) {
+  table().gemv(args, p0, p1);
+}
+float sum_f32(const float* x, int64_t n) {
+  return table().sum_f32(x, n);
+}
 
 double measure_f32_flops_per_core() {
   // The widest variant, whatever a test selected: the peak is the hardware's.

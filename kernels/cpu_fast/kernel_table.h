@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kernels/cpu_fast/fast_attention.h"
+#include "kernels/cpu_fast/fast_gemv.h"
 #include "kernels/cpu_fast/fast_ops.h"
 
 namespace nuri::cpu::fast {
@@ -18,6 +19,8 @@ struct KernelTable {
   void (*attention_task)(const AttentionArgs&, int64_t, float*);
   void (*stream_copy_f32)(const float*, float*, int64_t);
   float (*fma_chains)(int64_t);
+  void (*gemv)(const GemvArgs&, int64_t, int64_t);
+  float (*sum_f32)(const float*, int64_t);
 };
 
 const KernelTable& kernel_table_generic();

@@ -4,6 +4,8 @@
 #include "kernels/cpu_fast/impl/ops_impl.inc"
 // (attention uses the helpers above)
 #include "kernels/cpu_fast/impl/attention_impl.inc"
+// (the GEMV kernels use them too)
+#include "kernels/cpu_fast/impl/gemv_impl.inc"
 // (the table names every kernel above)
 #include "kernels/cpu_fast/impl/table_impl.inc"
 
