@@ -77,6 +77,14 @@ struct nuri_session {
   std::map<std::thread::id, std::vector<nuri::Tensor>> owned_outputs;
   double wall_ns = 0;
   bool has_run = false;
+  // IO binding: the caller's tensors (dims copied), and the compiled session they were last
+  // handed to (rebound when a binding changes or dynamic dims pick another).
+  struct Bound {
+    nuri::rt::TensorView view;
+    bool set = false;
+  };
+  std::vector<Bound> bound_in, bound_out;
+  nuri::rt::Session* bound_to = nullptr;
 };
 
 namespace {
@@ -438,6 +446,85 @@ nuri_status nuri_session_run(nuri_session* s, const nuri_tensor* inputs, size_t 
       outputs[i] = {static_cast<nuri_dtype>(t.dtype()), static_cast<int32_t>(t.rank()),
                     t.shape().data(), t.data()};
     }
+  });
+}
+
+nuri_status nuri_session_bind_input(nuri_session* s, size_t index, const nuri_tensor* t,
+                                    nuri_error* err) {
+  return guard(err, [&] {
+    nuri_session& session = need(s, "session");
+    if (index >= session.inputs.size())
+      throw Error(
+          fmt::format("nuri_session_bind_input: input {} of {}", index, session.inputs.size()));
+    std::lock_guard lock(session.mu);
+    session.bound_in.resize(session.inputs.size());
+    auto& b = session.bound_in[index];
+    if (!need(t, "tensor").data) {
+      b = {};
+    } else {
+      b = {input_view(*t, session.inputs[index]), true};
+    }
+    session.bound_to = nullptr;
+  });
+}
+
+nuri_status nuri_session_bind_output(nuri_session* s, size_t index, const nuri_tensor* t,
+                                     nuri_error* err) {
+  return guard(err, [&] {
+    nuri_session& session = need(s, "session");
+    if (index >= session.outputs.size())
+      throw Error(
+          fmt::format("nuri_session_bind_output: output {} of {}", index, session.outputs.size()));
+    const ValueInfo& v = session.outputs[index];
+    const nuri_tensor& dst = need(t, "tensor");
+    // Known shapes are checked now; the compiled session checks the rest at the run.
+    const bool known =
+        v.has_shape && std::all_of(v.dims.begin(), v.dims.end(), [](int64_t d) { return d >= 0; });
+    if (known) check_caller_output(v.dtype, v.dims, dst, v.name);
+    std::lock_guard lock(session.mu);
+    session.bound_out.resize(session.outputs.size());
+    auto& b = session.bound_out[index];
+    if (!dst.data) {
+      b = {};
+    } else {
+      if (!valid_dtype(dst.dtype))
+        throw Error(fmt::format("output '{}': dtype {}", v.name, raw_dtype(dst.dtype)));
+      b = {{static_cast<nuri::DType>(dst.dtype), shape_of(dst, "output", v.name), dst.data}, true};
+    }
+    session.bound_to = nullptr;
+  });
+}
+
+nuri_status nuri_session_run_bound(nuri_session* s, nuri_error* err) {
+  return guard(err, [&] {
+    nuri_session& session = need(s, "session");
+    std::lock_guard lock(session.mu);
+    session.bound_in.resize(session.inputs.size());
+    session.bound_out.resize(session.outputs.size());
+    std::vector<nuri::rt::TensorView> views;
+    for (size_t i = 0; i < session.inputs.size(); ++i) {
+      if (!session.bound_in[i].set)
+        throw Error(
+            fmt::format("nuri_session_run_bound: input '{}' is not bound", session.inputs[i].name));
+      views.push_back(session.bound_in[i].view);
+    }
+    for (size_t o = 0; o < session.outputs.size(); ++o)
+      if (!session.bound_out[o].set)
+        throw Error(fmt::format("nuri_session_run_bound: output '{}' is not bound",
+                                session.outputs[o].name));
+    const auto t0 = std::chrono::steady_clock::now();
+    nuri::rt::Session& run = session.fixed ? *session.fixed : session.dynamic->session_for(views);
+    if (session.bound_to != &run) {
+      for (size_t i = 0; i < views.size(); ++i) run.bind_input(i, views[i]);
+      for (size_t o = 0; o < session.bound_out.size(); ++o)
+        run.bind_output(o, session.bound_out[o].view);
+      session.bound_to = &run;
+    }
+    run.run_bound();
+    session.wall_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    session.last = &run;
+    session.has_run = true;
   });
 }
 

@@ -32,6 +32,11 @@ struct Session::CompiledPartition {
   // so it outlives them): a value from another device is read straight into it, one copy.
   std::vector<std::vector<std::byte>> in_host;
   std::vector<std::unique_ptr<DeviceBuffer>> in_bufs, out_bufs;
+  // What run_bound() uses per slot: the own buffer, or a bound one (then `direct`: the caller's
+  // memory is the device's buffer, no copy). `imported` owns wrappers of caller memory.
+  std::vector<DeviceBuffer*> in_use, out_use;
+  std::vector<bool> in_direct, out_direct;
+  std::vector<std::unique_ptr<DeviceBuffer>> imported;
 };
 
 Session::~Session() = default;
@@ -121,6 +126,9 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
       cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
     parts_.push_back(std::move(cp));
   }
+  bound_in_.resize(graph_.inputs().size());
+  bound_out_.resize(graph_.outputs().size());
+  apply_bindings();
 }
 
 const void* Session::zeros(size_t bytes) {
@@ -158,40 +166,7 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
       throw Error(fmt::format("input '{}' has no data", v.name));
     host[gin[i]] = &inputs[i];
   }
-  // Where each value was last produced: (partition, output index).
-  std::vector<std::pair<int, int>> produced(graph_.values().size(), {-1, -1});
-  std::vector<std::byte> staging;
-  transfer_bytes_last_ = 0;
-  for (size_t p = 0; p < parts_.size(); ++p) {
-    CompiledPartition& cp = *parts_[p];
-    Device& dev = *devices_[cp.device];
-    for (size_t i = 0; i < cp.inputs.size(); ++i) {
-      const ir::ValueId v = cp.inputs[i];
-      const size_t bytes = graph_.value(v).type.nbytes();
-      DeviceBuffer& dst = *cp.in_bufs[i];
-      if (host[v] && host[v]->data) {
-        dev.write(dst, host[v]->data, bytes);
-        continue;
-      }
-      if (host[v]) {  // timing only, no data given: a simulator ignores it, others read zeros
-        if (!dev.properties().simulated) dev.write(dst, zeros(bytes), bytes);
-        continue;
-      }
-      const auto [src_part, src_out] = produced[v];
-      if (src_part < 0)
-        throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
-      CompiledPartition& sp = *parts_[src_part];
-      DeviceBuffer& src = *sp.out_bufs[src_out];
-      const TransferPath path = transfer(*devices_[sp.device], src, dev, dst, bytes, staging);
-      if (path != TransferPath::SameDevice) transfer_bytes_last_ += bytes;
-    }
-    std::vector<DeviceBuffer*> ins, outs;
-    for (auto& b : cp.in_bufs) ins.push_back(b.get());
-    for (auto& b : cp.out_bufs) outs.push_back(b.get());
-    dev.execute(*cp.exe, ins, outs);
-    for (size_t o = 0; o < cp.outputs.size(); ++o)
-      produced[cp.outputs[o]] = {static_cast<int>(p), static_cast<int>(o)};
-  }
+  const std::vector<std::pair<int, int>> produced = execute(host, false);
   std::vector<Tensor> outputs;
   for (ir::ValueId id : graph_.outputs()) {
     const ir::Value& v = graph_.value(id);
@@ -209,6 +184,223 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
     outputs.push_back(std::move(t));
   }
   return outputs;
+}
+
+std::vector<std::pair<int, int>> Session::execute(const std::vector<const TensorView*>& host,
+                                                  bool bound) {
+  // Where each value was last produced: (partition, output index).
+  std::vector<std::pair<int, int>> produced(graph_.values().size(), {-1, -1});
+  std::vector<std::byte> staging;
+  transfer_bytes_last_ = 0;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    CompiledPartition& cp = *parts_[p];
+    Device& dev = *devices_[cp.device];
+    for (size_t i = 0; i < cp.inputs.size(); ++i) {
+      const ir::ValueId v = cp.inputs[i];
+      const size_t bytes = graph_.value(v).type.nbytes();
+      if (bound && cp.in_direct[i]) continue;  // the bound memory is the device's buffer
+      DeviceBuffer& dst = *cp.in_bufs[i];
+      if (bound && cp.in_use[i] != &dst) {  // a bound buffer of another device
+        if (transfer(cp.in_use[i]->device(), *cp.in_use[i], dev, dst, bytes, staging) !=
+            TransferPath::SameDevice)
+          transfer_bytes_last_ += bytes;
+        continue;
+      }
+      if (host[v] && host[v]->data) {
+        dev.write(dst, host[v]->data, bytes);
+        continue;
+      }
+      if (host[v]) {  // timing only, no data given: a simulator ignores it, others read zeros
+        if (!dev.properties().simulated) dev.write(dst, zeros(bytes), bytes);
+        continue;
+      }
+      const auto [src_part, src_out] = produced[v];
+      if (src_part < 0)
+        throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
+      CompiledPartition& sp = *parts_[src_part];
+      DeviceBuffer& src = bound ? *sp.out_use[src_out] : *sp.out_bufs[src_out];
+      const TransferPath path = transfer(src.device(), src, dev, dst, bytes, staging);
+      if (path != TransferPath::SameDevice) transfer_bytes_last_ += bytes;
+    }
+    std::vector<DeviceBuffer*> ins, outs;
+    for (size_t i = 0; i < cp.in_bufs.size(); ++i)
+      ins.push_back(bound && cp.in_direct[i] ? cp.in_use[i] : cp.in_bufs[i].get());
+    for (size_t o = 0; o < cp.out_bufs.size(); ++o)
+      outs.push_back(bound && cp.out_direct[o] ? cp.out_use[o] : cp.out_bufs[o].get());
+    dev.execute(*cp.exe, ins, outs);
+    for (size_t o = 0; o < cp.outputs.size(); ++o)
+      produced[cp.outputs[o]] = {static_cast<int>(p), static_cast<int>(o)};
+  }
+  return produced;
+}
+
+namespace {
+void check_binding(const char* what, const ir::Value& v, const Shape& shape, DType dtype) {
+  if (dtype != v.type.dtype || shape != v.type.shape)
+    throw Error(fmt::format("session: bind {} '{}': must be {}, got {}{}", what, v.name,
+                            ir::type_str(v.type), dtype_name(dtype), shape_str(shape)),
+                NURI_ERROR_INVALID_ARGUMENT);
+}
+
+const ir::Value& bound_value(const ir::Graph& g, const char* what, size_t i,
+                             const std::vector<ir::ValueId>& ids) {
+  if (i >= ids.size())
+    throw Error(fmt::format("session: bind {} {}: graph '{}' has {} {}s", what, i, g.name(),
+                            ids.size(), what),
+                NURI_ERROR_INVALID_ARGUMENT);
+  return g.value(ids[i]);
+}
+}  // namespace
+
+void Session::bind_input(size_t i, const TensorView& view) {
+  const ir::Value& v = bound_value(graph_, "input", i, graph_.inputs());
+  check_binding("input", v, view.shape, view.dtype);
+  if (!view.data && v.type.nbytes())
+    throw Error(fmt::format("session: bind input '{}': no data", v.name),
+                NURI_ERROR_INVALID_ARGUMENT);
+  // Inputs are only read: the device gets the memory as a buffer it never writes.
+  bound_in_[i] = {const_cast<void*>(view.data), nullptr};
+  apply_bindings();
+}
+
+void Session::bind_output(size_t i, const TensorView& view) {
+  const ir::Value& v = bound_value(graph_, "output", i, graph_.outputs());
+  check_binding("output", v, view.shape, view.dtype);
+  if (!view.data && v.type.nbytes())
+    throw Error(fmt::format("session: bind output '{}': no data", v.name),
+                NURI_ERROR_INVALID_ARGUMENT);
+  bound_out_[i] = {const_cast<void*>(view.data), nullptr};
+  apply_bindings();
+}
+
+namespace {
+void check_buffer(const char* what, const ir::Value& v, const DeviceBuffer& b) {
+  if (b.size() < v.type.nbytes())
+    throw Error(
+        fmt::format("session: bind {} '{}': device buffer of {} bytes on {}, needs {} ({})", what,
+                    v.name, b.size(), b.device().name(), v.type.nbytes(), ir::type_str(v.type)),
+        NURI_ERROR_INVALID_ARGUMENT);
+}
+}  // namespace
+
+void Session::bind_input(size_t i, DeviceBuffer& buffer) {
+  check_buffer("input", bound_value(graph_, "input", i, graph_.inputs()), buffer);
+  bound_in_[i] = {nullptr, &buffer};
+  apply_bindings();
+}
+
+void Session::bind_output(size_t i, DeviceBuffer& buffer) {
+  check_buffer("output", bound_value(graph_, "output", i, graph_.outputs()), buffer);
+  bound_out_[i] = {nullptr, &buffer};
+  apply_bindings();
+}
+
+void Session::unbind_all() {
+  std::fill(bound_in_.begin(), bound_in_.end(), Binding{});
+  std::fill(bound_out_.begin(), bound_out_.end(), Binding{});
+  apply_bindings();
+}
+
+void Session::apply_bindings() {
+  std::map<ir::ValueId, const Binding*> by_value;
+  for (size_t i = 0; i < bound_in_.size(); ++i)
+    if (bound_in_[i].bound()) by_value[graph_.inputs()[i]] = &bound_in_[i];
+  std::map<ir::ValueId, const Binding*> out_by_value;
+  for (size_t i = 0; i < bound_out_.size(); ++i)
+    if (bound_out_[i].bound()) out_by_value[graph_.outputs()[i]] = &bound_out_[i];
+  // One slot's view of a binding: the caller's buffer if on this device, imported caller
+  // memory where the device imports it, else its own buffer (copied per run).
+  const auto take = [](Device& dev, const Binding* b, size_t bytes, DeviceBuffer* own,
+                       CompiledPartition& cp, DeviceBuffer*& use, bool& direct) {
+    use = own;
+    direct = false;
+    if (!b) return;
+    if (b->buffer) {
+      use = b->buffer;
+      direct = &b->buffer->device() == &dev;
+    } else if (dev.can_import_host() && bytes) {
+      cp.imported.push_back(dev.import_host(b->host, bytes));
+      use = cp.imported.back().get();
+      direct = true;
+    }
+  };
+  for (auto& cpp : parts_) {
+    CompiledPartition& cp = *cpp;
+    Device& dev = *devices_[cp.device];
+    cp.imported.clear();
+    cp.in_use.assign(cp.inputs.size(), nullptr);
+    cp.out_use.assign(cp.outputs.size(), nullptr);
+    cp.in_direct.assign(cp.inputs.size(), false);
+    cp.out_direct.assign(cp.outputs.size(), false);
+    for (size_t i = 0; i < cp.inputs.size(); ++i) {
+      auto it = by_value.find(cp.inputs[i]);
+      bool direct = false;
+      take(dev, it == by_value.end() ? nullptr : it->second,
+           graph_.value(cp.inputs[i]).type.nbytes(), cp.in_bufs[i].get(), cp, cp.in_use[i], direct);
+      cp.in_direct[i] = direct;
+    }
+    for (size_t o = 0; o < cp.outputs.size(); ++o) {
+      auto it = out_by_value.find(cp.outputs[o]);
+      bool direct = false;
+      take(dev, it == out_by_value.end() ? nullptr : it->second,
+           graph_.value(cp.outputs[o]).type.nbytes(), cp.out_bufs[o].get(), cp, cp.out_use[o],
+           direct);
+      cp.out_direct[o] = direct;
+    }
+  }
+}
+
+void Session::run_bound() {
+  const auto& gin = graph_.inputs();
+  std::vector<TensorView> views(gin.size());
+  std::vector<const TensorView*> host(graph_.values().size(), nullptr);
+  for (size_t i = 0; i < gin.size(); ++i) {
+    const ir::Value& v = graph_.value(gin[i]);
+    if (!bound_in_[i].bound())
+      throw Error(fmt::format("session: run_bound: input '{}' is not bound", v.name),
+                  NURI_ERROR_INVALID_ARGUMENT);
+    views[i] = {v.type.dtype, v.type.shape, bound_in_[i].host};
+    if (bound_in_[i].host) host[gin[i]] = &views[i];
+  }
+  for (size_t o = 0; o < bound_out_.size(); ++o)
+    if (!bound_out_[o].bound())
+      throw Error(fmt::format("session: run_bound: output '{}' is not bound",
+                              graph_.value(graph_.outputs()[o]).name),
+                  NURI_ERROR_INVALID_ARGUMENT);
+  const std::vector<std::pair<int, int>> produced = execute(host, true);
+  std::vector<std::byte> staging;
+  for (size_t o = 0; o < bound_out_.size(); ++o) {
+    const ir::ValueId id = graph_.outputs()[o];
+    const ir::Value& v = graph_.value(id);
+    const Binding& b = bound_out_[o];
+    const size_t bytes = v.type.nbytes();
+    if (options_.timing_only || !bytes) continue;
+    const auto [p, out] = produced[id];
+    if (p >= 0) {
+      CompiledPartition& cp = *parts_[p];
+      if (cp.out_direct[out]) continue;  // written in place
+      DeviceBuffer& src = *cp.out_bufs[out];
+      if (b.buffer)
+        transfer(src.device(), src, b.buffer->device(), *b.buffer, bytes, staging);
+      else
+        devices_[cp.device]->read(src, b.host, bytes);
+      continue;
+    }
+    // A graph input or constant passed straight through.
+    const void* from = nullptr;
+    for (size_t i = 0; i < gin.size(); ++i)
+      if (gin[i] == id) from = bound_in_[i].host;
+    if (!from && v.kind == ir::ValueKind::Constant && v.data) from = v.data->data();
+    if (!from)
+      throw Error(fmt::format("session: run_bound: output '{}' passes through a device-buffer "
+                              "input; bind it to host memory",
+                              v.name),
+                  NURI_ERROR_INVALID_ARGUMENT);
+    if (b.buffer)
+      b.buffer->device().write(*b.buffer, from, bytes);
+    else if (b.host != from)
+      std::memcpy(b.host, from, bytes);
+  }
 }
 
 std::string Session::placement_report() const {

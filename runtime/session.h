@@ -64,6 +64,22 @@ class Session {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   std::vector<Tensor> run(const std::vector<TensorView>& inputs);
 
+  // IO binding: bind graph input/output i once to the caller's memory (dtype and shape must
+  // match the value's: checked here, a mismatch is an error naming it) or to a device buffer
+  // (at least the value's bytes), then run_bound() as often as wanted. A device that imports
+  // host memory (the cpu, every built-in) reads a bound input and writes a bound output in
+  // place; a buffer of the partition's own device is used as its buffer; anything else costs
+  // one copy per run. An output's memory is written: the caller keeps it valid (and an input's
+  // unchanged but for its own updates) while bound. Binding again replaces a binding; run()
+  // ignores bindings.
+  void bind_input(size_t i, const TensorView& view);
+  void bind_output(size_t i, const TensorView& view);
+  void bind_input(size_t i, DeviceBuffer& buffer);
+  void bind_output(size_t i, DeviceBuffer& buffer);
+  void unbind_all();
+  // Runs on the bound memory; every input and output must be bound.
+  void run_bound();
+
   const ir::Graph& graph() const { return graph_; }
   const ir::PartitionPlan& plan() const { return plan_; }
   const std::vector<std::shared_ptr<Device>>& devices() const { return devices_; }
@@ -92,6 +108,19 @@ class Session {
 
  private:
   struct CompiledPartition;
+  // A caller's memory (`host`) or device buffer, bound to a graph input or output.
+  struct Binding {
+    void* host = nullptr;
+    DeviceBuffer* buffer = nullptr;
+    bool bound() const { return host || buffer; }
+  };
+  // The partitions' input/output slots take the bindings: a buffer of the slot's device
+  // (imported caller memory or the caller's buffer) in place of its own, where one exists.
+  void apply_bindings();
+  // The partitions in order on the slots' buffers (bound ones when `bound`); `host` gives the
+  // host inputs by value id; returns where each value was produced (partition, output).
+  std::vector<std::pair<int, int>> execute(const std::vector<const TensorView*>& host, bool bound);
+  std::vector<Binding> bound_in_, bound_out_;
   ir::Graph graph_;
   SessionOptions options_;
   std::vector<std::shared_ptr<Device>> devices_;

@@ -130,6 +130,24 @@ nuri_status nuri_session_output(const nuri_session* session, size_t index, const
 nuri_status nuri_session_run(nuri_session* session, const nuri_tensor* inputs, size_t num_inputs,
                              nuri_tensor* outputs, size_t num_outputs, nuri_error* err);
 
+/* ---- IO binding --------------------------------------------------------------------------- */
+
+/* Binds input/output `index` to caller memory once; nuri_session_run_bound then reads the inputs
+ * and writes the outputs where they lie, run after run, with no per-run copies on devices that
+ * import host memory (the cpu and the other built-ins; elsewhere one copy). dtype, rank and dims
+ * must match the value (a mismatch is an error naming it; an output whose shape depends on
+ * dynamic dims is checked at the run). The memory must stay valid while bound; its contents may
+ * change between runs (that is the point). Binding again replaces a binding; data = NULL
+ * unbinds. nuri_session_run ignores bindings. Models with dynamic dims: the bound inputs' dims
+ * pick the compiled session. An input and an output may share memory where the model updates
+ * that value in place (a KV cache bound as past and present). */
+nuri_status nuri_session_bind_input(nuri_session* session, size_t index, const nuri_tensor* tensor,
+                                    nuri_error* err);
+nuri_status nuri_session_bind_output(nuri_session* session, size_t index, const nuri_tensor* tensor,
+                                     nuri_error* err);
+/* Runs on the bound memory: every input and output must be bound. */
+nuri_status nuri_session_run_bound(nuri_session* session, nuri_error* err);
+
 /* The placement report (which node ran where, and why) as text; NUL-terminated, truncated to
  * cap; returns the size it needs (with the NUL), 0 for a NULL session or before the first run of
  * a model with dynamic dims. */

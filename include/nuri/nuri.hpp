@@ -183,6 +183,25 @@ class Session {
     for (const Tensor& t : inputs) views.push_back({t.dtype(), t.shape(), t.data()});
     return run(std::span<const TensorView>(views));
   }
+  // IO binding (nuri_session_bind_input/_output): bind once, then run_bound() many times with
+  // no copies of inputs or outputs; the memory must outlive the binding.
+  void bind_input(size_t index, const TensorView& t) {
+    nuri_tensor c{static_cast<nuri_dtype>(t.dtype), static_cast<int32_t>(t.shape.size()),
+                  t.shape.data(), const_cast<void*>(t.data)};
+    nuri_error err = api_detail::fresh();
+    api_detail::check(nuri_session_bind_input(get(), index, &c, &err), err);
+  }
+  void bind_output(size_t index, const MutableTensorView& t) {
+    nuri_tensor c{static_cast<nuri_dtype>(t.dtype), static_cast<int32_t>(t.shape.size()),
+                  t.shape.data(), t.data};
+    nuri_error err = api_detail::fresh();
+    api_detail::check(nuri_session_bind_output(get(), index, &c, &err), err);
+  }
+  void run_bound() {
+    nuri_error err = api_detail::fresh();
+    api_detail::check(nuri_session_run_bound(get(), &err), err);
+  }
+
   // Runs once, writing each output into the caller's memory (dtype and shape must match).
   void run(std::span<const TensorView> inputs, std::span<const MutableTensorView> outputs) {
     std::vector<nuri_tensor> in = to_c(inputs), out;
