@@ -2,14 +2,15 @@
 // from the same ONNX file and reference tensors ONNX Runtime is timed on
 // (/work/shared/ort-baseline: export_onnx.py writes them, bench_ort.js times ORT). Checks y and
 // present against the PyTorch references, then prints one JSON line like bench_ort.js's (median
-// over repeated runs after a warm-up), plus the per-step profile's kernel total and its largest
-// steps (a second, profiled program), and the bound: reads of as many bytes as the step's
-// weights take in the chosen format (a vector sum over the constants, on the widest ISA),
-// interleaved with the timed steps so both see the same machine load and caches.
+// over repeated runs after a warm-up; the same step through a session on bound buffers), plus the
+// per-step profile's kernel total and its largest steps (a second, profiled program), and the
+// bound: reads of as many bytes as the step's weights take in the chosen format (a vector sum over
+// the constants, on the widest ISA), interleaved with the timed steps so both see the same machine
+// load and caches.
 //   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
-//          [f32|bf16|int8]
+//          [f32|f32-onednn|bf16|int8]
 // (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX; int8: weight-
-// only int8 with per-column scales on the GEMV kernel).
+// only int8 with per-column scales on the GEMV kernel; f32-onednn: f32 on oneDNN, not the GEMV).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include "devices/cpu/cpu_program.h"
 #include "kernels/cpu_fast/fast_gemv.h"
 #include "nuri/error.hpp"
+#include "runtime/session.h"
 
 namespace {
 
@@ -109,7 +111,7 @@ int main(int argc, char** argv) try {
   if (argc < 3) {
     fmt::print(stderr,
                "usage: {} MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512] "
-               "[f32|bf16|int8]\n",
+               "[f32|f32-onednn|bf16|int8]\n",
                argv[0]);
     return 2;
   }
@@ -118,9 +120,10 @@ int main(int argc, char** argv) try {
   const double target_s = argc > 4 ? std::stod(argv[4]) : 3.0;
   const std::string kase = argc > 5 ? argv[5] : "decode_kv512";
   const std::string format = argc > 6 ? argv[6] : "f32";
-  if (format != "f32" && format != "bf16" && format != "int8")
-    throw nuri::Error("cpu_decode_bench: weight format must be f32, bf16 or int8, got " + format);
-  const bool bf16 = format == "bf16", int8 = format == "int8";
+  if (format != "f32" && format != "f32-onednn" && format != "bf16" && format != "int8")
+    throw nuri::Error(
+        "cpu_decode_bench: weight format must be f32, f32-onednn, bf16 or int8, got " + format);
+  const bool bf16 = format == "bf16", int8 = format == "int8", gemv = format != "f32-onednn";
   std::ifstream meta_file(fmt::format("{}/ref_L{}.json", dir, layers));
   if (!meta_file)
     throw nuri::Error(fmt::format("cpu_decode_bench: no {}/ref_L{}.json", dir, layers));
@@ -140,7 +143,8 @@ int main(int argc, char** argv) try {
   const double import_ms = ms_since(t0);
   t0 = Clock::now();
   nuri::cpu::CpuProgram program(
-      graph, {.threads = threads, .bf16 = bf16, .int8_weights = int8, .pin_threads = false});
+      graph,
+      {.threads = threads, .bf16 = bf16, .int8_weights = int8, .gemv = gemv, .pin_threads = false});
   const double compile_ms = ms_since(t0);
 
   std::vector<Tensor> outputs;
@@ -162,6 +166,28 @@ int main(int argc, char** argv) try {
   const double median = median_of(ts), read_median = median_of(reads);
   std::sort(ts.begin(), ts.end());
   const size_t n = ts.size();
+
+  // The same step as a library user's decode loop runs it: a session on the cpu device with
+  // its inputs and outputs bound once (IO binding), so no step copies them.
+  nuri::rt::SessionOptions session_options;
+  session_options.device_options["cpu"] =
+      fmt::format("threads={};pin=0;bf16={};int8={};gemv={}", threads, bf16 ? 1 : 0, int8 ? 1 : 0,
+                  gemv ? 1 : 0);
+  nuri::rt::Session session(graph, session_options);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    session.bind_input(i, {inputs[i].dtype(), inputs[i].shape(), inputs[i].data()});
+  for (size_t o = 0; o < outputs.size(); ++o)
+    session.bind_output(o, {outputs[o].dtype(), outputs[o].shape(), outputs[o].data()});
+  session.run_bound();
+  const double session_err_y = max_abs_diff(outputs[0], y_ref);
+  std::vector<double> bound_ts;
+  const auto bound_start = Clock::now();
+  while (bound_ts.size() < 10 ||
+         (ms_since(bound_start) < target_s * 1000 && bound_ts.size() < 2000)) {
+    const auto a = Clock::now();
+    session.run_bound();
+    bound_ts.push_back(ms_since(a));
+  }
 
   // Where the time goes: a profiled program, a few runs; steps summed by kind.
   nuri::cpu::CpuProgram profiled(graph, {.threads = threads,
@@ -200,6 +226,7 @@ int main(int argc, char** argv) try {
                      {"case", kase},
                      {"threads", threads},
                      {"weights", weights},
+                     {"format", format},
                      {"median_ms", median},
                      {"min_ms", ts.front()},
                      {"p90_ms", ts[(n - 1) * 9 / 10]},
@@ -208,6 +235,8 @@ int main(int argc, char** argv) try {
                      {"compile_ms", compile_ms},
                      {"max_abs_err_y", err_y},
                      {"max_abs_err_present", err_present},
+                     {"session_bound_median_ms", median_of(bound_ts)},
+                     {"session_bound_max_abs_err_y", session_err_y},
                      {"weight_bytes", bytes},
                      {"weight_read_median_ms", read_median},
                      {"weight_stream_min_ms", *std::min_element(reads.begin(), reads.end())},

@@ -91,8 +91,8 @@ class CpuDevice : public sdk::HostDevice {
   explicit CpuDevice(const char* options) : CpuDevice(options, host_peaks()) {}
   CpuDevice(const char* options, const HostPeaks& peaks)
       : HostDevice(peaks.memory_bytes), peaks_(peaks) {
-    const auto opts =
-        sdk::parse_options(options, "cpu", {"threads", "bf16", "int8", "pin", "fuse", "profile"});
+    const auto opts = sdk::parse_options(
+        options, "cpu", {"threads", "bf16", "int8", "gemv", "pin", "fuse", "profile"});
     const long long threads = sdk::option_int(opts, "threads", 0, "cpu");
     if (threads < 0 || threads > cpu::ThreadPool::max_threads())
       throw Error("cpu: option 'threads' must be 0 (one per physical core) to " +
@@ -101,6 +101,7 @@ class CpuDevice : public sdk::HostDevice {
     options_.threads = static_cast<int>(threads);
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
     options_.int8_weights = sdk::option_int(opts, "int8", 0, "cpu") != 0;
+    options_.gemv = sdk::option_int(opts, "gemv", 1, "cpu") != 0;
     options_.pin_threads = sdk::option_int(opts, "pin", 1, "cpu") != 0;
     options_.fuse = sdk::option_int(opts, "fuse", 1, "cpu") != 0;
     options_.profile = sdk::option_int(opts, "profile", 0, "cpu") != 0;

@@ -15,6 +15,8 @@ struct CpuOptions {
   // 127) and run on the int8 GEMV kernel with f32 activations: a quarter of the bytes to read.
   // Larger products stay f32 (or bf16). Takes precedence over bf16 where both apply.
   bool int8_weights = false;
+  // Few-row f32 products on the GEMV kernel (off: oneDNN, for comparisons).
+  bool gemv = true;
   // Bind worker thread i to physical core i (hwloc) while the program runs.
   bool pin_threads = true;
   // Fuse bias/Gelu into MatMul and read attention operands in place; off = one step per node.

@@ -148,7 +148,8 @@ std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOption
   Step step;
   // Few rows against constant weights (a decode step): the panel GEMV streams each weight byte
   // once (oneDNN's f32 kernels read them at about half the rate). bf16 stays on oneDNN.
-  if (options.int8_weights || !s.bf16) step.gemv = GemvMatmul::create(s, options.int8_weights);
+  if (options.int8_weights || (options.gemv && !s.bf16))
+    step.gemv = GemvMatmul::create(s, options.int8_weights);
   if (step.gemv) {
     step.kind = StepKind::Gemv;
   } else {
