@@ -57,6 +57,17 @@ double f32_bound(int64_t k, double magnitude) {
 constexpr int64_t kRows = 3, kK = 77, kN = 150;
 constexpr float kAlpha = 0.5f;
 
+// kRows x kK activations into kRows x kN outputs (weights set by the caller).
+fast::GemvArgs args(const std::vector<float>& x, std::vector<float>& y) {
+  return {.x = x.data(),
+          .rows = kRows,
+          .x_stride = kK,
+          .k = kK,
+          .n = kN,
+          .y = y.data(),
+          .y_stride = kN};
+}
+
 TEST(Gemv, F32MatchesReferenceOnEveryIsa) {
   IsaGuard guard;
   const auto x = random_floats(kRows * kK, 1);
@@ -69,14 +80,8 @@ TEST(Gemv, F32MatchesReferenceOnEveryIsa) {
   for (fast::Isa isa : supported_isas()) {
     ASSERT_TRUE(fast::set_isa(isa));
     std::vector<float> y(kRows * kN, -1.0f);
-    fast::GemvArgs a{.x = x.data(),
-                     .rows = kRows,
-                     .x_stride = kK,
-                     .k = kK,
-                     .n = kN,
-                     .w_f32 = packed.data(),
-                     .y = y.data(),
-                     .y_stride = kN};
+    fast::GemvArgs a = args(x, y);
+    a.w_f32 = packed.data();
     // Two calls over disjoint panel ranges, as threads split them.
     fast::gemv(a, 0, 1);
     fast::gemv(a, 1, fast::gemv_panels(kN));
@@ -113,15 +118,9 @@ TEST(Gemv, Int8MatchesDequantizedWeightsTightlyAndF32WithinTheQuantizationStep) 
   for (fast::Isa isa : supported_isas()) {
     ASSERT_TRUE(fast::set_isa(isa));
     std::vector<float> y(kRows * kN, -1.0f);
-    fast::GemvArgs a{.x = x.data(),
-                     .rows = kRows,
-                     .x_stride = kK,
-                     .k = kK,
-                     .n = kN,
-                     .w_s8 = q.data(),
-                     .scales = scales.data(),
-                     .y = y.data(),
-                     .y_stride = kN};
+    fast::GemvArgs a = args(x, y);
+    a.w_s8 = q.data();
+    a.scales = scales.data();
     fast::gemv(a, 0, fast::gemv_panels(kN));
     for (int64_t r = 0; r < kRows; ++r)
       for (int64_t j = 0; j < kN; ++j) {
