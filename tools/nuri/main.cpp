@@ -1,6 +1,7 @@
 // nuri: compile and run transformer models on cpu, NPU and PIM devices (or simulators).
 // Exit codes: 0 success, 1 a usage, model, input or device error (the message says which),
 // 2 an internal error (a bug: please report it), 3 `nuri simulate --baseline`: a metric regressed.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -15,15 +16,16 @@
 // The cpu device runs on libgomp's OpenMP team. Its default wait policy spins at every barrier,
 // which on a busy machine starves the team's own stragglers (GPT-2-small prefill took 3x longer
 // at 2 threads than at 1 with another busy process on a 2-core machine). Passive waits cost little
-// when the machine is idle. libgomp reads OMP_WAIT_POLICY when it is loaded, before main, so the
-// default is set from the executable's preinit array, which runs before any library initializer;
-// a value the user set is kept.
-extern "C" void nuri_default_omp_wait_policy(int, char**, char**) {
-  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
+// when the machine is idle. libgomp reads OMP_WAIT_POLICY once, when it is loaded, before main.
+// Setting it from a preinit function does not take: glibc's own initializer then resets the
+// environment to the one the kernel passed. So when the user set no policy, nuri starts itself
+// once more with the policy in its environment (a value the user set is kept).
+static void restart_with_passive_omp_waits(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0) != 0) return;
+  execv("/proc/self/exe", argv);
+  // exec failed (no /proc): run on with libgomp's default policy.
 }
-__attribute__((section(".preinit_array"),
-               used)) static void (*const nuri_preinit)(int, char**,
-                                                        char**) = nuri_default_omp_wait_policy;
 
 namespace {
 
@@ -48,6 +50,7 @@ bool is_command(const CLI::App& app, const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  restart_with_passive_omp_waits(argv);
   CLI::App app{"nuri: a hardware abstraction runtime for AI accelerators"};
   app.require_subcommand(1);
   bool version = false;
