@@ -6,12 +6,14 @@
 
 namespace nuri::cli {
 
+// The size flags override a built-in model's own dims only when given, so their help shows no
+// default (the demo's would mislead next to --builtin llama2-7b).
 void add_builtin_model_options(CLI::App& cmd, ir::Gpt2Config& c) {
-  cmd.add_option("--layers", c.layers, "built-in model: decoder layers")->capture_default_str();
-  cmd.add_option("--d-model", c.d_model, "built-in model: hidden size")->capture_default_str();
-  cmd.add_option("--heads", c.heads, "built-in model: attention heads")->capture_default_str();
-  cmd.add_option("--vocab", c.vocab, "built-in model: vocabulary size")->capture_default_str();
-  cmd.add_option("--seq", c.seq, "built-in model: tokens")->capture_default_str();
+  cmd.add_option("--layers", c.layers, "built-in model: decoder layers (default: the model's own)");
+  cmd.add_option("--d-model", c.d_model, "built-in model: hidden size (default: the model's own)");
+  cmd.add_option("--heads", c.heads, "built-in model: attention heads (default: the model's own)");
+  cmd.add_option("--vocab", c.vocab, "built-in model: vocabulary size (default: the model's own)");
+  cmd.add_option("--seq", c.seq, "built-in model: tokens (default: the model's own)");
   cmd.add_option("--seed", c.seed, "seed for weights and inputs")->capture_default_str();
 }
 
