@@ -62,13 +62,9 @@ TEST(TimingOnly, NoWeightsAndNoOutputMemory) {
 // run has: its buffers are allocated, but the run must not touch them (the npu used to zero its
 // outputs, making a 7B cache at 2048 tokens, 2 GiB, resident).
 TEST(TimingOnly, KvCacheBuffersStayUntouched) {
-  ir::ModelSizes sizes;
-  sizes.layers = 1;
-  sizes.d_model = 512;
-  sizes.heads = 8;
-  sizes.vocab = 128;
-  sizes.seq = 1;
-  sizes.past = 8192;  // present_key/value f32[1, 8, 8193, 64]: 16 MiB each
+  // present_key/value f32[1, 8, 8193, 64]: 16 MiB each.
+  const ir::ModelSizes sizes{
+      .layers = 1, .d_model = 512, .heads = 8, .vocab = 128, .seq = 1, .past = 8192};
   ir::BuiltinModel m = ir::build_builtin_model("llama2-7b", sizes, 1, /*with_weights=*/false);
   SessionOptions options;
   options.devices = {"npu"};
