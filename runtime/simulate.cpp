@@ -3,7 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "runtime/deployment_model.h"
 #include "runtime/run_timeline.h"
@@ -20,6 +25,10 @@ int npu_count(const Deployment& d) {
     if (dev.name == "npu") return dev.count;
   return 1;
 }
+
+// Phases run on several threads: a cpu device pinning its team would bind each phase's thread
+// to the same first core, so a host partition of one phase would serialise them all.
+constexpr const char* kCpuOptions = "pin=0";
 
 SessionOptions session_options(const Deployment& d) {
   SessionOptions s;
@@ -43,6 +52,7 @@ SessionOptions session_options(const Deployment& d) {
     }
     if (!opts.empty()) s.device_options[dev.name] = opts;
   }
+  s.device_options.emplace("cpu", kCpuOptions);  // listed or the fallback; it takes no preset
   s.placement_policy = ir::parse_placement_policy(d.policy);
   s.op_rules = d.op_rules;
   s.transfer_bytes_per_s = d.link.bandwidth_gbps * 1e9;
@@ -55,6 +65,10 @@ struct PhaseRun {
   std::vector<DeviceUse> devices;
   std::map<std::string, LinkUse> links;
   double allreduce_ns = 0;
+  // Kept only when the phase goes into the trace: its ops are read from the devices' reports
+  // once every phase has run (a decode step's offset is the prefill's time).
+  std::unique_ptr<Session> session;
+  RunTimeline run;
 };
 
 // Tensor parallelism over n NPUs (Megatron-style): each NPU does 1/n of the npu partitions'
@@ -67,12 +81,12 @@ double ring_allreduce_ns(const LinkModel& link, int n, uint64_t bytes) {
          2.0 * (n - 1) * link.latency_ns;
 }
 
-PhaseRun run_phase(PhaseModel phase, const Deployment& d, sim::ChromeTrace* trace,
-                   double trace_offset_ns, const std::string& label) {
+PhaseRun run_phase(PhaseModel phase, const Deployment& d, bool keep_for_trace) {
   ir::BuiltinModel& m = phase.m;
   const int64_t tokens = m.batch * m.seq, layers = m.layers, d_model = m.d_model;
   const std::set<std::string> kv_cache = std::move(phase.kv_cache);
-  Session session(std::move(m.graph), session_options(d));
+  auto owned = std::make_unique<Session>(std::move(m.graph), session_options(d));
+  Session& session = *owned;
   // Timing only: the token ids (an embedding's DMA follows them); every other input (the KV
   // cache: gigabytes at long contexts; an ONNX model's hidden states) without data, as no
   // simulator reads it.
@@ -106,8 +120,53 @@ PhaseRun run_phase(PhaseModel phase, const Deployment& d, sim::ChromeTrace* trac
         u.bytes /= static_cast<uint64_t>(n);  // per NPU; energy stays the group's
       }
   r.links = run.timeline.links;
-  if (trace) add_timeline_trace(*trace, run, timeline_ops(session, run), trace_offset_ns, label);
+  if (keep_for_trace) {
+    r.session = std::move(owned);
+    r.run = std::move(run);
+  }
   return r;
+}
+
+// Runs the prefill (phase 0) and one decode step per sampled context (phase i + 1) on up to
+// `threads` threads (0: one per hardware thread). The phases are independent sessions and each
+// result lands in its own slot, so nothing depends on the thread count or on which phase ends
+// first. The first phase to fail (in phase order) is rethrown once all have stopped.
+std::vector<PhaseRun> run_phases(PhaseModel prefill, const Deployment& d,
+                                 const std::vector<int64_t>& contexts,
+                                 const std::vector<std::string>& labels, int threads,
+                                 bool want_trace, const SimulateProgress& progress) {
+  const size_t n = 1 + contexts.size();
+  std::vector<PhaseRun> out(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex progress_mutex;
+  int done = 0;
+  const auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n && !failed;) {
+      try {
+        const bool keep = want_trace && i < 2;  // the trace holds the prefill and one step
+        out[i] = i == 0 ? run_phase(std::move(prefill), d, keep)
+                        : run_phase(decode_step_model(d, contexts[i - 1]), d, keep);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        failed = true;
+      }
+      if (progress && !errors[i]) {
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(++done, static_cast<int>(n), labels[i]);
+      }
+    }
+  };
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const size_t helpers = std::min(n, static_cast<size_t>(threads)) - 1;
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < helpers; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
 }
 
 // Context lengths the decode simulates: prompt .. prompt+generate-1, evenly.
@@ -246,31 +305,32 @@ const std::vector<GatedMetric>& gated_metrics() {
 }
 
 SimulationResult simulate_deployment(const Deployment& d, bool want_trace,
-                                     const SimulateProgress& progress) {
+                                     const SimulateProgress& progress, int threads) {
   check_deployment(d);
   const std::vector<int64_t> contexts = decode_contexts(d);
-  const int runs = 1 + static_cast<int>(contexts.size());
   SimulationResult res;
   PhaseModel prefill = prefill_model(d);
   const json deployment = deployment_json(d, prefill.m);
-  const PhaseRun pre =
-      run_phase(std::move(prefill), d, want_trace ? &res.trace : nullptr, 0, "prefill");
-  if (progress) progress(1, runs, "prefill");
+  std::vector<std::string> labels = {"prefill"};
+  for (int64_t c : contexts) labels.push_back(fmt::format("decode step (context {})", c));
+  std::vector<PhaseRun> phase =
+      run_phases(std::move(prefill), d, contexts, labels, threads, want_trace, progress);
+  const PhaseRun& pre = phase.front();
+  if (want_trace)  // the prefill, then the first decode step after it
+    for (size_t i = 0; i < std::min<size_t>(2, phase.size()); ++i)
+      add_timeline_trace(res.trace, phase[i].run, timeline_ops(*phase[i].session, phase[i].run),
+                         i == 0 ? 0 : pre.time_ns, labels[i]);
   Totals prefill_totals, decode_totals, all;
   prefill_totals.add(pre, 1);
   all.add(pre, 1);
   const std::vector<double> weights = interpolation_weights(contexts, d.prompt, d.generate);
   json step_ms = json::array();
   for (size_t i = 0; i < contexts.size(); ++i) {
-    const std::string label = fmt::format("decode step (context {})", contexts[i]);
-    const PhaseRun step =
-        run_phase(decode_step_model(d, contexts[i]), d, want_trace && i == 0 ? &res.trace : nullptr,
-                  pre.time_ns, label);
+    const PhaseRun& step = phase[i + 1];
     decode_totals.add(step, weights[i]);
     all.add(step, weights[i]);
     step_ms.push_back(
         {{"context", contexts[i]}, {"step_ms", step.time_ns / 1e6}, {"weight_steps", weights[i]}});
-    if (progress) progress(static_cast<int>(i) + 2, runs, label);
   }
   const double tokens = static_cast<double>(d.batch * d.generate);
   const double tpot_ms = decode_totals.time_ns / 1e6 / static_cast<double>(d.generate);
@@ -299,6 +359,11 @@ SimulationResult simulate_deployment(const Deployment& d, bool want_trace,
       {"links", links_json(all, all.time_ns)},
       {"phases", phases}};
   return res;
+}
+
+double simulate_decode_step_ns(const Deployment& d, int64_t context) {
+  check_deployment(d);
+  return run_phase(decode_step_model(d, context), d, false).time_ns;
 }
 
 }  // namespace nuri::rt

@@ -27,8 +27,14 @@ struct SimulationResult {
 // generation (one when a step does not depend on the context) and every step's figures are
 // interpolated piecewise-linearly between them. Deterministic: no wall time in the summary.
 // The trace (which reads every partition's device report) is built only when asked for.
+// The prefill and the sampled steps are independent sessions, run on up to `threads` threads
+// (0: one per hardware thread); the result is the same for every thread count.
 SimulationResult simulate_deployment(const Deployment& d, bool want_trace = false,
-                                     const SimulateProgress& progress = {});
+                                     const SimulateProgress& progress = {}, int threads = 0);
+
+// One decode step with `context` tokens in the KV cache, simulated alone: its simulated time in
+// ns, as simulate_deployment counts it (bench/simulate_bench.cpp times it).
+double simulate_decode_step_ns(const Deployment& d, int64_t context);
 
 // How many steps each sampled context (ascending) stands for when the steps at contexts
 // first .. first+steps-1 are each interpolated linearly between their two neighbouring samples

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "nuri/device.h"
 #include "nuri/error.hpp"
 
@@ -97,18 +99,21 @@ inline bool option_flag(const std::map<std::string, std::string>& opts, const ch
   throw Error(std::string(device) + ": option " + key + "=" + it->second + ": expected 0 or 1");
 }
 
-// Host-memory buffer: owned and 64-byte aligned, or (imported) the caller's memory.
+// Host-memory buffer: owned, 64-byte aligned and reading as zeros until written, or (imported)
+// the caller's memory. A large owned buffer is mapped from the kernel's zero pages, so one that
+// is never written (a timing-only simulator's output) costs address space, not memory.
 class HostBuffer {
  public:
-  explicit HostBuffer(uint64_t bytes)
-      : bytes_(bytes),
-        data_(static_cast<std::byte*>(::operator new (bytes ? bytes : 1, std::align_val_t{64}))),
-        owned_(true) {}
+  explicit HostBuffer(uint64_t bytes) : bytes_(bytes), data_(allocate(bytes)), owned_(true) {}
   // Wraps memory the caller owns and keeps valid for the buffer's life.
   HostBuffer(void* external, uint64_t bytes)
       : bytes_(bytes), data_(static_cast<std::byte*>(external)), owned_(false) {}
   ~HostBuffer() {
-    if (owned_) ::operator delete (data_, std::align_val_t{64});
+    if (!owned_) return;
+    if (mapped(bytes_))
+      ::munmap(data_, bytes_);
+    else
+      ::operator delete (data_, std::align_val_t{64});
   }
   HostBuffer(const HostBuffer&) = delete;
   HostBuffer& operator=(const HostBuffer&) = delete;
@@ -117,6 +122,18 @@ class HostBuffer {
   bool owned() const { return owned_; }
 
  private:
+  static bool mapped(uint64_t bytes) { return bytes >= (uint64_t{1} << 20); }
+  static std::byte* allocate(uint64_t bytes) {
+    if (mapped(bytes)) {  // page-aligned zeros, each page resident only once touched
+      void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      return static_cast<std::byte*>(p);
+    }
+    auto* p = static_cast<std::byte*>(::operator new (bytes ? bytes : 1, std::align_val_t{64}));
+    std::memset(p, 0, bytes);
+    return p;
+  }
+
   uint64_t bytes_;
   std::byte* data_;
   bool owned_;

@@ -13,6 +13,8 @@
 
 #include <map>
 #include <memory_resource>
+#include <span>
+#include <utility>
 
 #include "simulator/common/memory_timing.h"
 #include "simulator/npu/config.h"
@@ -23,6 +25,11 @@ class SimpleMemory : public MemoryTiming {
  public:
   explicit SimpleMemory(const MemoryConfig& cfg);
   double transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) override;
+  // The rows of one DMA: `issue_ns.size()` transfers of `bytes` each, row r issued at
+  // issue_ns[r] (non-decreasing) at addr + r * stride_bytes. Exactly what a transfer() per row
+  // returns (the latest completion) and leaves behind, without a call and a check per row.
+  double transfer_rows(std::span<const double> issue_ns, uint64_t addr, uint64_t stride_bytes,
+                       uint64_t bytes, bool is_write);
   void reset() override;
   void retire_before(double ns) override;
   std::string describe() const override;
@@ -35,11 +42,19 @@ class SimpleMemory : public MemoryTiming {
   // and every insert is hinted, so slices cost amortised constant time, wherever they land.
   using BusyMap = std::pmr::map<double, double>;
   // Marks [start, end) busy, merging with touching neighbours; `after` is the first interval
-  // starting after `start`. Returns the interval now holding it.
-  BusyMap::iterator occupy(BusyMap::iterator after, double start, double end);
+  // starting after `start` and `before` the one before it (end() if none). Returns the interval
+  // now holding it.
+  BusyMap::iterator occupy(BusyMap::iterator after, BusyMap::iterator before, double start,
+                           double end);
 
-  // The first interval starting after t (upper_bound), searched from last_ outwards first.
-  BusyMap::iterator first_after(double t);
+  // The first interval starting after t (upper_bound) and the one before it (end() if none),
+  // searched from last_ outwards first.
+  std::pair<BusyMap::iterator, BusyMap::iterator> first_after(double t);
+
+  // Serves `need` ns of transfer issued at t; returns when its last slice ends.
+  double serve(double t, double need);
+  // Throws when [addr, addr + bytes) is beyond the capacity.
+  void check_range(uint64_t addr, uint64_t bytes) const;
 
   MemoryConfig cfg_;
   double bytes_per_ns_;

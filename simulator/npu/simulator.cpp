@@ -71,6 +71,7 @@ Simulator::Simulator(NpuConfig cfg, SimOptions opt, std::shared_ptr<MemoryTiming
     : cfg_(std::move(cfg)), opt_(opt), mem_(std::move(memory)), stats_(cfg_.cores) {
   validate_config(cfg_);
   if (!mem_) mem_ = std::make_shared<SimpleMemory>(cfg_.memory);
+  simple_ = dynamic_cast<SimpleMemory*>(mem_.get());
   if (opt_.functional) func_ = std::make_unique<FunctionalModel>(cfg_);
   if (opt_.trace) {
     for (uint32_t c = 0; c < cfg_.cores; ++c) {
@@ -124,10 +125,17 @@ uint64_t Simulator::dma_time(uint32_t core, const Instr& in, uint64_t start) {
   const bool contiguous = off.rows == 1 || off.row_stride() == off.cols;
   const uint64_t seg = contiguous ? total : uint64_t{off.cols} * es;
   const uint64_t nseg = contiguous ? 1 : off.rows;
-  for (uint64_t s = 0; s < nseg; ++s) {
-    uint64_t issue = first + (s * seg) / cfg_.dma.bytes_per_cycle;
-    uint64_t addr = off.addr + s * off.row_stride() * es;
-    done_ns = std::max(done_ns, mem_->transfer(issue / ghz, addr, seg, store));
+  const uint64_t stride = off.row_stride() * es;
+  if (simple_) {  // the default memory takes the rows at once (the same figures, far quicker)
+    row_issue_ns_.resize(nseg);
+    for (uint64_t s = 0; s < nseg; ++s)
+      row_issue_ns_[s] = (first + (s * seg) / cfg_.dma.bytes_per_cycle) / ghz;
+    done_ns = simple_->transfer_rows(row_issue_ns_, off.addr, stride, seg, store);
+  } else {
+    for (uint64_t s = 0; s < nseg; ++s) {
+      uint64_t issue = first + (s * seg) / cfg_.dma.bytes_per_cycle;
+      done_ns = std::max(done_ns, mem_->transfer(issue / ghz, off.addr + s * stride, seg, store));
+    }
   }
   auto mem_end = static_cast<uint64_t>(std::ceil(done_ns * ghz - 1e-9));
   return std::max(engine_end, mem_end);

@@ -20,6 +20,8 @@
 
 namespace nuri::sim::npu {
 
+class SimpleMemory;
+
 struct SimOptions {
   bool functional = true;  // false: timing only, no data needed or touched
   bool trace = false;      // record a Chrome trace span per instruction
@@ -77,6 +79,8 @@ class Simulator {
   NpuConfig cfg_;
   SimOptions opt_;
   std::shared_ptr<MemoryTiming> mem_;
+  SimpleMemory* simple_ = nullptr;    // mem_, when it is the simple model (rows in one call)
+  std::vector<double> row_issue_ns_;  // a DMA's row issue times, reused
   std::unique_ptr<FunctionalModel> func_;
   std::vector<CoreStats> stats_;
   std::vector<OpRecord> ops_;

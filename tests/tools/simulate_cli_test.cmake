@@ -19,10 +19,11 @@ set(tiny simulate --builtin llama2-7b --layers 1 --d-model 64 --heads 2 --vocab 
 nuri_run(first 0 ${tiny} --json ${dir}/a.json --trace ${dir}/trace.json)
 expect_in("${first}" "ttft ")
 expect_in("${first}" "total simulated time")
-# The second run on one OpenMP thread: the summary must not depend on the thread count.
+# The second run on one thread (phases one after another, one OpenMP thread): the summary must
+# not depend on the thread count.
 set(saved_omp "$ENV{OMP_NUM_THREADS}")
 set(ENV{OMP_NUM_THREADS} 1)
-nuri_run(second 0 ${tiny} --json ${dir}/b.json)
+nuri_run(second 0 ${tiny} --json ${dir}/b.json --threads 1)
 set(ENV{OMP_NUM_THREADS} "${saved_omp}")
 file(SHA256 ${dir}/a.json ha)
 file(SHA256 ${dir}/b.json hb)
@@ -90,7 +91,7 @@ expect_in("${typo}" "key 'linc': unknown")
 nuri_run(batched 0 ${tiny} --batch 2 --json ${dir}/batch.json)
 expect_in("${batched}" "batch 2, prompt 16")
 set(ENV{OMP_NUM_THREADS} 1)
-nuri_run(batched1 0 ${tiny} --batch 2 --json ${dir}/batch_1thread.json)
+nuri_run(batched1 0 ${tiny} --batch 2 --json ${dir}/batch_1thread.json --threads 1)
 set(ENV{OMP_NUM_THREADS} "${saved_omp}")
 file(SHA256 ${dir}/batch.json hb2)
 file(SHA256 ${dir}/batch_1thread.json hb1)

@@ -36,6 +36,7 @@ struct SimulateOptions {
   std::vector<std::string> rules;  // OP=DEVICE
   std::string json_out, trace_out, baseline;
   std::string tolerance = "2%";
+  int threads = 0;  // phases simulated at once (0: one per hardware thread)
 };
 
 bool given(const CLI::App& cmd, const char* flag) {
@@ -156,7 +157,8 @@ void simulate(const CLI::App& cmd, const SimulateOptions& o) {
     throw Error("--seq: nuri simulate takes --prompt and --generate instead");
   const double tolerance = parse_tolerance(o.tolerance);
   const rt::Deployment d = build_deployment(cmd, o);
-  const rt::SimulationResult r = rt::simulate_deployment(d, !o.trace_out.empty(), progress_bar());
+  const rt::SimulationResult r =
+      rt::simulate_deployment(d, !o.trace_out.empty(), progress_bar(), o.threads);
   print_summary(r.summary);
   if (!o.json_out.empty()) {
     write_file(o.json_out, r.summary.dump(1) + "\n");
@@ -231,6 +233,11 @@ void register_simulate(CLI::App& app) {
                   "an earlier --json: exit 3 with a table when a metric regressed");
   cmd->add_option("--tolerance", o->tolerance, "allowed regression, percent")
       ->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "phases (prefill, sampled decode steps) simulated at once; 0: one per hardware "
+                  "thread (the results do not depend on it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   cmd->callback([o, cmd] { simulate(*cmd, *o); });
 }
 

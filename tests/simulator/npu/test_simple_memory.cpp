@@ -1,8 +1,14 @@
 // SimpleMemory serves transfers in issue-time order (README.md "SimpleMemory"): a transfer that
 // reaches the model late but was issued early takes the idle time before later transfers.
 // 16 B/ns, 100 ns latency (tiny_config's memory).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "nuri/error.hpp"
 #include "simulator/npu/simple_memory.h"
 #include "simulator/npu/simulator.h"
 #include "tests/simulator/npu/npu_test_util.h"
@@ -68,6 +74,55 @@ TEST(SimpleMemory, PrefetchCommittedAfterAStoreIsNotDelayedByIt) {
   p.push(dma_load(tile(Space::Spm, 1024, 8, 4, DType::BF16),
                   tile(Space::Dram, 4096, 8, 4, DType::BF16)));
   EXPECT_EQ(sim.run({p}).cycles(), 250u);
+}
+
+// transfer_rows is the per-row loop done at once: over interleaved trains (rows landing past
+// every interval, inside the last one, in gaps between earlier trains, straddling several), its
+// completions, the intervals it leaves (seen through later transfers) and the stats are those
+// of one transfer() per row, to the bit. Issue times step by thirds of a ns so sums round.
+TEST(SimpleMemory, RowsAtOnceEqualOneTransferPerRow) {
+  SimpleMemory rows(tiny_config().memory), single(tiny_config().memory);
+  uint64_t seed = 12345;
+  const auto next = [&seed](uint64_t n) {  // a fixed LCG: the same trains every run
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  std::vector<double> issue;
+  double start = 0;
+  for (int train = 0; train < 400; ++train) {
+    start += static_cast<double>(next(40)) / 3.0;  // trains overlap in time
+    const uint64_t n = 1 + next(12), bytes = 8 * (1 + next(16)), stride = 256;
+    const double gap = static_cast<double>(next(9)) / 3.0;  // 0: rows issued at once
+    issue.assign(n, 0);
+    for (uint64_t r = 0; r < n; ++r) issue[r] = start + static_cast<double>(r) * gap;
+    const bool write = next(2) == 1;
+    double expect = 0;
+    for (uint64_t r = 0; r < n; ++r)
+      expect = std::max(expect, single.transfer(issue[r], 4096 + r * stride, bytes, write));
+    const double got = rows.transfer_rows(issue, 4096, stride, bytes, write);
+    ASSERT_EQ(got, expect) << "train " << train;  // bit for bit, not within a tolerance
+    if (train % 50 == 49) {
+      rows.retire_before(start - 30);
+      single.retire_before(start - 30);
+    }
+  }
+  EXPECT_EQ(rows.stats().transfers, single.stats().transfers);
+  EXPECT_EQ(rows.stats().read_bytes, single.stats().read_bytes);
+  EXPECT_EQ(rows.stats().write_bytes, single.stats().write_bytes);
+  EXPECT_EQ(rows.transfer(start, 0, 16, false), single.transfer(start, 0, 16, false));
+}
+
+TEST(SimpleMemory, RowsBeyondCapacityNameTheFirstRowPastIt) {
+  SimpleMemory m(tiny_config().memory);
+  const uint64_t cap = tiny_config().memory.capacity_bytes;
+  const std::vector<double> issue = {0, 1, 2, 3};
+  try {
+    m.transfer_rows(issue, cap - 2 * 64, 64, 64, false);  // rows 2 and 3 lie beyond
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("[{:#x}, +64)", cap)), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
