@@ -24,7 +24,7 @@ bool fold_constants(Graph& graph) {
     NodeOperands io;
     for (ValueId in : n.inputs) {
       io.in_types.push_back(in == kNoValue ? nullptr : &graph.value(in).type);
-      io.in.push_back(in == kNoValue ? nullptr : graph.value(in).data->data());
+      io.in.push_back(in == kNoValue ? nullptr : graph.value(in).data->aligned_data());
     }
     std::vector<Tensor> outs;
     for (ValueId o : n.outputs)

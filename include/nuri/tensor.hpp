@@ -2,12 +2,14 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -100,6 +102,13 @@ inline int64_t num_elements(std::span<const int64_t> shape) {
 
 std::string shape_str(std::span<const int64_t> shape);
 
+// Bytes copied so far from views unaligned for a typed read (Tensor::aligned_data): a device that
+// packs weights from the raw bytes leaves it unchanged, which tests observe.
+inline std::atomic<uint64_t>& unaligned_view_copy_bytes() {
+  static std::atomic<uint64_t> bytes{0};
+  return bytes;
+}
+
 // A contiguous, row-major host tensor with value semantics. It owns its bytes, or is a
 // read-only view of bytes someone else keeps alive (a memory-mapped weight file): views copy
 // in O(1) and share the bytes; writing through a view (non-const data()) first copies the bytes
@@ -114,7 +123,9 @@ class Tensor {
   }
 
   // A read-only view of `nbytes_for(dtype, shape)` bytes at `data`, which `owner` keeps alive
-  // (null when the caller guarantees the bytes outlive the tensor and its copies).
+  // (null when the caller guarantees the bytes outlive the tensor and its copies). `data` may
+  // sit at any byte address (an ONNX exporter places initializers unaligned): bytes() gives it
+  // as it is; typed reads (data_as, aligned_data) go through a once-made aligned copy.
   static Tensor view(DType dtype, Shape shape, const void* data,
                      std::shared_ptr<const void> owner) {
     Tensor t(dtype, Shape{}, 0);
@@ -123,6 +134,7 @@ class Tensor {
     t.storage_ = std::move(owner);
     t.data_ = static_cast<std::byte*>(const_cast<void*>(data));
     t.view_ = true;
+    if (reinterpret_cast<uintptr_t>(data) % 64) t.aligned_ = std::make_shared<AlignedCopy>();
     return t;
   }
 
@@ -160,10 +172,22 @@ class Tensor {
   size_t nbytes() const { return nbytes_; }
   // True while the tensor refers to bytes it does not own (see view()).
   bool is_view() const { return view_; }
+  // True when the bytes sit at a multiple of the element size (always, unless a view).
+  bool is_aligned() const {
+    return reinterpret_cast<uintptr_t>(data_) % std::max<size_t>(dtype_size(dtype_), 1) == 0;
+  }
   void* data() {
     if (view_) own();
     return data_;
   }
+  // The bytes where they lie, possibly unaligned for the dtype (a view): read them with memcpy,
+  // or through aligned_data() / data_as().
+  const std::byte* bytes() const { return data_; }
+  // The bytes aligned to the element size, as kernels read them: where they lie when aligned
+  // (always, unless a view), else a copy made once (shared by the view's copies, counted in
+  // unaligned_view_copy_bytes).
+  const void* aligned_data() const { return is_aligned() ? data_ : copy_once(); }
+  // The bytes where they lie (as bytes()), for readers that copy them.
   const void* data() const { return data_; }
   template <typename T>
   T* data_as() {
@@ -171,7 +195,8 @@ class Tensor {
   }
   template <typename T>
   const T* data_as() const {
-    return reinterpret_cast<const T*>(data_);
+    const bool fits = reinterpret_cast<uintptr_t>(data_) % alignof(T) == 0;
+    return reinterpret_cast<const T*>(fits ? data_ : copy_once());
   }
 
   // Same bytes, new shape of equal element count.
@@ -184,8 +209,28 @@ class Tensor {
   }
 
  private:
+  // An unaligned view's aligned copy, made on the first typed read.
+  struct AlignedCopy {
+    std::once_flag once;
+    std::shared_ptr<const void> copy;
+    const std::byte* data = nullptr;
+  };
+
   Tensor(DType dtype, Shape shape, size_t nbytes) : dtype_(dtype), shape_(std::move(shape)) {
     allocate(nbytes);
+  }
+  // A view off a 64-byte boundary copied once into aligned storage (only views get there:
+  // owned storage is 64-byte aligned).
+  const std::byte* copy_once() const {
+    AlignedCopy& c = *aligned_;
+    std::call_once(c.once, [&] {
+      Tensor owned(dtype_, shape_);
+      if (nbytes_) std::memcpy(owned.data_, data_, nbytes_);
+      unaligned_view_copy_bytes() += nbytes_;
+      c.copy = std::move(owned.storage_);
+      c.data = owned.data_;
+    });
+    return c.data;
   }
   static size_t nbytes_for(DType dtype, const Shape& shape) {
     for (int64_t d : shape)
@@ -201,6 +246,7 @@ class Tensor {
     data_ = reinterpret_cast<std::byte*>((reinterpret_cast<uintptr_t>(raw) + 63) & ~uintptr_t{63});
     nbytes_ = nbytes;
     view_ = false;
+    aligned_.reset();
   }
   void copy_bytes_from(const Tensor& o) {
     if (o.view_) {  // a view shares the bytes it refers to
@@ -208,6 +254,7 @@ class Tensor {
       data_ = o.data_;
       nbytes_ = o.nbytes_;
       view_ = true;
+      aligned_ = o.aligned_;
       return;
     }
     allocate(o.nbytes_);
@@ -227,6 +274,7 @@ class Tensor {
     std::swap(data_, o.data_);
     std::swap(nbytes_, o.nbytes_);
     std::swap(view_, o.view_);
+    std::swap(aligned_, o.aligned_);
   }
 
   DType dtype_ = DType::F32;
@@ -235,6 +283,7 @@ class Tensor {
   std::byte* data_ = nullptr;
   size_t nbytes_ = 0;
   bool view_ = false;
+  std::shared_ptr<AlignedCopy> aligned_;  // views not 64-byte aligned only
 };
 
 inline std::string shape_str(std::span<const int64_t> shape) {

@@ -352,7 +352,7 @@ std::vector<Ref> Importer::emit_n(ir::OpKind op, const std::vector<Ref>& inputs,
     ir::NodeOperands io;
     for (const Ref& r : inputs) {
       io.in_types.push_back(nullptr);
-      io.in.push_back(r.present() ? r.data->data() : nullptr);
+      io.in.push_back(r.present() ? r.data->aligned_data() : nullptr);
     }
     std::vector<ir::TensorType> in_types(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i)

@@ -184,10 +184,10 @@ Tensor tensor_from_proto(const TensorProto& p, ExternalData& external, const Ten
     if (*dtype == DType::Bool) canonical_bools(t);
     return t;
   }
-  // Mapped bytes aligned for the dtype are used where they lie.
-  const bool aligned = reinterpret_cast<uintptr_t>(bytes.data) % file_elem == 0;
-  if (bytes.owner && aligned && !is_double &&
-      (*dtype != DType::Bool || bools_canonical(bytes.data, want)))
+  // Mapped bytes are used where they lie, at whatever alignment the exporter gave them: devices
+  // that declare unaligned constants pack from them directly; typed readers get an aligned copy
+  // (Tensor::aligned_data), and the runtime copies for devices that need aligned data.
+  if (bytes.owner && !is_double && (*dtype != DType::Bool || bools_canonical(bytes.data, want)))
     return Tensor::view(*dtype, shape, bytes.data, bytes.owner);
   Tensor t(*dtype, shape);
   if (is_double) {
