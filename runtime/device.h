@@ -77,6 +77,8 @@ class Device : public std::enable_shared_from_this<Device> {
   // cannot (no buffer_import_host, e.g. a plugin built against ABI 2.0).
   std::unique_ptr<DeviceBuffer> import_host(void* data, uint64_t bytes);
   bool can_import_host() const { return api_->buffer_import_host != nullptr; }
+  // ABI 2.3: compile reads constant data at any byte address (0 from an older plugin).
+  bool accepts_unaligned_constants() const { return props_.unaligned_constants != 0; }
   void write(DeviceBuffer& buf, const void* src, uint64_t bytes);
   void read(DeviceBuffer& buf, void* dst, uint64_t bytes);
   void copy(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes);

@@ -58,7 +58,8 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
     devices_.push_back(registry.create(n, it == options_.device_options.end() ? "" : it->second));
   }
   // Place: ask each device about each node of the whole graph.
-  const ir::GraphDesc whole(graph_);
+  // The queries only check that constants have data, so it may stay unaligned.
+  const ir::GraphDesc whole(graph_, ir::ConstantAlignment::AsIs);
   std::vector<ir::PartitionTarget> targets;
   // Placement rules: the ruled device takes the op wherever it claims it; elsewhere (pim and
   // a prefill's attention) every device may, by the policy.
@@ -109,8 +110,13 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
       cp->inputs.push_back(*graph_.find_value(cp->graph.value(v).name));
     for (ir::ValueId v : cp->graph.outputs())
       cp->outputs.push_back(*graph_.find_value(cp->graph.value(v).name));
-    cp->desc = std::make_unique<ir::GraphDesc>(cp->graph);
+    // Constants unaligned in a mapped ONNX file go as they lie to a device that reads them so;
+    // any other gets aligned copies for its compile only.
+    cp->desc = std::make_unique<ir::GraphDesc>(cp->graph, dev.accepts_unaligned_constants()
+                                                              ? ir::ConstantAlignment::AsIs
+                                                              : ir::ConstantAlignment::ElementSize);
     cp->exe = dev.compile(cp->desc->get());
+    cp->desc->release_aligned_copies();
     for (ir::ValueId v : cp->inputs) {
       const size_t bytes = graph_.value(v).type.nbytes();
       std::vector<std::byte>& host = cp->in_host.emplace_back();

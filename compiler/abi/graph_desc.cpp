@@ -10,7 +10,7 @@
 
 namespace nuri::ir {
 
-GraphDesc::GraphDesc(const Graph& graph) {
+GraphDesc::GraphDesc(const Graph& graph, ConstantAlignment alignment) {
   const auto str = [&](const std::string& s) { return strings_.emplace_back(s).c_str(); };
   for (const Value& v : graph.values()) {
     nuri_value_desc d{};
@@ -26,7 +26,15 @@ GraphDesc::GraphDesc(const Graph& graph) {
       keep_alive_.push_back(v.data);
       d.data = v.data->data();
     }
-    value_ptrs_.push_back(&values_.emplace_back(d));
+    nuri_value_desc& stored = values_.emplace_back(d);
+    if (v.data && alignment == ConstantAlignment::ElementSize && !v.data->is_aligned()) {
+      Tensor copy(v.data->dtype(), v.data->shape());
+      if (copy.nbytes()) std::memcpy(copy.data(), v.data->bytes(), copy.nbytes());
+      aligned_copy_bytes_ += copy.nbytes();
+      stored.data = copy.data();
+      aligned_copies_.push_back({&stored, d.data, std::move(copy)});
+    }
+    value_ptrs_.push_back(&stored);
   }
   const std::vector<NodeId> order = graph.topo_order();
   index_of_node_.assign(graph.nodes().size(), 0);
@@ -85,6 +93,11 @@ GraphDesc::GraphDesc(const Graph& graph) {
   desc_.num_inputs = gin.size();
   desc_.outputs = gout.data();
   desc_.num_outputs = gout.size();
+}
+
+void GraphDesc::release_aligned_copies() {
+  for (AlignedCopy& c : aligned_copies_) c.value->data = c.original;
+  aligned_copies_.clear();
 }
 
 namespace {

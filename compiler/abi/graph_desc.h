@@ -11,15 +11,26 @@
 
 namespace nuri::ir {
 
+// Where a desc's constant data may sit: as the graph holds it (views of a mapped ONNX file at
+// any byte address; for devices with `unaligned_constants`, and for queries), or aligned to the
+// element size (a copy of each constant that is not, for every other device's compile).
+enum class ConstantAlignment { AsIs, ElementSize };
+
 // Owns everything a nuri_graph_desc points into. Nodes appear in topological order.
 class GraphDesc {
  public:
-  explicit GraphDesc(const Graph& graph);
+  explicit GraphDesc(const Graph& graph,
+                     ConstantAlignment alignment = ConstantAlignment::ElementSize);
   GraphDesc(const GraphDesc&) = delete;
   GraphDesc& operator=(const GraphDesc&) = delete;
   const nuri_graph_desc* get() const { return &desc_; }
   // Node index in the desc for a node id of the source graph.
   size_t desc_index(NodeId id) const { return index_of_node_[id]; }
+  // Bytes of the aligned copies ConstantAlignment::ElementSize made.
+  size_t aligned_copy_bytes() const { return aligned_copy_bytes_; }
+  // Frees those copies once the compile that needed them returned; the desc points at the
+  // graph's own bytes again.
+  void release_aligned_copies();
 
  private:
   std::deque<std::string> strings_;
@@ -36,6 +47,13 @@ class GraphDesc {
   std::vector<const nuri_node_desc*> node_ptrs_;
   std::vector<size_t> index_of_node_;
   std::vector<std::shared_ptr<const Tensor>> keep_alive_;
+  struct AlignedCopy {
+    nuri_value_desc* value;
+    const void* original;
+    Tensor copy;
+  };
+  std::vector<AlignedCopy> aligned_copies_;
+  size_t aligned_copy_bytes_ = 0;
   nuri_graph_desc desc_{};
 };
 

@@ -120,6 +120,7 @@ class CpuDevice : public sdk::HostDevice {
     p->peak_ops_per_s[NURI_DTYPE_F32] = peaks_.f32_flops_per_s;
     p->memory_bandwidth_bytes_per_s = peaks_.bandwidth_bytes_per_s;
     p->dtype_mask = (1u << NURI_DTYPE_COUNT_) - 1;
+    p->unaligned_constants = 1;  // packs weights from their bytes where the ONNX file has them
   }
   // Every IR op (what the fast kernels do not cover runs on the reference kernels), given its
   // constants' data.

@@ -80,25 +80,28 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
   scratch_mem_ = dnnl::memory(pd.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
   if (const_b_) {
     // Reorder (and scale/convert) the user's weights into the packed layout once.
-    std::vector<float> scaled;
-    const float* src = s.b_const;
-    if (s.b_scale != 1.0f) {
-      int64_t span = 1;  // elements the strided view covers
-      for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
-      scaled.assign(s.b_const, s.b_const + span);
-      for (float& x : scaled) x *= s.b_scale;
-      src = scaled.data();
+    int64_t span = 1;  // elements the strided view covers
+    for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+    const size_t span_bytes = static_cast<size_t>(span) * sizeof(float);
+    // oneDNN reads its source as floats: weights off a float boundary (where an exporter put
+    // them in the file) are staged through an aligned buffer, one weight at a time.
+    std::vector<float> staged;
+    const void* src = s.b_const;
+    if (s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(src) % alignof(float)) {
+      staged.resize(static_cast<size_t>(span));
+      std::memcpy(staged.data(), s.b_const, span_bytes);
+      if (s.b_scale != 1.0f)
+        for (float& x : staged) x *= s.b_scale;
+      src = staged.data();
     }
-    dnnl::memory user(b_user_md, engine, const_cast<float*>(src));
+    dnnl::memory user(b_user_md, engine, const_cast<void*>(src));
     b_mem_ = dnnl::memory(pd.weights_desc(), engine);
     dnnl::stream stream(engine);
     dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
     stream.wait();
     // The packed copy replaces the weight: pages of a memory-mapped model file it came from
     // need not stay resident (they read back from the file if anything looks again).
-    int64_t span = 1;
-    for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
-    ir::release_mapped_pages(s.b_const, static_cast<size_t>(span) * sizeof(float));
+    ir::release_mapped_pages(s.b_const, span_bytes);
   } else {
     b_mem_ = dnnl::memory(pd.weights_desc(), engine, DNNL_MEMORY_NONE);
   }

@@ -3,6 +3,7 @@
 // time; bias, a runtime addend and an activation run as post-ops.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -15,9 +16,11 @@ enum class MatmulActivation { None, GeluTanh, GeluErf, Relu };
 struct MatmulSpec {
   // Equal-rank dims (rank 2..5); a/b strides in elements (transposed Gemm operands).
   std::vector<int64_t> a_dims, a_strides, b_dims, b_strides, out_dims;
-  const float* b_const = nullptr;  // constant weights, or null: B comes at run time
-  float b_scale = 1.0f;            // folded into constant weights (Gemm alpha)
-  std::vector<float> bias;         // N values (already beta-scaled), or empty
+  // Constant f32 weights at any byte address (a view of a mapped ONNX file), or null: B comes
+  // at run time.
+  const std::byte* b_const = nullptr;
+  float b_scale = 1.0f;     // folded into constant weights (Gemm alpha)
+  std::vector<float> bias;  // N values (already beta-scaled), or empty
   // A runtime tensor added after the bias (Gemm C), broadcast per these dims; empty = none.
   std::vector<int64_t> addend_dims;
   MatmulActivation activation = MatmulActivation::None;

@@ -90,7 +90,8 @@ std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOption
   const ir::Node& n = ctx.graph.node(id);
   if (!ctx.all_f32(n)) return std::nullopt;
   MatmulSpec s;
-  if (const Tensor* b = ctx.constant(n.inputs[1])) s.b_const = b->data_as<float>();
+  // The weights' bytes where they lie (no aligned copy): the primitive packs from them.
+  if (const Tensor* b = ctx.constant(n.inputs[1])) s.b_const = b->bytes();
   const bool is_gemm = n.op == ir::OpKind::Gemm;
   if (!(is_gemm ? gemm_dims(ctx, n, s) : matmul_dims(ctx, n, s))) return std::nullopt;
   const bool a_plain = s.a_strides.back() == 1;

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define NURI_DEVICE_ABI_MAJOR 2
-#define NURI_DEVICE_ABI_MINOR 2
+#define NURI_DEVICE_ABI_MINOR 3
 #define NURI_DEVICE_ENTRY nuri_device_get_api
 #define NURI_DEVICE_ENTRY_SYMBOL "nuri_device_get_api"
 
@@ -103,6 +103,10 @@ typedef struct nuri_device_properties {
   /* The dtype the device computes f32 ops in: NURI_DTYPE_F32, or BF16/F16 for devices that run
    * f32 graphs at reduced precision (an NPU's bf16 datapath). Tolerances follow it. */
   nuri_dtype f32_compute_dtype;
+  /* ABI 2.3: 1 = the device reads a constant's `data` at any byte address (a weight where an
+   * ONNX file's exporter placed it); 0 (the default, and what an older plugin reads as) = the
+   * runtime hands it data aligned to the element size, copying for that compile only. */
+  int32_t unaligned_constants;
 } nuri_device_properties;
 
 /* ---- A partition, as the device sees it: a flat, self-contained graph ----------------------
@@ -141,7 +145,10 @@ typedef struct nuri_value_desc {
   int32_t rank;
   const int64_t* dims;
   nuri_value_kind kind;
-  const void* data; /* constants only; valid during compile (copy what you keep) */
+  /* Constants only; valid during compile (copy what you keep). Aligned to the element size,
+   * or at any byte address for a device that sets `unaligned_constants` (ABI 2.3). The
+   * capability and cost queries may see it unaligned: there it only says the data is there. */
+  const void* data;
 } nuri_value_desc;
 
 typedef struct nuri_node_desc {
@@ -300,8 +307,8 @@ typedef struct nuri_device_api {
                                     nuri_error* err);
 
   /* Optional, ABI 2.2. NURI_OK with host_data NULL when the buffer is not in host memory. */
-  nuri_status (*buffer_get_host_pointer)(nuri_device_impl* dev,
-                                         nuri_buffer_host_pointer_args* args, nuri_error* err);
+  nuri_status (*buffer_get_host_pointer)(nuri_device_impl* dev, nuri_buffer_host_pointer_args* args,
+                                         nuri_error* err);
   /* NURI_ERROR_UNSUPPORTED when this pair cannot copy directly; the runtime then stages. */
   nuri_status (*buffer_copy_peer)(nuri_device_impl* dst_dev, nuri_buffer_copy_peer_args* args,
                                   nuri_error* err);
