@@ -1,0 +1,155 @@
+// Initializers where an exporter put them: at odd byte offsets of the model's external data. The
+// importer views them in the mapping (no copy); the cpu device, which declares ABI 2.3's
+// `unaligned_constants`, packs its matmul weights straight from those bytes; the ref device,
+// which does not, gets aligned copies for its compile. Every path computes the same numbers.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/frontend/onnx/onnx_model.h"
+#include "compiler/models/seeded_random.h"
+#include "runtime/registry.h"
+#include "runtime/session.h"
+
+namespace nuri {
+namespace {
+
+constexpr int64_t kM = 4, kK = 96, kN = 80;
+
+// Deterministic weights w[k][n] and input x[m][k], from one seeded normal stream each.
+std::vector<float> values(int64_t count, uint64_t seed) {
+  ir::SeededRandom rng(seed);
+  std::vector<float> v(static_cast<size_t>(count));
+  for (float& x : v) x = static_cast<float>(rng.normal());
+  return v;
+}
+
+// y = x @ w with w f32[kK, kN] stored in "w.bin" at byte `offset`.
+::onnx::ModelProto matmul_model(int64_t offset) {
+  ::onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("matmul");
+  auto* in = g->add_input();
+  in->set_name("x");
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(::onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_value(kM);
+  tt->mutable_shape()->add_dim()->set_dim_value(kK);
+  auto* node = g->add_node();
+  node->set_op_type("MatMul");
+  node->add_input("x");
+  node->add_input("w");
+  node->add_output("y");
+  g->add_output()->set_name("y");
+  auto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(::onnx::TensorProto::FLOAT);
+  w->add_dims(kK);
+  w->add_dims(kN);
+  w->set_data_location(::onnx::TensorProto::EXTERNAL);
+  const std::pair<const char*, std::string> entries[] = {{"location", "w.bin"},
+                                                         {"offset", std::to_string(offset)},
+                                                         {"length", std::to_string(kK * kN * 4)}};
+  for (const auto& [k, v] : entries) {
+    auto* e = w->add_external_data();
+    e->set_key(k);
+    e->set_value(v);
+  }
+  return m;
+}
+
+class UnalignedInitializers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("nuri_onnx_unaligned_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    rt::register_builtin_devices(reg_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Imports the model with w at `offset` of its data file (its own folder per offset).
+  ir::Graph load(int64_t offset) {
+    const auto sub = dir_ / std::to_string(offset);
+    std::filesystem::create_directories(sub);
+    {
+      std::ofstream data(sub / "w.bin", std::ios::binary);
+      data << std::string(static_cast<size_t>(offset), 'x');
+      data.write(reinterpret_cast<const char*>(w_.data()),
+                 static_cast<std::streamsize>(w_.size() * 4));
+    }
+    const std::string path = (sub / "m.onnx").string();
+    std::ofstream(path, std::ios::binary) << matmul_model(offset).SerializeAsString();
+    return onnx::OnnxModel::load(path).specialize({}, {.fuse = false});
+  }
+
+  Tensor run(ir::Graph g, const char* device) {
+    rt::SessionOptions opts;
+    opts.devices = {device};
+    opts.strict = true;
+    rt::Session s(std::move(g), opts, reg_);
+    Tensor x(DType::F32, {kM, kK});
+    std::memcpy(x.data(), x_.data(), x_.size() * 4);
+    return s.run(std::vector<Tensor>{x})[0];
+  }
+
+  // y against the product in double; tolerance for f32 sums of kK products of normals.
+  void expect_product(const Tensor& y) {
+    ASSERT_EQ(y.numel(), kM * kN);
+    for (int64_t i = 0; i < kM; ++i)
+      for (int64_t j = 0; j < kN; ++j) {
+        double want = 0;
+        for (int64_t k = 0; k < kK; ++k) want += double(x_[i * kK + k]) * w_[k * kN + j];
+        ASSERT_NEAR(y.data_as<float>()[i * kN + j], want, 1e-4) << "y[" << i << "][" << j << "]";
+      }
+  }
+
+  std::filesystem::path dir_;
+  rt::DeviceRegistry reg_;
+  std::vector<float> w_ = values(kK * kN, 17), x_ = values(kM * kK, 18);
+};
+
+TEST_F(UnalignedInitializers, OddOffsetsAreViewedNotCopied) {
+  for (int64_t offset : {1, 2, 3, 7}) {
+    const ir::Graph g = load(offset);
+    const Tensor& w = *g.value(*g.find_value("w")).data;
+    EXPECT_TRUE(w.is_view()) << "offset " << offset << ": copied at import";
+    EXPECT_FALSE(w.is_aligned()) << "offset " << offset;
+    EXPECT_EQ(std::memcmp(w.bytes(), w_.data(), w.nbytes()), 0) << "offset " << offset;
+    // A typed read goes through an aligned copy of the same values.
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(w.data_as<float>()) % alignof(float), 0u);
+    EXPECT_EQ(w.data_as<float>()[kK * kN - 1], w_.back());
+  }
+}
+
+TEST_F(UnalignedInitializers, CpuPacksFromTheMappedBytesAndMatchesTheAlignedCopy) {
+  const Tensor aligned = run(load(64), "cpu");
+  expect_product(aligned);
+  for (int64_t offset : {1, 3, 6}) {
+    ir::Graph g = load(offset);
+    const uint64_t copied_before = unaligned_view_copy_bytes();
+    const Tensor y = run(std::move(g), "cpu");
+    // Neither import nor the cpu device's compile made an aligned copy of the weights.
+    EXPECT_EQ(unaligned_view_copy_bytes() - copied_before, 0u) << "offset " << offset;
+    ASSERT_EQ(y.nbytes(), aligned.nbytes());
+    EXPECT_EQ(std::memcmp(y.data(), aligned.data(), y.nbytes()), 0) << "offset " << offset;
+  }
+}
+
+// ref does not declare unaligned constants: the runtime hands it aligned copies.
+TEST_F(UnalignedInitializers, DevicesWithoutTheFlagGetAlignedCopies) {
+  EXPECT_TRUE(reg_.create("cpu")->accepts_unaligned_constants());
+  EXPECT_FALSE(reg_.create("ref")->accepts_unaligned_constants());
+  expect_product(run(load(5), "ref"));
+}
+
+}  // namespace
+}  // namespace nuri
