@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -36,6 +37,19 @@ double cpu_ms() {
          (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
+// Nanoseconds this process's threads spent runnable but waiting for a core (the second field of
+// /proc/self/task/*/schedstat): under a loaded machine, most of what wall time adds over cpu.
+double runqueue_wait_ms() {
+  double ns = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    double on_cpu = 0, waiting = 0;
+    if (in >> on_cpu >> waiting) ns += waiting;
+  }
+  return ns / 1e6;
+}
+
 struct Clock {
   std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
   double cpu = cpu_ms();
@@ -55,6 +69,7 @@ nuri::rt::SessionOptions cpu_one_thread() {
 
 int run_onnx(const std::string& path, const std::vector<std::string>& dims) {
   const double base_kib = kib_field("VmRSS:");
+  const double wait_before = runqueue_wait_ms();
   const Clock all;
   auto model = std::make_shared<const nuri::onnx::OnnxModel>(nuri::rt::load_model(path));
   const double load_ms = all.wall_ms();
@@ -77,10 +92,11 @@ int run_onnx(const std::string& path, const std::vector<std::string>& dims) {
       "{\"file\": \"%s\", \"load_ms\": %.1f, \"compile_ms\": %.1f, \"total_ms\": %.1f, "
       "\"total_cpu_ms\": %.1f, \"weights_mib\": %.1f, \"mapped_mib\": %.1f, "
       "\"peak_rss_above_base_mib\": %.1f, \"rss_after_mib\": %.1f, \"peak_over_weights\": %.2f, "
-      "\"unaligned_copied_mib\": %.1f}\n",
+      "\"unaligned_copied_mib\": %.1f, \"runqueue_wait_ms\": %.1f}\n",
       path.c_str(), load_ms, compile_ms, total_ms, cpu, weights_mib, mapped / (1 << 20), peak_mib,
       after_mib, peak_mib / weights_mib,
-      static_cast<double>(nuri::unaligned_view_copy_bytes()) / (1 << 20));
+      static_cast<double>(nuri::unaligned_view_copy_bytes()) / (1 << 20),
+      runqueue_wait_ms() - wait_before);
   return 0;
 }
 

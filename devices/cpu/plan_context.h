@@ -22,6 +22,9 @@ struct PlanContext {
   std::vector<bool> claimed;                       // per node: folded into another step
   std::vector<bool> is_virtual;                    // per value: never materialized
   std::vector<size_t> position;                    // per node: index in order
+  // Aligned bounce for matmul weights off a float boundary, reused by every weight the compile
+  // packs (its pages fault in once) and freed with the plan's context.
+  std::vector<float> weight_staging;
 
   const ir::TensorType& type(ir::ValueId v) const { return graph.value(v).type; }
   bool is_f32(ir::ValueId v) const { return type(v).dtype == DType::F32; }

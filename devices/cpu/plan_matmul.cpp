@@ -92,6 +92,7 @@ std::optional<Step> plan_matmul(PlanContext& ctx, ir::NodeId id, const CpuOption
   MatmulSpec s;
   // The weights' bytes where they lie (no aligned copy): the primitive packs from them.
   if (const Tensor* b = ctx.constant(n.inputs[1])) s.b_const = b->bytes();
+  s.staging = &ctx.weight_staging;
   const bool is_gemm = n.op == ir::OpKind::Gemm;
   if (!(is_gemm ? gemm_dims(ctx, n, s) : matmul_dims(ctx, n, s))) return std::nullopt;
   const bool a_plain = s.a_strides.back() == 1;

@@ -134,6 +134,48 @@ TEST(AbiSkew, ErrorsStopAtTheCallersStructSize) {
   for (size_t i = caller; i < mem.size(); ++i) ASSERT_EQ(mem[i], kCanary) << "byte " << i;
 }
 
+// ABI 2.3: a plugin that predates `unaligned_constants` reads as 0, and the runtime hands its
+// compile constants aligned to their element size (a copy, freed after), whatever the graph holds.
+TEST(AbiSkew, OlderMinorPluginGetsAlignedConstants) {
+  DeviceRegistry reg;
+  reg.load_plugin(plugin_path("nuri_acme_older_minor"));
+  auto dev = reg.create("acme");
+  EXPECT_FALSE(dev->accepts_unaligned_constants());
+  // b as a constant viewing bytes one past a float boundary (as in a mapped ONNX file).
+  const Tensor a = random_input(1), b = random_input(2);
+  std::vector<float> storage(b.numel() + 1);
+  auto* odd = reinterpret_cast<std::byte*>(storage.data()) + 1;
+  std::memcpy(odd, b.data(), b.nbytes());
+  ir::GraphBuilder gb("skew_const");
+  const auto x = gb.input("a", DType::F32, {3, 5});
+  const auto c = gb.constant("b", Tensor::view(DType::F32, {3, 5}, odd, nullptr));
+  const auto r = gb.add1(OpKind::Relu, {gb.add_(x, c)}, {}, "relu");
+  gb.output(gb.add1(OpKind::Sigmoid, {gb.mul(r, c)}, {}, "sigmoid"));
+  const ir::Graph g = gb.build();
+  const auto bv = static_cast<size_t>(*g.find_value("b"));
+  ir::GraphDesc for_old(g, ir::ConstantAlignment::ElementSize);
+  const void* copy = for_old.get()->values[bv]->data;
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(copy) % alignof(float), 0u);
+  EXPECT_EQ(std::memcmp(copy, odd, b.nbytes()), 0);
+  EXPECT_EQ(for_old.aligned_copy_bytes(), b.nbytes());
+  for_old.release_aligned_copies();
+  EXPECT_EQ(for_old.get()->values[bv]->data, odd);
+  const ir::GraphDesc as_is(g, ir::ConstantAlignment::AsIs);
+  EXPECT_EQ(as_is.get()->values[bv]->data, odd);
+  EXPECT_EQ(as_is.aligned_copy_bytes(), 0u);
+  // And the plugin computes right on them.
+  SessionOptions opts;
+  opts.devices = {"acme"};
+  opts.strict = true;
+  Session s(g, opts, reg);
+  const Tensor y = s.run({a})[0];
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const double av = a.data_as<float>()[i], bw = b.data_as<float>()[i];
+    EXPECT_NEAR(y.data_as<float>()[i], 1.0 / (1.0 + std::exp(-std::max(0.0, av + bw) * bw)), 1e-6)
+        << "element " << i;
+  }
+}
+
 // The capability query answers through its args struct, with the device's own reason.
 TEST(AbiSkew, OlderMinorPluginExplainsWhatItDeclines) {
   DeviceRegistry reg;

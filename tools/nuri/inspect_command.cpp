@@ -35,7 +35,7 @@ struct InspectOptions {
 // For every registered device, how many of the graph's nodes of each op it claims.
 void print_device_support(const ir::Graph& g) {
   rt::DeviceRegistry& reg = rt::DeviceRegistry::global();
-  const ir::GraphDesc desc(g);
+  const ir::GraphDesc desc(g, ir::ConstantAlignment::AsIs);  // queries only: no aligned copies
   std::map<std::string, std::map<std::string, std::pair<int, int>>> per_op;  // op -> dev -> (y, n)
   std::vector<std::string> devices;
   for (const std::string& name : reg.names()) {
