@@ -85,11 +85,4 @@ size_t release_mapped_pages(const void* data, size_t size) {
   return released;
 }
 
-void advise_huge_pages(void* data, size_t size) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<uintptr_t>(data);
-  const uintptr_t lo = (begin + kHuge - 1) & ~(kHuge - 1), hi = (begin + size) & ~(kHuge - 1);
-  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-}
-
 }  // namespace nuri::ir

@@ -35,10 +35,4 @@ class MappedFile {
 // other kind is left alone. Returns the bytes released.
 size_t release_mapped_pages(const void* data, size_t size);
 
-// Asks for transparent huge pages over the whole 2 MiB pages inside [data, data + size) of
-// anonymous memory not touched yet (a fresh weight tensor, a packed weight): it then faults in
-// 2 MiB at a time instead of 4 KiB (500 MB: ~250 faults instead of ~120,000). Only advice:
-// without THP, or for memory already touched, nothing changes.
-void advise_huge_pages(void* data, size_t size);
-
 }  // namespace nuri::ir

@@ -6,7 +6,6 @@
 #include <thread>
 #include <vector>
 
-#include "compiler/ir/mapped_file.h"
 #include "compiler/models/seeded_random.h"
 
 namespace nuri::ir {
@@ -81,8 +80,6 @@ double normal_at(uint64_t key, uint64_t index) {
 
 void fill_normal(float* out, int64_t n, uint64_t key, double stddev, int threads) {
   const Tables& t = tables();  // built once, before any worker reads them
-  // A fresh tensor's pages fault in as huge pages while the workers fill them.
-  advise_huge_pages(out, static_cast<size_t>(n) * sizeof(float));
   const auto fill = [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
       out[i] = static_cast<float>(normal(t, key, static_cast<uint64_t>(i)) * stddev);

@@ -1,8 +1,6 @@
 #include "devices/cpu/onednn_matmul.h"
 
-#include <algorithm>
 #include <cstring>
-#include <new>
 
 #include "compiler/ir/mapped_file.h"
 
@@ -98,13 +96,7 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
       src = staged.data();
     }
     dnnl::memory user(b_user_md, engine, const_cast<void*>(src));
-    // The packed weights in memory advised as huge pages before the reorder first touches it:
-    // far fewer page faults than oneDNN's own allocation (they were most of a compile's time).
-    const size_t packed_bytes = (pd.weights_desc().get_size() + 63) / 64 * 64;
-    b_packed_.reset(std::aligned_alloc(64, std::max<size_t>(packed_bytes, 64)));
-    if (!b_packed_) throw std::bad_alloc();
-    ir::advise_huge_pages(b_packed_.get(), packed_bytes);
-    b_mem_ = dnnl::memory(pd.weights_desc(), engine, b_packed_.get());
+    b_mem_ = dnnl::memory(pd.weights_desc(), engine);
     dnnl::stream stream(engine);
     dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
     stream.wait();

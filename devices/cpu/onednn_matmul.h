@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
@@ -48,7 +47,6 @@ class OnednnMatmul {
  private:
   dnnl::matmul prim_;
   dnnl::memory a_mem_, b_mem_, bias_mem_, addend_mem_, out_mem_, scratch_mem_;
-  std::unique_ptr<void, void (*)(void*)> b_packed_{nullptr, std::free};  // b_mem_'s bytes
   bool const_b_ = false, has_bias_ = false, has_addend_ = false, bf16_ = false;
   size_t scratchpad_bytes_ = 0;
   int64_t a_elements_ = 0;
