@@ -33,9 +33,10 @@ for m in "${MODELS[@]}"; do
   o_peak=$(median peak_rss_above_base_mib <<<"$ort")
   n_cpu=$(median total_cpu_ms <<<"$nuri")
   n_wait=$(median runqueue_wait_ms <<<"$nuri")
-  printf '%-24s %12s %12s %14s %14s %10s   (weights %s MiB; nuri peak %.2fx weights; nuri cpu %s ms, waiting for a core %s ms)\n' \
+  o_cpu=$(median cpu_ms_median <<<"$ort")
+  printf '%-24s %12s %12s %14s %14s %10s   (weights %s MiB; nuri peak %.2fx weights; cpu ms nuri %s, ort %s; nuri waiting for a core %s ms)\n' \
     "$(basename "$m")" "$n_ms" "$o_ms" "$(/usr/bin/python3 -c "print(f'{$n_ms/$o_ms:.2f}')")" \
-    "$n_peak" "$o_peak" "$weights" "$(/usr/bin/python3 -c "print($n_peak/$weights)")" "$n_cpu" "$n_wait"
+    "$n_peak" "$o_peak" "$weights" "$(/usr/bin/python3 -c "print($n_peak/$weights)")" "$n_cpu" "$o_cpu" "$n_wait"
 done
 b=$(for _ in $(seq "$RUNS"); do "$BENCH" builtin gpt2-small; done)
 echo "built-in gpt2-small: weights $(median weights_ms <<<"$b") ms (cpu $(median weights_cpu_ms <<<"$b") ms)," \
