@@ -37,7 +37,7 @@ RefProgram::RefProgram(ir::Graph graph) : graph_(std::move(graph)) {
 
 void* RefProgram::address(ir::ValueId v) {
   const ir::Value& val = graph_.value(v);
-  if (val.kind == ir::ValueKind::Constant) return const_cast<void*>(val.data->data());
+  if (val.kind == ir::ValueKind::Constant) return const_cast<void*>(val.data->aligned_data());
   return static_cast<std::byte*>(arena_.data()) + plan_.offset_of[v];
 }
 
