@@ -36,6 +36,53 @@ dnnl::algorithm eltwise_algorithm(MatmulActivation a) {
 
 }  // namespace
 
+// Copies `count` floats of b from element `first` into `dst` (aligned), scaled; the mapped
+// pages they came from need not stay resident beside the copy.
+void OnednnMatmul::stage_rows(const MatmulSpec& s, int64_t first, int64_t count, float* dst) {
+  const std::byte* from = s.b_const + first * static_cast<int64_t>(sizeof(float));
+  const size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  std::memcpy(dst, from, bytes);
+  ir::release_mapped_pages(from, bytes);
+  if (s.b_scale != 1.0f)
+    for (int64_t i = 0; i < count; ++i) dst[i] *= s.b_scale;
+}
+
+// Packs a plain row-major [K, N] weight kStageRows rows at a time, each into its part of the
+// packed layout, releasing each block's mapped pages once packed: at the peak only one block
+// of the file (and of the staging buffer, for a weight that needs staging) is resident beside
+// the packed weights, instead of the whole weight (GPT-2's MLP weights are 9 MiB). Returns
+// false, having written nothing, where the layout is padded or cannot be cut there.
+bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::desc& packed,
+                                      const dnnl::engine& engine, dnnl::stream& stream, bool stage,
+                                      std::vector<float>& staged) {
+  constexpr int64_t kStageRows = 256;  // a multiple of oneDNN's K blocks (4, 16, 64, 256)
+  if (s.b_dims.size() != 2 || s.b_strides[1] != 1 || s.b_strides[0] != s.b_dims[1]) return false;
+  const int64_t k = s.b_dims[0], n = s.b_dims[1];
+  const size_t elem = bf16_ ? 2 : 4;
+  if (k <= kStageRows || packed.get_size() != static_cast<size_t>(k * n) * elem) return false;
+  std::vector<dnnl::memory::desc> parts;
+  for (int64_t k0 = 0; k0 < k; k0 += kStageRows) {
+    const dnnl::memory::desc part =
+        packed.submemory_desc({std::min(kStageRows, k - k0), n}, {k0, 0}, /*allow_empty=*/true);
+    if (part.is_zero()) return false;
+    parts.push_back(part);
+  }
+  if (stage && staged.size() < static_cast<size_t>(kStageRows * n))
+    staged.resize(static_cast<size_t>(kStageRows * n));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const int64_t k0 = static_cast<int64_t>(i) * kStageRows, rows = std::min(kStageRows, k - k0);
+    const std::byte* block = s.b_const + k0 * n * static_cast<int64_t>(sizeof(float));
+    if (stage) stage_rows(s, k0 * n, rows * n, staged.data());
+    void* from = stage ? static_cast<void*>(staged.data()) : const_cast<std::byte*>(block);
+    dnnl::memory src(plain_desc({rows, n}, dt::f32), engine, from);
+    dnnl::memory dst(parts[i], engine, b_mem_.get_data_handle());
+    dnnl::reorder(src, dst).execute(stream, src, dst);
+    stream.wait();  // the staging buffer is refilled next
+    if (!stage) ir::release_mapped_pages(block, static_cast<size_t>(rows * n) * sizeof(float));
+  }
+  return true;
+}
+
 OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
   const size_t rank = s.out_dims.size();
   bf16_ = s.bf16 && s.b_const;
@@ -84,22 +131,23 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
     for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
     const size_t span_bytes = static_cast<size_t>(span) * sizeof(float);
     // oneDNN reads its source as floats: weights off a float boundary (where an exporter put
-    // them in the file) are staged through an aligned buffer, one weight at a time.
+    // them in the file) are staged through an aligned buffer, reused for the whole compile.
     std::vector<float> own;
     std::vector<float>& staged = s.staging ? *s.staging : own;
-    const void* src = s.b_const;
-    if (s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(src) % alignof(float)) {
-      if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
-      std::memcpy(staged.data(), s.b_const, span_bytes);
-      if (s.b_scale != 1.0f)
-        for (int64_t i = 0; i < span; ++i) staged[static_cast<size_t>(i)] *= s.b_scale;
-      src = staged.data();
-    }
-    dnnl::memory user(b_user_md, engine, const_cast<void*>(src));
+    const bool stage = s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(s.b_const) % alignof(float);
     b_mem_ = dnnl::memory(pd.weights_desc(), engine);
     dnnl::stream stream(engine);
-    dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
-    stream.wait();
+    if (!pack_in_row_blocks(s, pd.weights_desc(), engine, stream, stage, staged)) {
+      const void* src = s.b_const;
+      if (stage) {
+        if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
+        stage_rows(s, 0, span, staged.data());
+        src = staged.data();
+      }
+      dnnl::memory user(b_user_md, engine, const_cast<void*>(src));
+      dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
+      stream.wait();
+    }
     // The packed copy replaces the weight: pages of a memory-mapped model file it came from
     // need not stay resident (they read back from the file if anything looks again).
     ir::release_mapped_pages(s.b_const, span_bytes);

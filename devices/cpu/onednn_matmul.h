@@ -45,6 +45,11 @@ class OnednnMatmul {
                void* scratchpad);
 
  private:
+  static void stage_rows(const MatmulSpec& s, int64_t first, int64_t count, float* dst);
+  bool pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::desc& packed,
+                          const dnnl::engine& engine, dnnl::stream& stream, bool stage,
+                          std::vector<float>& staged);
+
   dnnl::matmul prim_;
   dnnl::memory a_mem_, b_mem_, bias_mem_, addend_mem_, out_mem_, scratch_mem_;
   bool const_b_ = false, has_bias_ = false, has_addend_ = false, bf16_ = false;
