@@ -1,9 +1,30 @@
 #include "devices/cpu/gemv_matmul.h"
 
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
 #include "kernels/cpu_fast/fast_gemv.h"
 #include "kernels/cpu_fast/fast_ops.h"
 
 namespace nuri::cpu {
+namespace {
+
+// The packers read floats; b_const may sit at any byte address (a view of a mapped ONNX file),
+// so a weight off a float boundary is copied aligned (into the compile's staging buffer, or
+// `own`) for the packing only.
+const float* float_weights(const MatmulSpec& s, std::vector<float>& own) {
+  if (reinterpret_cast<uintptr_t>(s.b_const) % alignof(float) == 0)
+    return reinterpret_cast<const float*>(s.b_const);
+  int64_t span = 1;  // elements the strided view covers
+  for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+  std::vector<float>& staged = s.staging ? *s.staging : own;
+  if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
+  std::memcpy(staged.data(), s.b_const, static_cast<size_t>(span) * sizeof(float));
+  return staged.data();
+}
+
+}  // namespace
 
 std::unique_ptr<GemvMatmul> GemvMatmul::create(const MatmulSpec& s, bool int8) {
   if (!s.b_const || s.a_dims.size() != 2 || s.b_dims.size() != 2) return nullptr;
@@ -18,15 +39,16 @@ std::unique_ptr<GemvMatmul> GemvMatmul::create(const MatmulSpec& s, bool int8) {
   g->bias_ = s.bias;
   g->activation_ = s.activation;
   const int64_t elems = fast::gemv_packed_elements(k, n);
+  std::vector<float> staged;
+  const float* w = float_weights(s, staged);
   if (int8) {
     g->w_s8_.resize(elems);
     g->scales_.resize(n);
-    fast::pack_gemv_s8(s.b_const, k, n, s.b_strides[0], s.b_strides[1], s.b_scale, g->w_s8_.data(),
+    fast::pack_gemv_s8(w, k, n, s.b_strides[0], s.b_strides[1], s.b_scale, g->w_s8_.data(),
                        g->scales_.data());
   } else {
     g->w_f32_.resize(elems);
-    fast::pack_gemv_f32(s.b_const, k, n, s.b_strides[0], s.b_strides[1], s.b_scale,
-                        g->w_f32_.data());
+    fast::pack_gemv_f32(w, k, n, s.b_strides[0], s.b_strides[1], s.b_scale, g->w_f32_.data());
   }
   return g;
 }
