@@ -86,10 +86,40 @@ TEST_P(FastKernels, ActivationsMatchReference) {
   EXPECT_TRUE(all_close(ge.data(), we.data(), 999, 0.0, 1e-6));
 }
 
+namespace pieces {
+#include "kernels/cpu_fast/impl/gelu_pieces.inc"
+}
+
+// GELU (erf) on a dense grid against erfc in double, within the kernels' stated bound: |x| times
+// the error of Phi(-|x|) plus a few float roundings. Phi(-|x|) comes from the fitted pieces on
+// AVX-512 (their measured error) and from Abramowitz & Stegun 7.1.26 elsewhere (0.75e-7 for
+// Phi, plus a dozen roundings of values below 1: 4.4e-7).
+TEST_P(FastKernels, GeluErfWithinItsErrorBound) {
+  const double phi_error = GetParam() == Isa::Avx512 ? pieces::kPhiNegMaxError : 4.4e-7;
+  std::vector<float> x;
+  for (int i = -12000; i <= 12000; ++i) x.push_back(static_cast<float>(i) * 1e-3f);
+  for (float edge : {1e-30f, -1e-30f, 1e4f, -1e4f, std::numeric_limits<float>::infinity()})
+    x.push_back(edge);
+  const int64_t n = static_cast<int64_t>(x.size());
+  std::vector<float> got(x.size());
+  activation(Activation::GeluErf, x.data(), got.data(), n);
+  double worst = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double xi = x[i], want = 0.5 * xi * std::erfc(-xi / std::sqrt(2.0));
+    if (std::isinf(xi)) {
+      EXPECT_EQ(got[i], x[i]);
+      continue;
+    }
+    const double bound = phi_error * std::fabs(xi) + 4.0 * 0x1p-24 * std::fabs(want) + 1e-37;
+    worst = std::max(worst, std::fabs(got[i] - want) / bound);
+  }
+  EXPECT_LE(worst, 1.0) << "worst error as a fraction of the bound";
+}
+
 // Non-temporal stores write the very values cached stores do, for any output alignment and
-// length (partial lines at both ends, rows longer than the kernels' staging buffer).
+// length (partial lines at both ends, rows longer than softmax's 4096-float row buffer).
 TEST_P(FastKernels, StreamedOutputsEqualCachedOnes) {
-  for (int64_t cols : {1, 19, 768, 1500}) {
+  for (int64_t cols : {1, 19, 768, 1500, 5000}) {
     const int64_t rows = 3, n = rows * cols;
     const auto x = random_floats(n, 50 + cols, -4.0f, 4.0f);
     const auto g = random_floats(cols, 51 + cols, 0.5f, 1.5f);
