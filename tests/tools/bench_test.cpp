@@ -317,6 +317,8 @@ TEST(BenchReport, TableStatesTheTargetsItCanDecide) {
   big.bytes = 2.0 * 4096 * 4096 * 4;
   big.measured_bytes_per_s = 1e10;
   big.time.median_ns = big.bytes / 7e9 * 1e9;  // 70% of the measured bandwidth: missed
+  big.ratio = 2.0;  // oneDNN's softmax compared too: shown, but the bandwidth still decides
+  big.ratio_to = "onednn";
   results.push_back(big);
   const std::string table = format_table(results, sample_context());
   EXPECT_NE(table.find("oneDNN direct: met by 1 of 1"), std::string::npos) << table;
@@ -353,10 +355,34 @@ TEST(BenchRunner, RunsThroughASessionAndReportsUnknownDevices) {
   EXPECT_NE(missing.error.find("'nosuchdev'"), std::string::npos) << missing.error;
 }
 
-TEST(BenchRunner, OnednnComparesOnlyConstantWeightF32Matmuls) {
+// The cpu device's softmax, LayerNorm and GELU interleaved with oneDNN's primitives on the
+// same shape: each gets a ratio to oneDNN (where the build has the baseline).
+TEST(BenchRunner, ComparesCpuRowOpsWithOnednnDirect) {
+  rt::DeviceRegistry& registry = rt::DeviceRegistry::global();
+  if (!registry.has("cpu")) GTEST_SKIP() << "no cpu device";
+  BenchRunOptions o;
+  o.warmup = 1;
+  o.repetitions = 2;
+  o.min_time_s = 0;
+  o.compare_onednn = true;
+  for (const char* op : {"Softmax", "LayerNorm", "Gelu"}) {
+    const BenchResult r = run_case(case_from_flags(op, "64x256", "f32"), "cpu", o, registry);
+    if (r.error.find("no oneDNN baseline") != std::string::npos) GTEST_SKIP() << r.error;
+    ASSERT_TRUE(r.ran()) << op << ": " << r.error;
+    ASSERT_TRUE(r.ratio) << op;
+    EXPECT_EQ(r.ratio_to, "onednn");
+    EXPECT_GT(*r.ratio, 0.0) << op;
+  }
+}
+
+TEST(BenchRunner, OnednnComparesF32MatmulsAndTheRowOpsItHasPrimitivesFor) {
   EXPECT_TRUE(onednn_comparable(case_from_flags("MatMul", "8x8x8", "f32")));
   EXPECT_FALSE(onednn_comparable(case_from_flags("MatMul", "8x8x8", "bf16")));
   EXPECT_FALSE(onednn_comparable(case_from_flags("Relu", "8x8", "f32")));
+  for (const char* op : {"Softmax", "LayerNorm", "Gelu"}) {
+    EXPECT_TRUE(onednn_comparable(case_from_flags(op, "8x8", "f32"))) << op;
+    EXPECT_FALSE(onednn_comparable(case_from_flags(op, "8x8", "bf16"))) << op;
+  }
   const auto cases = suite_cases("gpt2-small:prefill");
   EXPECT_TRUE(onednn_comparable(*find_case(cases, "Gemm/128x768,50257x768c->128x50257")));
 }

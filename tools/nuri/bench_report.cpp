@@ -72,7 +72,8 @@ void add_counters(nlohmann::json& j, const BenchResult& r) {
 enum class Target { None, Matmul, Memory };
 Target target_of(const BenchResult& r, const BenchContext& ctx) {
   if (!r.ran()) return Target::None;
-  if (r.ratio && r.ratio_to == "onednn") return Target::Matmul;
+  if (r.ratio && r.ratio_to == "onednn" && (r.op == "MatMul" || r.op == "Gemm"))
+    return Target::Matmul;
   const double llc = ctx.caches.empty() ? 0 : static_cast<double>(ctx.caches.back().bytes);
   const bool memory_bound = r.op == "Softmax" || r.op == "LayerNorm" || r.op == "Gelu";
   if (memory_bound && r.pct_measured_bandwidth() && llc > 0 && r.bytes / 2 > llc)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -69,33 +70,79 @@ std::optional<MatmulShape> matmul_shape(const BenchCase& c) {
   return s;
 }
 
-// oneDNN called directly on the same shape, on an OpenMP team of `threads`.
+// The row ops oneDNN has a primitive for: over the last axis of an f32 input, LayerNorm
+// with scale and shift.
+enum class RowOp { Softmax, LayerNorm, GeluErf, GeluTanh };
+std::optional<RowOp> row_op(const BenchCase& c) {
+  if (c.inputs.empty() || c.inputs[0].constant || c.inputs[0].type.dtype != DType::F32 ||
+      c.inputs[0].type.shape.empty())
+    return std::nullopt;
+  const auto rank = static_cast<int64_t>(c.inputs[0].type.shape.size());
+  const auto last_axis = [&] {
+    const int64_t axis = c.attrs.get_int("axis", -1);
+    return axis == -1 || axis == rank - 1;
+  };
+  switch (c.op) {
+    case ir::OpKind::Softmax:
+      return last_axis() ? std::optional(RowOp::Softmax) : std::nullopt;
+    case ir::OpKind::LayerNorm:
+      return last_axis() && c.inputs.size() == 3 ? std::optional(RowOp::LayerNorm) : std::nullopt;
+    case ir::OpKind::Gelu:
+      return c.attrs.get_string("approximate", "none") == "tanh" ? RowOp::GeluTanh : RowOp::GeluErf;
+    default:
+      return std::nullopt;
+  }
+}
+
+// oneDNN called directly on the same case, on an OpenMP team of `threads`: its matmul, or its
+// softmax, layer normalization or GELU primitive.
 class OnednnReference {
  public:
-  OnednnReference(const MatmulShape& s, int threads) {
+  OnednnReference(const BenchCase& c, int threads) {
 #ifdef NURI_HAVE_ONEDNN_BASELINE
     omp_set_num_threads(threads);
-    weights_ = seeded_tensor({DType::F32, {s.k, s.n}}, 100);
-    src_ = seeded_tensor({DType::F32, {s.m, s.k}}, 1);
-    dst_ = Tensor(DType::F32, {s.m, s.n});
-    mm_ = std::make_unique<baselines::DirectMatmul>(s.m, s.n, s.k, weights_.data_as<float>(),
-                                                    src_.data_as<float>(), dst_.data_as<float>());
+    if (const auto s = matmul_shape(c)) {
+      weights_ = seeded_tensor({DType::F32, {s->k, s->n}}, 100);
+      src_ = seeded_tensor({DType::F32, {s->m, s->k}}, 1);
+      dst_ = Tensor(DType::F32, {s->m, s->n});
+      mm_ = std::make_unique<baselines::DirectMatmul>(s->m, s->n, s->k, weights_.data_as<float>(),
+                                                      src_.data_as<float>(), dst_.data_as<float>());
+      return;
+    }
+    using Kind = baselines::DirectRowOp::Kind;
+    const Shape& shape = c.inputs[0].type.shape;
+    const int64_t cols = shape.back();
+    src_ = seeded_tensor({DType::F32, shape}, 1);
+    dst_ = Tensor(DType::F32, shape);
+    weights_ = seeded_tensor({DType::F32, {cols}}, 100);
+    bias_ = seeded_tensor({DType::F32, {cols}}, 101);
+    const RowOp op = *row_op(c);
+    const Kind kind = op == RowOp::Softmax     ? Kind::Softmax
+                      : op == RowOp::LayerNorm ? Kind::LayerNorm
+                      : op == RowOp::GeluErf   ? Kind::GeluErf
+                                               : Kind::GeluTanh;
+    row_ = std::make_unique<baselines::DirectRowOp>(
+        kind, src_.numel() / cols, cols, src_.data_as<float>(), dst_.data_as<float>(),
+        weights_.data_as<float>(), bias_.data_as<float>(),
+        static_cast<float>(c.attrs.get_float("epsilon", 1e-5)));
 #else
-    (void)s;
+    (void)c;
     (void)threads;
     throw Error("--compare onednn: this build has no oneDNN baseline");
 #endif
   }
   void run() {
 #ifdef NURI_HAVE_ONEDNN_BASELINE
-    mm_->run();
+    if (mm_) mm_->run();
+    if (row_) row_->run();
 #endif
   }
 
  private:
-  Tensor weights_, src_, dst_;
+  Tensor weights_, bias_, src_, dst_;
 #ifdef NURI_HAVE_ONEDNN_BASELINE
   std::unique_ptr<baselines::DirectMatmul> mm_;
+  std::unique_ptr<baselines::DirectRowOp> row_;
 #endif
 };
 
@@ -134,7 +181,7 @@ double device_ns(rt::Session& s) {
 }  // namespace
 
 bool onednn_comparable(const BenchCase& c) {
-  return matmul_shape(c).has_value();
+  return matmul_shape(c).has_value() || row_op(c).has_value();
 }
 
 bool copy_comparable(const BenchCase& c) {
@@ -186,8 +233,7 @@ BenchResult run_case(const BenchCase& c, const std::string& device, const BenchR
 
     std::unique_ptr<OnednnReference> reference;
     if (o.compare_onednn && !r.simulated && props.kind == NURI_DEVICE_KIND_CPU)
-      if (auto shape = matmul_shape(c))
-        reference = std::make_unique<OnednnReference>(*shape, o.threads);
+      if (onednn_comparable(c)) reference = std::make_unique<OnednnReference>(c, o.threads);
     std::unique_ptr<CopyReference> copy;
     if (o.compare_copy && !r.simulated && props.kind == NURI_DEVICE_KIND_CPU && copy_comparable(c))
       copy = std::make_unique<CopyReference>(c.inputs[0].type.nbytes(), o.threads);

@@ -19,7 +19,8 @@ struct BenchRunOptions {
   // Device options by device name ("threads=2;pin=1"). Host cpu devices get threads=<threads>
   // and pin=0 (as oneDNN direct runs), simulators timing_only=1, unless set here or refused.
   std::map<std::string, std::string> device_options;
-  bool compare_onednn = false;  // interleave oneDNN called directly (cpu MatMul/Gemm cases)
+  // Interleave oneDNN called directly (cpu MatMul/Gemm, Softmax, LayerNorm and Gelu cases).
+  bool compare_onednn = false;
   // Interleave a copy of the input (memcpy on `threads` threads) with the memory-bound cpu
   // ops (Softmax, LayerNorm, Gelu): their measured bandwidth is that copy's, taken under the
   // same machine load.
