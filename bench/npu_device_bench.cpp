@@ -1,9 +1,9 @@
 // The NPU device end to end: GPT-2-small (12 layers, d 768, 12 heads, vocab 50257, seq 128)
 // compiled by the NPU codegen and run through a Session on the "rngd-like" preset, timing-only
 // (weight-less graph; goal < 1 s of host time per forward) and with numerics (goal < 10 s).
-// One BERT-base layer with numerics (goal < 1 s per run). Also BERT-base and a Llama-2-7B-shaped model (timing-only). Counters (README "Benchmark
-// counters"): sim_cycles (core clock), sim_time_us, host_compile_s, partitions and
-// sim_cycles_per_host_s.
+// One BERT-base layer with numerics (goal < 1 s per run). Also BERT-base and a Llama-2-7B-shaped
+// model (timing-only). Counters (README "Benchmark counters"): sim_cycles (core clock),
+// sim_time_us, host_compile_s, partitions and sim_cycles_per_host_s.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -19,13 +19,9 @@ namespace {
 
 using namespace nuri;
 
+// The built-in devices (and any plugin on NURI_PLUGIN_PATH).
 rt::DeviceRegistry& registry() {
-  static rt::DeviceRegistry* reg = [] {
-    auto* r = new rt::DeviceRegistry();
-    rt::register_builtin_devices(*r);
-    return r;
-  }();
-  return *reg;
+  return rt::DeviceRegistry::global();
 }
 
 Tensor ids_for(int64_t seq, int64_t vocab) {

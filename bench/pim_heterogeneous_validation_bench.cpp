@@ -47,13 +47,9 @@ std::string config_path(const char* name) {
   return n.find(".json") == std::string::npos ? n : std::string(NURI_VALIDATION_CONFIGS) + "/" + n;
 }
 
+// The built-in devices (and any plugin on NURI_PLUGIN_PATH).
 rt::DeviceRegistry& registry() {
-  static rt::DeviceRegistry* reg = [] {
-    auto* r = new rt::DeviceRegistry();
-    rt::register_builtin_devices(*r);
-    return r;
-  }();
-  return *reg;
+  return rt::DeviceRegistry::global();
 }
 
 // The layer's four FC GEMMs on one device's tensor-parallel share at `batch` tokens: QKV

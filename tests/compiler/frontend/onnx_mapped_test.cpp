@@ -10,6 +10,7 @@
 
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "compiler/frontend/onnx/onnx_wire.h"
+#include "tests/compiler/frontend/onnx_proto_builders.h"
 #include "tests/compiler/frontend/onnx_test_util.h"
 
 namespace nuri {
@@ -19,43 +20,17 @@ using testing::onnx_data;
 
 // y = x + w, w f32[n] = 0.5, 1.5, ... stored as external data at `offset` of "w.bin", or inline.
 ::onnx::ModelProto add_model(int64_t n, bool external, int64_t offset = 0) {
-  ::onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(17);
-  auto* g = m.mutable_graph();
-  g->set_name("add");
-  auto* in = g->add_input();
-  in->set_name("x");
-  auto* tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(::onnx::TensorProto::FLOAT);
-  tt->mutable_shape()->add_dim()->set_dim_value(n);
-  auto* node = g->add_node();
-  node->set_op_type("Add");
-  node->add_input("x");
-  node->add_input("w");
-  node->add_output("y");
-  g->add_output()->set_name("y");
-  auto* w = g->add_initializer();
-  w->set_name("w");
-  w->set_data_type(::onnx::TensorProto::FLOAT);
-  w->add_dims(n);
+  ::onnx::ModelProto m = testing::one_node_model("Add", {n}, {n});
+  ::onnx::TensorProto& w = *m.mutable_graph()->mutable_initializer(0);
   if (external) {
-    w->set_data_location(::onnx::TensorProto::EXTERNAL);
-    const std::pair<const char*, std::string> entries[] = {{"location", "w.bin"},
-                                                           {"offset", std::to_string(offset)},
-                                                           {"length", std::to_string(n * 4)}};
-    for (const auto& [k, v] : entries) {
-      auto* e = w->add_external_data();
-      e->set_key(k);
-      e->set_value(v);
-    }
+    testing::set_external_data(w, "w.bin", offset, n * 4);
   } else {
     std::string raw(static_cast<size_t>(n) * 4, '\0');
     for (int64_t i = 0; i < n; ++i) {
       const float v = 0.5f + static_cast<float>(i);
       std::memcpy(raw.data() + i * 4, &v, 4);
     }
-    w->set_raw_data(raw);
+    w.set_raw_data(raw);
   }
   return m;
 }

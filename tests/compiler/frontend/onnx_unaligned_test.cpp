@@ -14,6 +14,7 @@
 #include "compiler/models/seeded_random.h"
 #include "runtime/registry.h"
 #include "runtime/session.h"
+#include "tests/compiler/frontend/onnx_proto_builders.h"
 
 namespace nuri {
 namespace {
@@ -30,37 +31,9 @@ std::vector<float> values(int64_t count, uint64_t seed) {
 
 // y = x @ w with w f32[k, n] stored in "w.bin" at byte `offset`.
 ::onnx::ModelProto matmul_model(int64_t k, int64_t n, int64_t offset) {
-  ::onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(17);
-  auto* g = m.mutable_graph();
-  g->set_name("matmul");
-  auto* in = g->add_input();
-  in->set_name("x");
-  auto* tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(::onnx::TensorProto::FLOAT);
-  tt->mutable_shape()->add_dim()->set_dim_value(kM);
-  tt->mutable_shape()->add_dim()->set_dim_value(k);
-  auto* node = g->add_node();
-  node->set_op_type("MatMul");
-  node->add_input("x");
-  node->add_input("w");
-  node->add_output("y");
-  g->add_output()->set_name("y");
-  auto* w = g->add_initializer();
-  w->set_name("w");
-  w->set_data_type(::onnx::TensorProto::FLOAT);
-  w->add_dims(k);
-  w->add_dims(n);
-  w->set_data_location(::onnx::TensorProto::EXTERNAL);
-  const std::pair<const char*, std::string> entries[] = {{"location", "w.bin"},
-                                                         {"offset", std::to_string(offset)},
-                                                         {"length", std::to_string(k * n * 4)}};
-  for (const auto& [key, v] : entries) {
-    auto* e = w->add_external_data();
-    e->set_key(key);
-    e->set_value(v);
-  }
+  ::onnx::ModelProto m = testing::one_node_model("MatMul", {kM, k}, {k, n});
+  testing::set_external_data(*m.mutable_graph()->mutable_initializer(0), "w.bin", offset,
+                             k * n * 4);
   return m;
 }
 
