@@ -256,26 +256,27 @@ const ir::Value& bound_value(const ir::Graph& g, const char* what, size_t i,
                 NURI_ERROR_INVALID_ARGUMENT);
   return g.value(ids[i]);
 }
+
+// Checks caller memory against graph value i of `ids` and returns it for a binding. Inputs are
+// only read: the device gets the memory as a buffer it never writes.
+void* checked_memory(const ir::Graph& g, const char* what, size_t i,
+                     const std::vector<ir::ValueId>& ids, const TensorView& view) {
+  const ir::Value& v = bound_value(g, what, i, ids);
+  check_binding(what, v, view.shape, view.dtype);
+  if (!view.data && v.type.nbytes())
+    throw Error(fmt::format("session: bind {} '{}': no data", what, v.name),
+                NURI_ERROR_INVALID_ARGUMENT);
+  return const_cast<void*>(view.data);
+}
 }  // namespace
 
 void Session::bind_input(size_t i, const TensorView& view) {
-  const ir::Value& v = bound_value(graph_, "input", i, graph_.inputs());
-  check_binding("input", v, view.shape, view.dtype);
-  if (!view.data && v.type.nbytes())
-    throw Error(fmt::format("session: bind input '{}': no data", v.name),
-                NURI_ERROR_INVALID_ARGUMENT);
-  // Inputs are only read: the device gets the memory as a buffer it never writes.
-  bound_in_[i] = {const_cast<void*>(view.data), nullptr};
+  bound_in_[i] = {checked_memory(graph_, "input", i, graph_.inputs(), view), nullptr};
   apply_bindings();
 }
 
 void Session::bind_output(size_t i, const TensorView& view) {
-  const ir::Value& v = bound_value(graph_, "output", i, graph_.outputs());
-  check_binding("output", v, view.shape, view.dtype);
-  if (!view.data && v.type.nbytes())
-    throw Error(fmt::format("session: bind output '{}': no data", v.name),
-                NURI_ERROR_INVALID_ARGUMENT);
-  bound_out_[i] = {const_cast<void*>(view.data), nullptr};
+  bound_out_[i] = {checked_memory(graph_, "output", i, graph_.outputs(), view), nullptr};
   apply_bindings();
 }
 
