@@ -135,7 +135,8 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
     std::vector<float> own;
     std::vector<float>& staged = s.staging ? *s.staging : own;
     const bool stage = s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(s.b_const) % alignof(float);
-    b_mem_ = dnnl::memory(pd.weights_desc(), engine);
+    b_packed_ = HugePageBuffer(pd.weights_desc().get_size(), "packed weights");
+    b_mem_ = dnnl::memory(pd.weights_desc(), engine, b_packed_.data());
     dnnl::stream stream(engine);
     if (!pack_in_row_blocks(s, pd.weights_desc(), engine, stream, stage, staged)) {
       const void* src = s.b_const;

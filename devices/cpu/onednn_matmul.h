@@ -9,6 +9,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
+#include "devices/cpu/huge_page_buffer.h"
+
 namespace nuri::cpu {
 
 enum class MatmulActivation { None, GeluTanh, GeluErf, Relu };
@@ -51,6 +53,7 @@ class OnednnMatmul {
                           std::vector<float>& staged);
 
   dnnl::matmul prim_;
+  HugePageBuffer b_packed_;  // constant weights in the primitive's layout
   dnnl::memory a_mem_, b_mem_, bias_mem_, addend_mem_, out_mem_, scratch_mem_;
   bool const_b_ = false, has_bias_ = false, has_addend_ = false, bf16_ = false;
   size_t scratchpad_bytes_ = 0;
