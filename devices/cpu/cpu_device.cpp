@@ -86,13 +86,19 @@ class CpuExecutable : public sdk::HostExecutable {
   nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
 };
 
+constexpr std::initializer_list<const char*> kOptions = {
+    "threads", "bf16", "int8", "gemv", "pin", "fuse", "profile", "peaks_cache"};
+
 class CpuDevice : public sdk::HostDevice {
  public:
-  explicit CpuDevice(const char* options) : CpuDevice(options, host_peaks()) {}
-  CpuDevice(const char* options, const HostPeaks& peaks)
+  explicit CpuDevice(const char* options)
+      : CpuDevice(sdk::parse_options(options, "cpu", kOptions)) {}
+  explicit CpuDevice(const std::map<std::string, std::string>& opts)
+      : CpuDevice(opts, sdk::option_flag(opts, "peaks_cache", true, "cpu")
+                            ? host_peaks()
+                            : measured_host_peaks()) {}
+  CpuDevice(const std::map<std::string, std::string>& opts, const HostPeaks& peaks)
       : HostDevice(peaks.memory_bytes), peaks_(peaks) {
-    const auto opts = sdk::parse_options(
-        options, "cpu", {"threads", "bf16", "int8", "gemv", "pin", "fuse", "profile"});
     const long long threads = sdk::option_int(opts, "threads", 0, "cpu");
     if (threads < 0 || threads > cpu::ThreadPool::max_threads())
       throw Error("cpu: option 'threads' must be 0 (one per physical core) to " +
@@ -108,7 +114,8 @@ class CpuDevice : public sdk::HostDevice {
     options_.streaming_store_bytes = static_cast<int64_t>(peaks.llc_bytes);
     description_ = std::string("host cpu: oneDNN matmuls, vectorized kernels") +
                    (options_.bf16 && cpu_has_bf16() ? ", bf16 matmuls" : "") +
-                   (options_.int8_weights ? ", int8-weight decode matmuls" : "");
+                   (options_.int8_weights ? ", int8-weight decode matmuls" : "") + "; peaks " +
+                   peaks.measured;
   }
   void properties(nuri_device_properties* p) override {
     *p = {};

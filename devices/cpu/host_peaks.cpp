@@ -1,7 +1,5 @@
 #include "devices/cpu/host_peaks.h"
 
-#include <hwloc.h>
-
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -9,18 +7,20 @@
 #include <thread>
 #include <vector>
 
+#include "devices/cpu/host_peaks_cache.h"
+#include "devices/cpu/host_topology.h"
 #include "kernels/cpu_fast/fast_ops.h"
 
 namespace nuri::cpu {
-namespace {
 
-HostPeaks probe() {
+HostPeaks host_topology_facts() {
   HostPeaks p;
-  hwloc_topology_t topo;
-  if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+  if (hwloc_topology_t topo = host_topology()) {
     hwloc_obj_t root = hwloc_get_root_obj(topo);
     if (root && root->total_memory) p.memory_bytes = root->total_memory;
     p.cores = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE));
+    p.logical_cpus = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU));
+    p.numa_nodes = std::max(1, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE));
     for (hwloc_obj_type_t t : {HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L2CACHE}) {
       hwloc_obj_t cache = hwloc_get_next_obj_by_type(topo, t, nullptr);
       if (cache && cache->attr && cache->attr->cache.size) {
@@ -28,16 +28,21 @@ HostPeaks probe() {
         break;
       }
     }
+    hwloc_obj_t package = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PACKAGE, nullptr);
+    const char* model = package ? hwloc_obj_get_info_by_name(package, "CPUModel") : nullptr;
+    if (!model && root) model = hwloc_obj_get_info_by_name(root, "CPUModel");
+    if (model) p.cpu_model = model;
   }
-  hwloc_topology_destroy(topo);
   if (p.memory_bytes == 0) p.memory_bytes = uint64_t{16} << 30;  // hwloc failed: a guess
-  p.f32_flops_per_s = p.cores * fast::measure_f32_flops_per_core();
-  // 2 x 2 MiB per core: a fraction of a millisecond of DRAM traffic per trial.
-  p.bandwidth_bytes_per_s = measure_copy_bandwidth(p.cores, uint64_t{4} << 20, 5);
   return p;
 }
 
-}  // namespace
+void measure_host_peaks(HostPeaks& p) {
+  p.f32_flops_per_s = p.cores * fast::measure_f32_flops_per_core();
+  // 2 x 2 MiB per core: a fraction of a millisecond of DRAM traffic per trial.
+  p.bandwidth_bytes_per_s = measure_copy_bandwidth(p.cores, uint64_t{4} << 20, 5);
+  p.measured = "measured now";
+}
 
 double measure_copy_bandwidth(int threads, uint64_t bytes_per_thread, int trials) {
   threads = std::max(1, threads);
@@ -85,7 +90,12 @@ double measure_copy_bandwidth(int threads, uint64_t bytes_per_thread, int trials
 }
 
 const HostPeaks& host_peaks() {
-  static const HostPeaks peaks = probe();
+  static const HostPeaks peaks = load_or_measure_host_peaks({});
+  return peaks;
+}
+
+const HostPeaks& measured_host_peaks() {
+  static const HostPeaks peaks = load_or_measure_host_peaks({.enabled = false, .dir = {}});
   return peaks;
 }
 

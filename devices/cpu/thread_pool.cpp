@@ -1,26 +1,13 @@
 #include "devices/cpu/thread_pool.h"
 
-#include <hwloc.h>
 #include <omp.h>
 
 #include <algorithm>
 
+#include "devices/cpu/host_topology.h"
+
 namespace nuri::cpu {
 namespace {
-
-// One topology for the process (loading it costs milliseconds).
-hwloc_topology_t topology() {
-  static hwloc_topology_t topo = [] {
-    hwloc_topology_t t = nullptr;
-    if (hwloc_topology_init(&t) != 0) return static_cast<hwloc_topology_t>(nullptr);
-    if (hwloc_topology_load(t) != 0) {
-      hwloc_topology_destroy(t);
-      return static_cast<hwloc_topology_t>(nullptr);
-    }
-    return t;
-  }();
-  return topo;
-}
 
 // The team size the calling thread last pinned; GOMP keeps a master's workers across regions.
 thread_local int pinned_team = 0;
@@ -28,7 +15,7 @@ thread_local int pinned_team = 0;
 }  // namespace
 
 int ThreadPool::physical_cores() {
-  hwloc_topology_t t = topology();
+  hwloc_topology_t t = host_topology();
   const int cores = t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE) : 0;
   return cores > 0 ? cores : std::max(1, omp_get_num_procs());
 }
@@ -50,7 +37,7 @@ void ThreadPool::enter() {
 }
 
 void ThreadPool::pin_team() {
-  hwloc_topology_t t = topology();
+  hwloc_topology_t t = host_topology();
   if (!t) return;
   const int cores = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
   if (cores <= 0) return;

@@ -1,0 +1,18 @@
+#include "devices/cpu/host_topology.h"
+
+namespace nuri::cpu {
+
+hwloc_topology_t host_topology() {
+  static const hwloc_topology_t topo = [] {
+    hwloc_topology_t t = nullptr;
+    if (hwloc_topology_init(&t) != 0) return static_cast<hwloc_topology_t>(nullptr);
+    if (hwloc_topology_load(t) != 0) {
+      hwloc_topology_destroy(t);
+      return static_cast<hwloc_topology_t>(nullptr);
+    }
+    return t;
+  }();
+  return topo;
+}
+
+}  // namespace nuri::cpu
