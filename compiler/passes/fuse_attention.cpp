@@ -61,17 +61,22 @@ bool is_causal(const Tensor& m, const Shape& scores) {
   const int64_t s = scores[2], t = scores[3];
   if (s > t) return false;
   const auto strides = kernels::broadcast_strides(m.shape(), scores);
-  for (int64_t b = 0; b < scores[0]; ++b)
-    for (int64_t h = 0; h < scores[1]; ++h)
+  // A batch or head axis the mask broadcasts over (stride 0) repeats the same entries: one pass.
+  const int64_t batches = strides[0] ? scores[0] : 1, heads = strides[1] ? scores[1] : 1;
+  const bool is_bool = m.dtype() == DType::Bool;
+  const uint8_t* flags = is_bool ? m.data_as<uint8_t>() : nullptr;
+  const float* additive = is_bool ? nullptr : m.data_as<float>();
+  for (int64_t b = 0; b < batches; ++b)
+    for (int64_t h = 0; h < heads; ++h)
       for (int64_t i = 0; i < s; ++i)
         for (int64_t j = 0; j < t; ++j) {
           const int64_t off = b * strides[0] + h * strides[1] + i * strides[2] + j * strides[3];
           const bool want = j <= t - s + i;
           bool allowed;
-          if (m.dtype() == DType::Bool) {
-            allowed = m.data_as<uint8_t>()[off] != 0;
+          if (is_bool) {
+            allowed = flags[off] != 0;
           } else {
-            const float x = m.data_as<float>()[off];
+            const float x = additive[off];
             if (x != 0.0f && !(x <= kMaskedBelow)) return false;
             allowed = x == 0.0f;
           }

@@ -114,8 +114,10 @@ TEST(Passes, GeluBothFormsAndSilu) {
   EXPECT_EQ(g.nodes().size(), 3u);
 }
 
-// q [1,4,5,8]; k/v [1,kvh,5,8] repeated to 4 heads when kvh < 4; causal bool constant mask.
-Graph attention_graph(int64_t kvh, bool runtime_mask) {
+// q [1,4,5,8]; k/v [1,kvh,5,8] repeated to 4 heads when kvh < 4; causal bool constant mask
+// [1, mask_heads, 5, 5], where head `leaky_head` (if any) also lets query 0 see key 1.
+Graph attention_graph(int64_t kvh, bool runtime_mask, int64_t mask_heads = 1,
+                      int64_t leaky_head = -1) {
   GraphBuilder b;
   const ValueId q = b.input("q", DType::F32, {1, 4, 5, 8});
   ValueId k = b.input("k", DType::F32, {1, kvh, 5, 8});
@@ -132,9 +134,11 @@ Graph attention_graph(int64_t kvh, bool runtime_mask) {
   if (runtime_mask) {
     s = b.add_(s, b.input("mask", DType::F32, {1, 1, 1, 5}));
   } else {
-    Tensor causal(DType::Bool, {1, 1, 5, 5});
-    for (int i = 0; i < 5; ++i)
-      for (int j = 0; j < 5; ++j) causal.data_as<uint8_t>()[i * 5 + j] = j <= i;
+    Tensor causal(DType::Bool, {1, mask_heads, 5, 5});
+    for (int64_t h = 0; h < mask_heads; ++h)
+      for (int i = 0; i < 5; ++i)
+        for (int j = 0; j < 5; ++j)
+          causal.data_as<uint8_t>()[(h * 5 + i) * 5 + j] = j <= i || (h == leaky_head && i == 0);
     s = b.add1(OpKind::Where,
                {b.constant("causal", causal), s, b.constant("fill", scalar(-3.4028235e38f))});
   }
@@ -151,6 +155,19 @@ TEST(Passes, AttentionCausalMha) {
   EXPECT_EQ(g.nodes().size(), 1u);
   EXPECT_EQ(g.nodes()[0].attrs.get_int("causal"), 1);
   EXPECT_NEAR(g.nodes()[0].attrs.get_float("scale"), 1 / std::sqrt(8.0), 1e-7);
+}
+
+// A mask with entries per head is causal only if every head's is: one head off the pattern
+// keeps the mask (the fused op's outputs stay the graph's).
+TEST(Passes, AttentionPerHeadMaskIsCausalOnlyInEveryHead) {
+  const std::vector<Tensor> in{random({1, 4, 5, 8}, 7), random({1, 4, 5, 8}, 8),
+                               random({1, 4, 5, 8}, 9)};
+  const Graph causal = check_pass(attention_graph(4, false, 4), fuse_attention, in);
+  ASSERT_EQ(count_op(causal, OpKind::Attention), 1);
+  EXPECT_EQ(causal.nodes().back().attrs.get_int("causal"), 1);
+  const Graph leaky = check_pass(attention_graph(4, false, 4, 3), fuse_attention, in);
+  ASSERT_EQ(count_op(leaky, OpKind::Attention), 1);
+  EXPECT_EQ(leaky.nodes().back().attrs.get_int("causal"), 0);
 }
 
 TEST(Passes, AttentionGqaWithPaddingMask) {
