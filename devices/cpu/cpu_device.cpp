@@ -87,7 +87,7 @@ class CpuExecutable : public sdk::HostExecutable {
 };
 
 constexpr std::initializer_list<const char*> kOptions = {
-    "threads", "bf16", "int8", "gemv", "pin", "fuse", "profile", "peaks_cache"};
+    "threads", "bf16", "int8", "gemv", "pin", "fuse", "profile", "peaks_cache", "pack_threads"};
 
 class CpuDevice : public sdk::HostDevice {
  public:
@@ -105,6 +105,12 @@ class CpuDevice : public sdk::HostDevice {
                   std::to_string(cpu::ThreadPool::max_threads()) + ", got " +
                   std::to_string(threads));
     options_.threads = static_cast<int>(threads);
+    const long long pack_threads = sdk::option_int(opts, "pack_threads", 0, "cpu");
+    if (pack_threads < 0 || pack_threads > cpu::ThreadPool::max_threads())
+      throw Error("cpu: option 'pack_threads' must be 0 (one per physical core) to " +
+                  std::to_string(cpu::ThreadPool::max_threads()) + ", got " +
+                  std::to_string(pack_threads));
+    options_.pack_threads = static_cast<int>(pack_threads);
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
     options_.int8_weights = sdk::option_int(opts, "int8", 0, "cpu") != 0;
     options_.gemv = sdk::option_int(opts, "gemv", 1, "cpu") != 0;

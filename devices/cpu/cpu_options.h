@@ -17,6 +17,9 @@ struct CpuOptions {
   bool int8_weights = false;
   // Few-row f32 products on the GEMV kernel (off: oneDNN, for comparisons).
   bool gemv = true;
+  // Threads that pack constant weights at compile, one matmul's weights each; <= 0 means one per
+  // physical core (packing is the bulk of a model's compile, and runs once).
+  int pack_threads = 0;
   // Bind worker thread i to physical core i (hwloc) while the program runs.
   bool pin_threads = true;
   // Fuse bias/Gelu into MatMul and read attention operands in place; off = one step per node.

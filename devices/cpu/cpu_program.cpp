@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "compiler/ir/verifier.h"
@@ -81,6 +83,7 @@ struct CpuProgram::Impl {
       : graph(std::move(g)), options(o), pool(o.threads, o.pin_threads) {}
 
   void compile();
+  void pack_weights();
   void keep_constants();
   void bind_outputs();
   void plan_arena();
@@ -99,6 +102,7 @@ void CpuProgram::Impl::compile() {
   bf16 = options.bf16 && cpu_has_bf16();
   pool.enter();  // oneDNN sizes its kernels by the team at primitive creation
   plan = plan_program(graph, order, options, bf16, engine);
+  pack_weights();
   loc.assign(graph.values().size(), {});
   for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(loc.size()); ++v) {
     const ir::Value& val = graph.value(v);
@@ -124,6 +128,43 @@ void CpuProgram::Impl::compile() {
     ref_operands.push_back(std::move(io));
   }
   keep_constants();
+}
+
+// Every matmul's constant weights, packed in parallel (one matmul per thread at a time, largest
+// first): at a model's compile this is most of the work, memory-bound reorders of the weights.
+// oneDNN runs a reorder called inside the parallel region on its calling thread alone.
+void CpuProgram::Impl::pack_weights() {
+  std::vector<OnednnMatmul*> jobs;
+  for (Step& s : plan.steps)
+    if (s.matmul && s.matmul->weights_to_pack()) jobs.push_back(s.matmul.get());
+  std::stable_sort(jobs.begin(), jobs.end(), [](const OnednnMatmul* a, const OnednnMatmul* b) {
+    return a->weights_to_pack() > b->weights_to_pack();
+  });
+  const int64_t threads = std::min<int64_t>(
+      static_cast<int64_t>(jobs.size()),
+      options.pack_threads > 0 ? options.pack_threads : ThreadPool::physical_cores());
+  if (threads <= 1) {
+    std::vector<float> staging;
+    for (OnednnMatmul* m : jobs) m->pack_weights(staging);
+    return;
+  }
+  // Exceptions must not leave an OpenMP region: the first is kept and rethrown after it.
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+#pragma omp parallel num_threads(static_cast <int>(threads))
+  {
+    std::vector<float> staging;  // this thread's, for weights that need an aligned copy
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t i = 0; i < static_cast<int64_t>(jobs.size()); ++i) {
+      try {
+        jobs[i]->pack_weights(staging);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 // Constants the steps read at run time must outlive compile: a borrowed one (a view of the

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "compiler/ir/mapped_file.h"
+#include "nuri/error.hpp"
 
 namespace nuri::cpu {
 namespace {
@@ -47,43 +48,99 @@ void OnednnMatmul::stage_rows(const MatmulSpec& s, int64_t first, int64_t count,
     for (int64_t i = 0; i < count; ++i) dst[i] *= s.b_scale;
 }
 
-// Packs a plain row-major [K, N] weight kStageRows rows at a time, each into its part of the
+// Packs a plain row-major [K, N] weight a block of rows at a time, each into its part of the
 // packed layout, releasing each block's mapped pages once packed: at the peak only one block
 // of the file (and of the staging buffer, for a weight that needs staging) is resident beside
-// the packed weights, instead of the whole weight (GPT-2's MLP weights are 9 MiB). Returns
-// false, having written nothing, where the layout is padded or cannot be cut there.
+// the packed weights, instead of the whole weight (GPT-2's MLP weights are 9 MiB). Blocks are
+// about kBlockBytes of the file (64 to 256 rows: whole K blocks of oneDNN's layouts, which are
+// 4, 16, 64 or 256 rows; 256 where a smaller cut fails), so weights packed on several threads
+// at once keep little of the file resident. Every block but the last is the same part of the
+// layout at another offset: one reorder primitive serves them all. Returns false, having
+// written nothing, where the layout is padded or cannot be cut.
 bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::desc& packed,
                                       const dnnl::engine& engine, dnnl::stream& stream, bool stage,
                                       std::vector<float>& staged) {
-  constexpr int64_t kStageRows = 256;  // a multiple of oneDNN's K blocks (4, 16, 64, 256)
+  constexpr int64_t kBlockBytes = int64_t{1} << 20;
   if (s.b_dims.size() != 2 || s.b_strides[1] != 1 || s.b_strides[0] != s.b_dims[1]) return false;
   const int64_t k = s.b_dims[0], n = s.b_dims[1];
   const size_t elem = bf16_ ? 2 : 4;
-  if (k <= kStageRows || packed.get_size() != static_cast<size_t>(k * n) * elem) return false;
-  std::vector<dnnl::memory::desc> parts;
-  for (int64_t k0 = 0; k0 < k; k0 += kStageRows) {
-    const dnnl::memory::desc part =
-        packed.submemory_desc({std::min(kStageRows, k - k0), n}, {k0, 0}, /*allow_empty=*/true);
-    if (part.is_zero()) return false;
-    parts.push_back(part);
+  if (packed.get_size() != static_cast<size_t>(k * n) * elem) return false;
+  struct Block {
+    int64_t k0, rows;
+    dnnl::memory::desc at_zero;  // the block's part of the layout, moved to offset 0
+    size_t byte_offset;          // where the part starts in the packed buffer
+  };
+  std::vector<Block> blocks;
+  int64_t rows = 64;
+  while (rows < 256 && rows * 2 * n * static_cast<int64_t>(sizeof(float)) <= kBlockBytes) rows *= 2;
+  for (const int64_t try_rows : {rows, int64_t{256}}) {
+    if (!blocks.empty() || k <= try_rows) break;
+    for (int64_t k0 = 0; k0 < k; k0 += try_rows) {
+      const int64_t r = std::min(try_rows, k - k0);
+      const dnnl::memory::desc part = packed.submemory_desc({r, n}, {k0, 0}, /*allow_empty=*/true);
+      if (part.is_zero()) {
+        blocks.clear();
+        break;
+      }
+      dnnl_memory_desc_t d = part.data;
+      const auto offset = static_cast<size_t>(d.offset0) * elem;
+      d.offset0 = 0;
+      blocks.push_back({k0, r, dnnl::memory::desc(d), offset});
+    }
   }
-  if (stage && staged.size() < static_cast<size_t>(kStageRows * n))
-    staged.resize(static_cast<size_t>(kStageRows * n));
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const int64_t k0 = static_cast<int64_t>(i) * kStageRows, rows = std::min(kStageRows, k - k0);
-    const std::byte* block = s.b_const + k0 * n * static_cast<int64_t>(sizeof(float));
-    if (stage) stage_rows(s, k0 * n, rows * n, staged.data());
-    void* from = stage ? static_cast<void*>(staged.data()) : const_cast<std::byte*>(block);
-    dnnl::memory src(plain_desc({rows, n}, dt::f32), engine, from);
-    dnnl::memory dst(parts[i], engine, b_mem_.get_data_handle());
-    dnnl::reorder(src, dst).execute(stream, src, dst);
+  if (blocks.empty()) return false;
+  const int64_t most = blocks.front().rows;
+  if (stage && staged.size() < static_cast<size_t>(most * n))
+    staged.resize(static_cast<size_t>(most * n));
+  dnnl::reorder prim;
+  const Block* prim_for = nullptr;  // the block prim was created for
+  for (const Block& b : blocks) {
+    const std::byte* from_file = s.b_const + b.k0 * n * static_cast<int64_t>(sizeof(float));
+    if (stage) stage_rows(s, b.k0 * n, b.rows * n, staged.data());
+    void* from = stage ? static_cast<void*>(staged.data()) : const_cast<std::byte*>(from_file);
+    dnnl::memory src(plain_desc({b.rows, n}, dt::f32), engine, from);
+    dnnl::memory dst(b.at_zero, engine, static_cast<std::byte*>(b_packed_.data()) + b.byte_offset);
+    if (!prim_for || prim_for->rows != b.rows || prim_for->at_zero != b.at_zero) {
+      prim = dnnl::reorder(src, dst);
+      prim_for = &b;
+    }
+    prim.execute(stream, src, dst);
     stream.wait();  // the staging buffer is refilled next
-    if (!stage) ir::release_mapped_pages(block, static_cast<size_t>(rows * n) * sizeof(float));
+    if (!stage)
+      ir::release_mapped_pages(from_file, static_cast<size_t>(b.rows * n) * sizeof(float));
   }
   return true;
 }
 
-OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
+void OnednnMatmul::pack_weights(std::vector<float>& staged) {
+  if (!pending_) return;
+  const MatmulSpec& s = *pending_;
+  int64_t span = 1;  // elements the strided view covers
+  for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+  const size_t span_bytes = static_cast<size_t>(span) * sizeof(float);
+  // oneDNN reads its source as floats: weights off a float boundary (where an exporter put
+  // them in the file) are staged through an aligned buffer.
+  const bool stage = s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(s.b_const) % alignof(float);
+  dnnl::stream stream(engine_);
+  if (!pack_in_row_blocks(s, b_mem_.get_desc(), engine_, stream, stage, staged)) {
+    const void* src = s.b_const;
+    if (stage) {
+      if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
+      stage_rows(s, 0, span, staged.data());
+      src = staged.data();
+    }
+    const dnnl::memory::desc user_md(dims_of(s.b_dims), dt::f32, dims_of(s.b_strides));
+    dnnl::memory user(user_md, engine_, const_cast<void*>(src));
+    dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
+    stream.wait();
+  }
+  // The packed copy replaces the weight: pages of a memory-mapped model file it came from
+  // need not stay resident (they read back from the file if anything looks again).
+  ir::release_mapped_pages(s.b_const, span_bytes);
+  pending_.reset();
+}
+
+OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) : engine_(engine) {
   const size_t rank = s.out_dims.size();
   bf16_ = s.bf16 && s.b_const;
   const_b_ = s.b_const != nullptr;
@@ -126,32 +183,11 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
   out_mem_ = dnnl::memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
   scratch_mem_ = dnnl::memory(pd.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
   if (const_b_) {
-    // Reorder (and scale/convert) the user's weights into the packed layout once.
-    int64_t span = 1;  // elements the strided view covers
-    for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
-    const size_t span_bytes = static_cast<size_t>(span) * sizeof(float);
-    // oneDNN reads its source as floats: weights off a float boundary (where an exporter put
-    // them in the file) are staged through an aligned buffer, reused for the whole compile.
-    std::vector<float> own;
-    std::vector<float>& staged = s.staging ? *s.staging : own;
-    const bool stage = s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(s.b_const) % alignof(float);
     b_packed_ = HugePageBuffer(pd.weights_desc().get_size(), "packed weights");
     b_mem_ = dnnl::memory(pd.weights_desc(), engine, b_packed_.data());
-    dnnl::stream stream(engine);
-    if (!pack_in_row_blocks(s, pd.weights_desc(), engine, stream, stage, staged)) {
-      const void* src = s.b_const;
-      if (stage) {
-        if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
-        stage_rows(s, 0, span, staged.data());
-        src = staged.data();
-      }
-      dnnl::memory user(b_user_md, engine, const_cast<void*>(src));
-      dnnl::reorder(user, b_mem_).execute(stream, user, b_mem_);
-      stream.wait();
-    }
-    // The packed copy replaces the weight: pages of a memory-mapped model file it came from
-    // need not stay resident (they read back from the file if anything looks again).
-    ir::release_mapped_pages(s.b_const, span_bytes);
+    pending_ = std::make_unique<MatmulSpec>(s);
+    pending_->bias.clear();  // in bias_mem_
+    pending_->staging = nullptr;
   } else {
     b_mem_ = dnnl::memory(pd.weights_desc(), engine, DNNL_MEMORY_NONE);
   }
@@ -164,6 +200,7 @@ OnednnMatmul::OnednnMatmul(const MatmulSpec& s, const dnnl::engine& engine) {
 
 void OnednnMatmul::execute(dnnl::stream& stream, const void* a, const float* b, const float* addend,
                            float* out, void* scratchpad) {
+  if (pending_) throw Error("cpu: matmul run before its weights were packed");
   a_mem_.set_data_handle(const_cast<void*>(a));
   out_mem_.set_data_handle(out);
   scratch_mem_.set_data_handle(scratchpad);

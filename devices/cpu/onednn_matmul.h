@@ -27,14 +27,25 @@ struct MatmulSpec {
   std::vector<int64_t> addend_dims;
   MatmulActivation activation = MatmulActivation::None;
   bool bf16 = false;  // needs b_const and a plain row-major A
-  // A reusable buffer for staging b_const (unaligned or scaled); null: a buffer of its own.
+  // A reusable buffer for staging b_const (unaligned or scaled) where it is packed at once (the
+  // GEMV path); null: a buffer of its own.
   std::vector<float>* staging = nullptr;
 };
 
 class OnednnMatmul {
  public:
-  // Throws dnnl::error when oneDNN has no implementation (the caller falls back).
+  // Creates the primitive and the packed weights' memory; throws dnnl::error when oneDNN has no
+  // implementation (the caller falls back). Constant weights are packed by pack_weights(), so a
+  // compile can pack all its matmuls' weights in parallel: spec.b_const must stay valid until
+  // then.
   OnednnMatmul(const MatmulSpec& spec, const dnnl::engine& engine);
+
+  // Bytes of constant weights waiting for pack_weights() (0 when none or done).
+  size_t weights_to_pack() const { return pending_ ? b_packed_.size() : 0; }
+  // Reorders (and scales/converts) the constant weights into the packed layout, once; may run
+  // on any thread. `staging`: the calling thread's buffer for weights that need an aligned or
+  // scaled copy first. Throws dnnl::error or nuri::Error.
+  void pack_weights(std::vector<float>& staging);
 
   size_t scratchpad_bytes() const { return scratchpad_bytes_; }
   // Elements of A (bf16 needs them converted first, into a buffer of a_elements() * 2 bytes).
@@ -42,7 +53,7 @@ class OnednnMatmul {
   bool bf16() const { return bf16_; }
   const char* impl_name() const { return impl_name_; }
 
-  // a is f32, or bf16 already converted when bf16(); b is null for constant weights.
+  // a is f32, or bf16 already converted when bf16(); b is null for constant weights (packed).
   void execute(dnnl::stream& stream, const void* a, const float* b, const float* addend, float* out,
                void* scratchpad);
 
@@ -52,6 +63,8 @@ class OnednnMatmul {
                           const dnnl::engine& engine, dnnl::stream& stream, bool stage,
                           std::vector<float>& staged);
 
+  dnnl::engine engine_;
+  std::unique_ptr<MatmulSpec> pending_;  // constant weights not packed yet
   dnnl::matmul prim_;
   HugePageBuffer b_packed_;  // constant weights in the primitive's layout
   dnnl::memory a_mem_, b_mem_, bias_mem_, addend_mem_, out_mem_, scratch_mem_;

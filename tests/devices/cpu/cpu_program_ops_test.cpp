@@ -300,6 +300,31 @@ TEST(CpuProgramOps, RejectsWrongInputs) {
   EXPECT_THROW(p.run({random_tensor({3, 2}, 1)}), Error);
 }
 
+// Weights packed a block of rows at a time (128 rows with a shorter last block, and 64) on
+// one or several threads: the packed bytes, so the outputs, are the same for any thread count,
+// and match the reference.
+TEST(CpuProgramOps, WeightsPackedInBlocksOnAnyNumberOfThreads) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::F32, {4, 320});
+  const ValueId h1 = b.matmul(x, b.constant("w1", random_tensor({320, 1536}, 2)));
+  const ValueId h2 = b.matmul(h1, b.constant("w2", random_tensor({1536, 3072}, 3)));
+  b.output(b.matmul(h2, b.constant("w3", random_tensor({3072, 48}, 4))));
+  const ir::Graph g = b.build();
+  const std::vector<Tensor> in{random_tensor({4, 320}, 1)};
+  const auto want = ref::RefProgram(g).run(in);
+  std::vector<Tensor> first;
+  for (int threads : {1, 2, 3}) {
+    CpuProgram p(g, {.gemv = false, .pack_threads = threads});
+    const auto got = p.run(in);
+    // f32 sums of up to 3072 products in another order than the reference's.
+    EXPECT_LT(normalized_max_error(got[0], want[0]), 1e-5) << threads << " threads";
+    if (first.empty())
+      first = got;
+    else
+      EXPECT_TRUE(all_close(got[0], first[0], 0, 0)) << threads << " threads";
+  }
+}
+
 TEST(CpuProgramOps, Bf16MatMulWithinBf16Tolerance) {
   if (!cpu_has_bf16()) GTEST_SKIP() << "no AVX512-BF16/AMX on this CPU";
   const int64_t m = 64, k = 512, n = 256;
