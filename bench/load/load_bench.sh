@@ -21,6 +21,10 @@ k=sys.argv[1]; v=[json.loads(l)[k] for l in sys.stdin if l.strip()]
 print(f"{statistics.median(v):.1f}")' "$1"
 }
 
+# The cpu device's measured peaks are cached per machine: say whether this run starts with them.
+peaks="${NURI_CPU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nuri/cpu}/host_peaks.json"
+[[ -f "$peaks" ]] && peaks_note="cached in $peaks" || peaks_note="not cached: the first run measures them"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); cpu peaks $peaks_note"
 printf '%-24s %12s %12s %14s %14s %10s\n' model "nuri ms" "ort ms" "nuri/ort" "nuri peak MiB" "ort peak MiB"
 for m in "${MODELS[@]}"; do
   [[ -f "$m" ]] || { echo "skip $m (missing)"; continue; }
@@ -34,9 +38,12 @@ for m in "${MODELS[@]}"; do
   n_cpu=$(median total_cpu_ms <<<"$nuri")
   n_wait=$(median runqueue_wait_ms <<<"$nuri")
   o_cpu=$(median cpu_ms_median <<<"$ort")
-  printf '%-24s %12s %12s %14s %14s %10s   (weights %s MiB; nuri peak %.2fx weights; cpu ms nuri %s, ort %s; nuri waiting for a core %s ms)\n' \
+  n_load=$(median load_ms <<<"$nuri")
+  n_compile=$(median compile_ms <<<"$nuri")
+  printf '%-24s %12s %12s %14s %14s %10s   (weights %s MiB; nuri peak %.2fx weights; nuri import %s ms, compile %s ms; cpu ms nuri %s, ort %s; nuri waiting for a core %s ms)\n' \
     "$(basename "$m")" "$n_ms" "$o_ms" "$(/usr/bin/python3 -c "print(f'{$n_ms/$o_ms:.2f}')")" \
-    "$n_peak" "$o_peak" "$weights" "$(/usr/bin/python3 -c "print($n_peak/$weights)")" "$n_cpu" "$o_cpu" "$n_wait"
+    "$n_peak" "$o_peak" "$weights" "$(/usr/bin/python3 -c "print($n_peak/$weights)")" \
+    "$n_load" "$n_compile" "$n_cpu" "$o_cpu" "$n_wait"
 done
 b=$(for _ in $(seq "$RUNS"); do "$BENCH" builtin gpt2-small; done)
 echo "built-in gpt2-small: weights $(median weights_ms <<<"$b") ms (cpu $(median weights_cpu_ms <<<"$b") ms)," \
