@@ -136,9 +136,9 @@ void CpuProgram::Impl::compile() {
 void CpuProgram::Impl::pack_weights() {
   std::vector<OnednnMatmul*> jobs;
   for (Step& s : plan.steps)
-    if (s.matmul && s.matmul->weights_to_pack()) jobs.push_back(s.matmul.get());
+    if (s.matmul && s.matmul->weights_pending()) jobs.push_back(s.matmul.get());
   std::stable_sort(jobs.begin(), jobs.end(), [](const OnednnMatmul* a, const OnednnMatmul* b) {
-    return a->weights_to_pack() > b->weights_to_pack();
+    return a->packed_weight_bytes() > b->packed_weight_bytes();
   });
   const int64_t threads = std::min<int64_t>(
       static_cast<int64_t>(jobs.size()),

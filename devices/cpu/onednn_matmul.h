@@ -40,8 +40,9 @@ class OnednnMatmul {
   // then.
   OnednnMatmul(const MatmulSpec& spec, const dnnl::engine& engine);
 
-  // Bytes of constant weights waiting for pack_weights() (0 when none or done).
-  size_t weights_to_pack() const { return pending_ ? b_packed_.size() : 0; }
+  // Constant weights waiting for pack_weights(), and their packed size.
+  bool weights_pending() const { return pending_ != nullptr; }
+  size_t packed_weight_bytes() const { return b_packed_.size(); }
   // Reorders (and scales/converts) the constant weights into the packed layout, once; may run
   // on any thread. `staging`: the calling thread's buffer for weights that need an aligned or
   // scaled copy first. Throws dnnl::error or nuri::Error.

@@ -167,8 +167,9 @@ TEST(HostPeaksCache, OffMeasuresAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir.path));
 }
 
-// The device says where its peaks come from; peaks_cache=0 measures them in this process.
-TEST(HostPeaksCache, DeviceOption) {
+// The device says where its peaks come from; peaks_cache=0 measures them in this process. Bad
+// values of its options are refused naming the option.
+TEST(HostPeaksCache, DeviceOptions) {
   const nuri_device_api* api = cpu_device_api();
   nuri_error err{};
   err.struct_size = sizeof(err);
@@ -183,6 +184,9 @@ TEST(HostPeaksCache, DeviceOption) {
   api->device_release(dev);
   EXPECT_EQ(api->device_create("peaks_cache=sometimes", &dev, &err), NURI_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(err.message).find("peaks_cache"), std::string::npos) << err.message;
+  EXPECT_EQ(api->device_create("pack_threads=-1", &dev, &err), NURI_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("'pack_threads' must be 0"), std::string::npos)
+      << err.message;
 }
 
 }  // namespace
