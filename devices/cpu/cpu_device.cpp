@@ -99,15 +99,15 @@ class CpuDevice : public sdk::HostDevice {
                             : measured_host_peaks()) {}
   CpuDevice(const std::map<std::string, std::string>& opts, const HostPeaks& peaks)
       : HostDevice(peaks.memory_bytes), peaks_(peaks) {
-    const auto thread_count = [&](const char* key) {
-      const long long n = sdk::option_int(opts, key, 0, "cpu");
+    const auto thread_count = [&](const char* key, long long fallback) {
+      const long long n = sdk::option_int(opts, key, fallback, "cpu");
       if (n < 0 || n > cpu::ThreadPool::max_threads())
         throw Error(std::string("cpu: option '") + key + "' must be 0 (one per physical core) to " +
                     std::to_string(cpu::ThreadPool::max_threads()) + ", got " + std::to_string(n));
       return static_cast<int>(n);
     };
-    options_.threads = thread_count("threads");
-    options_.pack_threads = thread_count("pack_threads");
+    options_.threads = thread_count("threads", 0);
+    options_.pack_threads = thread_count("pack_threads", 1);
     options_.bf16 = sdk::option_int(opts, "bf16", 0, "cpu") != 0;
     options_.int8_weights = sdk::option_int(opts, "int8", 0, "cpu") != 0;
     options_.gemv = sdk::option_int(opts, "gemv", 1, "cpu") != 0;

@@ -18,8 +18,9 @@ struct CpuOptions {
   // Few-row f32 products on the GEMV kernel (off: oneDNN, for comparisons).
   bool gemv = true;
   // Threads that pack constant weights at compile, one matmul's weights each; <= 0 means one per
-  // physical core (packing is the bulk of a model's compile, and runs once).
-  int pack_threads = 0;
+  // physical core. One by default: on the 2-core development VM two packers faulting in
+  // huge pages at once spent 2-3x the system time of one (see README, "Loading").
+  int pack_threads = 1;
   // Bind worker thread i to physical core i (hwloc) while the program runs.
   bool pin_threads = true;
   // Fuse bias/Gelu into MatMul and read attention operands in place; off = one step per node.

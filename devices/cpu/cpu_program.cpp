@@ -130,9 +130,12 @@ void CpuProgram::Impl::compile() {
   keep_constants();
 }
 
-// Every matmul's constant weights, packed in parallel (one matmul per thread at a time, largest
-// first): at a model's compile this is most of the work, memory-bound reorders of the weights.
-// oneDNN runs a reorder called inside the parallel region on its calling thread alone.
+// Every matmul's constant weights, packed on options.pack_threads threads (one matmul per thread
+// at a time, largest first): at a model's compile this is most of the work, memory-bound
+// reorders of the weights into fresh (huge) pages.
+// The packers are a team of their own, pinned one per core as the run's team is (threads the
+// pinned run team starts would inherit its one core); oneDNN runs a reorder called inside the
+// team on its calling thread alone.
 void CpuProgram::Impl::pack_weights() {
   std::vector<OnednnMatmul*> jobs;
   for (Step& s : plan.steps)
@@ -151,19 +154,19 @@ void CpuProgram::Impl::pack_weights() {
   // Exceptions must not leave an OpenMP region: the first is kept and rethrown after it.
   std::exception_ptr failure;
   std::mutex failure_mutex;
-#pragma omp parallel num_threads(static_cast <int>(threads))
+  std::vector<std::vector<float>> staging(static_cast<size_t>(threads));  // one per thread
   {
-    std::vector<float> staging;  // this thread's, for weights that need an aligned copy
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t i = 0; i < static_cast<int64_t>(jobs.size()); ++i) {
+    ThreadPool packers(static_cast<int>(threads), options.pin_threads);
+    packers.parallel_tasks(static_cast<int64_t>(jobs.size()), [&](int64_t i, int thread) {
       try {
-        jobs[i]->pack_weights(staging);
+        jobs[static_cast<size_t>(i)]->pack_weights(staging[static_cast<size_t>(thread)]);
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
-    }
+    });
   }
+  pool.enter();  // back to the run's team size and pinning
   if (failure) std::rethrow_exception(failure);
 }
 
