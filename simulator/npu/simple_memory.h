@@ -11,10 +11,8 @@
 // simulator/dram covers those through the same interface).
 #pragma once
 
-#include <map>
-#include <memory_resource>
 #include <span>
-#include <utility>
+#include <vector>
 
 #include "simulator/common/memory_timing.h"
 #include "simulator/npu/config.h"
@@ -37,32 +35,20 @@ class SimpleMemory : public MemoryTiming {
   MemoryTransferStats stats() const override { return stats_; }
 
  private:
-  // Disjoint, never touching busy intervals: start -> end (ns). Nodes come from a pool (a
-  // transfer may add and merge several slices; the general heap made that half the run time)
-  // and every insert is hinted, so slices cost amortised constant time, wherever they land.
-  using BusyMap = std::pmr::map<double, double>;
-  // Marks [start, end) busy, merging with touching neighbours; `after` is the first interval
-  // starting after `start` and `before` the one before it (end() if none). Returns the interval
-  // now holding it.
-  BusyMap::iterator occupy(BusyMap::iterator after, BusyMap::iterator before, double start,
-                           double end);
-
-  // The first interval starting after t (upper_bound) and the one before it (end() if none),
-  // searched from last_ outwards first.
-  std::pair<BusyMap::iterator, BusyMap::iterator> first_after(double t);
-
-  // Serves `need` ns of transfer issued at t; returns when its last slice ends.
-  double serve(double t, double need);
+  struct Busy {
+    double start, end;
+  };
+  // Serves rows whose issue times do not decrease; returns the latest completion.
+  double serve_run(const double* issue_ns, size_t n, double need);
+  // Moves busy_[i, size) up by `n` slots, so `n` new intervals fit before busy_[i].
+  void open_gap(size_t& i, size_t n);
   // Throws when [addr, addr + bytes) is beyond the capacity.
   void check_range(uint64_t addr, uint64_t bytes) const;
 
   MemoryConfig cfg_;
   double bytes_per_ns_;
-  std::pmr::unsynchronized_pool_resource pool_;
-  BusyMap busy_{&pool_};
-  // The interval the latest slice went into (end() if none or retired): valid because only
-  // occupy, retire_before and reset change busy_, and they keep it up to date.
-  BusyMap::iterator last_ = busy_.end();
+  // Disjoint, never touching busy intervals, sorted by start (so by end too).
+  std::vector<Busy> busy_;
   MemoryTransferStats stats_;
 };
 

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -110,6 +113,117 @@ TEST(SimpleMemory, RowsAtOnceEqualOneTransferPerRow) {
   EXPECT_EQ(rows.stats().read_bytes, single.stats().read_bytes);
   EXPECT_EQ(rows.stats().write_bytes, single.stats().write_bytes);
   EXPECT_EQ(rows.transfer(start, 0, 16, false), single.transfer(start, 0, 16, false));
+}
+
+// The model as README.md states it, one transfer at a time: the busy intervals in a std::map,
+// each transfer looked up afresh and merged with what it touches (the implementation before
+// the one-pass rows). SimpleMemory must equal it to the bit whatever the traffic.
+class ReferenceMemory {
+ public:
+  ReferenceMemory(double bytes_per_ns, double latency_ns)
+      : bytes_per_ns_(bytes_per_ns), latency_ns_(latency_ns) {}
+
+  double transfer(double t, uint64_t bytes) {
+    if (bytes == 0) return t + latency_ns_;
+    double need = static_cast<double>(bytes) / bytes_per_ns_;
+    auto next = busy_.upper_bound(t);
+    auto before = next == busy_.begin() ? busy_.end() : std::prev(next);
+    for (;;) {
+      if (before != busy_.end() && before->second > t) {  // inside a busy interval
+        t = before->second;
+        continue;
+      }
+      const double slice = next == busy_.end() ? need : std::min(need, next->first - t);
+      before = occupy(next, before, t, t + slice);
+      next = std::next(before);
+      t += slice;
+      need -= slice;
+      if (need <= 0) break;
+    }
+    return t + latency_ns_;
+  }
+
+  void retire_before(double ns) {
+    while (!busy_.empty() && busy_.begin()->second < ns) busy_.erase(busy_.begin());
+  }
+
+ private:
+  using Map = std::map<double, double>;
+  Map::iterator occupy(Map::iterator next, Map::iterator before, double start, double end) {
+    if (before != busy_.end() && before->first >= start) {  // an empty interval at start
+      next = before;
+      before = next == busy_.begin() ? busy_.end() : std::prev(next);
+    }
+    auto first = busy_.end();
+    if (before != busy_.end() && before->second >= start) {
+      first = before;
+      end = std::max(end, first->second);
+    }
+    while (next != busy_.end() && next->first <= end) {
+      end = std::max(end, next->second);
+      next = busy_.erase(next);
+    }
+    if (first != busy_.end()) {
+      first->second = end;
+      return first;
+    }
+    return busy_.emplace_hint(next, start, end);
+  }
+
+  double bytes_per_ns_, latency_ns_;
+  Map busy_;
+};
+
+// Random trains against the reference: trains issued before earlier-committed ones, rows
+// issued faster and slower than they are served, rows issued at once, issue times that fall
+// within a train, single transfers, empty transfers, retirement. Every completion equal to the
+// bit, and the intervals left behind too (probed by later transfers).
+void expect_equal_to_reference(double base, uint64_t seed, int trains, uint64_t units) {
+  const MemoryConfig cfg = tiny_config().memory;
+  SimpleMemory fast(cfg);
+  ReferenceMemory ref(cfg.aggregate_gbps(), cfg.latency_ns);
+  const auto next = [&seed](uint64_t n) {  // a fixed LCG: the same traffic every run
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  std::vector<double> issue;
+  double frontier = base;
+  for (int train = 0; train < trains; ++train) {
+    frontier += static_cast<double>(next(30)) / 3.0;
+    const double start = frontier - static_cast<double>(next(120)) / 3.0;  // may be earlier
+    const uint64_t n = 1 + next(next(4) == 0 ? 200 : 12);
+    const uint64_t bytes = next(20) == 0 ? 0 : 8 * (1 + next(units));
+    const double gap = static_cast<double>(next(9)) / 3.0;
+    issue.assign(n, 0);
+    for (uint64_t r = 0; r < n; ++r) issue[r] = start + static_cast<double>(r) * gap;
+    if (next(8) == 0) issue[next(n)] -= static_cast<double>(next(40));  // out of order
+    if (n == 1 && next(2) == 0) {
+      ASSERT_EQ(fast.transfer(issue[0], 0, bytes, false), ref.transfer(issue[0], bytes))
+          << "transfer " << train;
+      continue;
+    }
+    double expect = 0;
+    for (double t : issue) expect = std::max(expect, ref.transfer(t, bytes));
+    ASSERT_EQ(fast.transfer_rows(issue, 0, 64, bytes, next(2) == 1), expect) << "train " << train;
+    if (train % 97 == 96) {
+      fast.retire_before(frontier - 150);
+      ref.retire_before(frontier - 150);
+    }
+  }
+  for (int k = 0; k < 400; ++k) {
+    const double t = frontier - 200 + static_cast<double>(k);
+    ASSERT_EQ(fast.transfer(t, 0, 8, false), ref.transfer(t, 8)) << "probe " << k;
+  }
+}
+
+TEST(SimpleMemory, EqualsThePerTransferReferenceOnRandomTraffic) {
+  for (uint64_t seed : {1u, 2u, 3u}) expect_equal_to_reference(0, seed, 3000, 32);
+}
+
+// Near 2^53 ns one ulp is 2 ns: transfers of 0.5 and 1 ns round away (empty intervals) or up to
+// 2 ns; the one-pass rows still equal the reference.
+TEST(SimpleMemory, EqualsThePerTransferReferenceWhereTimesRound) {
+  expect_equal_to_reference(std::ldexp(1.0, 53), 7, 2000, 2);
 }
 
 TEST(SimpleMemory, RowsBeyondCapacityNameTheFirstRowPastIt) {
