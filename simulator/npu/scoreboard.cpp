@@ -64,8 +64,12 @@ void Scoreboard::record(const Access* acc, size_t n, uint32_t engine, uint64_t e
     // write subsumes reads and writes; a read subsumes reads.
     for (int w = 0; w < (acc[i].write ? 2 : 1); ++w) {
       auto& l = lists[w];
+      // The extent test first, inline: most records lie elsewhere (the full test is a call).
       l.erase(std::remove_if(l.begin(), l.end(),
-                             [&](const Region& o) { return o.end <= end && region_covers(r, o); }),
+                             [&](const Region& o) {
+                               return o.end <= end && o.lo >= r.lo && o.hi <= r.hi &&
+                                      region_covers(r, o);
+                             }),
               l.end());
     }
     lists[acc[i].write ? 1 : 0].push_back(r);

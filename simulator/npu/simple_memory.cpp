@@ -28,44 +28,57 @@ void SimpleMemory::open_gap(size_t& i, size_t n) {
   i += n;
 }
 
-double SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_each) {
+size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_each, double& done) {
   // Each row takes idle time from its issue on, slice by slice, until it is served. While the
   // run is served busy_ is in three parts: [0, w) the intervals starting at or before the
-  // current time t (busy_[w - 1] is `before`), [w, i) free slots, [i, size) the intervals
-  // starting after t (busy_[i] is `next`). A row's slices only move forward, and so do the
-  // rows (their issue times do not decrease, and a row issued inside the interval the previous
-  // row ended in starts at its end), so one pass over busy_ serves the run: each step is the
-  // per-row lookup and merge done in place, with the very same arithmetic in the same order.
+  // current time t (the last, `before`, is held in `cur`, its slot b[w - 1] is stale until
+  // `cur` moves on), [w, i) free slots, [i, size) the intervals starting after t (b[i] is
+  // `next`). A row's slices only move forward, and so do the rows while their issue times do
+  // not decrease (a row issued inside the interval the previous row ended in starts at its
+  // end), so one pass over busy_ serves them: each step is the per-row lookup and merge done
+  // in place, with the very same arithmetic in the same order.
   std::vector<Busy>& b = busy_;
   size_t w =
-      static_cast<size_t>(std::upper_bound(busy_.begin(), busy_.end(), issue_ns[0],
+      static_cast<size_t>(std::upper_bound(b.begin(), b.end(), issue_ns[0],
                                            [](double t, const Busy& x) { return t < x.start; }) -
-                          busy_.begin());
-  size_t i = w;
-  double done = -std::numeric_limits<double>::infinity();
-  for (size_t r = 0; r < n; ++r) {
+                          b.begin());
+  size_t i = w, size = b.size();
+  // No interval before: one that never delays and is never extended (issue times are finite).
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  Busy cur = w > 0 ? b[w - 1] : Busy{-kInf, -kInf};
+  size_t r = 0;
+  for (; r < n; ++r) {
     double t = issue_ns[r];
-    while (i < busy_.size() && b[i].start <= t) b[w++] = b[i++];
+    if (r > 0 && t < issue_ns[r - 1]) break;  // earlier than the row before: a new lookup
+    while (i < size && b[i].start <= t) {
+      if (w > 0) b[w - 1] = cur;
+      cur = b[i++];
+      ++w;
+    }
     double need = need_each;
     for (;;) {
-      if (w > 0 && b[w - 1].end > t) {  // t is inside a busy interval
-        t = b[w - 1].end;
-        continue;
-      }
-      const double slice = i < busy_.size() ? std::min(need, b[i].start - t) : need;
-      // Mark [t, t + slice) busy, merging with the intervals it touches. (An empty interval at
-      // t, left where t + slice rounded to t, is extended like any other: the same set.)
+      // Inside a busy interval: start at its end (a max, not a branch: which way it goes is
+      // as good as random when many DMAs interleave).
+      t = std::max(t, cur.end);
+      const double slice = i < size ? std::min(need, b[i].start - t) : need;
+      // Mark [t, t + slice) busy, merging with the intervals it touches. One touching ends at
+      // t, no later than the slice (so the merge keeps the slice's end); an empty interval at
+      // t, left where t + slice rounded to t, is extended like any other: the same set.
       double end = t + slice;
-      const bool extend = w > 0 && b[w - 1].end >= t;
-      if (extend) end = std::max(end, b[w - 1].end);
-      while (i < busy_.size() && b[i].start <= end) end = std::max(end, b[i++].end);
+      const bool extend = cur.end >= t;
+      while (i < size && b[i].start <= end) end = std::max(end, b[i++].end);
       if (extend) {
-        b[w - 1].end = end;
+        cur.end = end;
       } else {
         // A row adds at most one interval (with its first slice): a gap for the rows left
         // lasts the run; a smaller one is at least as large as the intervals it moved.
-        if (w == i) open_gap(i, std::min(n - r, std::max<size_t>(busy_.size() - i, 16)));
-        b[w++] = {t, end};
+        if (w == i) {
+          open_gap(i, std::min(n - r, std::max<size_t>(size - i, 16)));
+          size = b.size();
+        }
+        if (w > 0) b[w - 1] = cur;
+        cur = {t, end};
+        ++w;
       }
       t += slice;
       need -= slice;
@@ -73,9 +86,9 @@ double SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
     }
     done = std::max(done, t + cfg_.latency_ns);
   }
-  busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(w),
-              busy_.begin() + static_cast<std::ptrdiff_t>(i));
-  return done;
+  if (w > 0) b[w - 1] = cur;
+  b.erase(b.begin() + static_cast<std::ptrdiff_t>(w), b.begin() + static_cast<std::ptrdiff_t>(i));
+  return r;
 }
 
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
@@ -83,7 +96,9 @@ double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bo
   (is_write ? stats_.write_bytes : stats_.read_bytes) += bytes;
   ++stats_.transfers;
   if (bytes == 0) return issue_ns + cfg_.latency_ns;
-  return serve_run(&issue_ns, 1, static_cast<double>(bytes) / bytes_per_ns_);
+  double done = -std::numeric_limits<double>::infinity();
+  serve_run(&issue_ns, 1, static_cast<double>(bytes) / bytes_per_ns_, done);
+  return done;
 }
 
 double SimpleMemory::transfer_rows(std::span<const double> issue_ns, uint64_t addr,
@@ -103,10 +118,7 @@ double SimpleMemory::transfer_rows(std::span<const double> issue_ns, uint64_t ad
   }
   const double need = static_cast<double>(bytes) / bytes_per_ns_;
   // Rows are served in runs of non-decreasing issue times (a DMA's rows are one run).
-  for (uint64_t s = 0, e = 0; s < n; s = e) {
-    for (e = s + 1; e < n && issue_ns[e] >= issue_ns[e - 1];) ++e;
-    done = std::max(done, serve_run(issue_ns.data() + s, e - s, need));
-  }
+  for (uint64_t s = 0; s < n;) s += serve_run(issue_ns.data() + s, n - s, need, done);
   return done;
 }
 

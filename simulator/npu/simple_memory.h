@@ -38,8 +38,9 @@ class SimpleMemory : public MemoryTiming {
   struct Busy {
     double start, end;
   };
-  // Serves rows whose issue times do not decrease; returns the latest completion.
-  double serve_run(const double* issue_ns, size_t n, double need);
+  // Serves rows of `need` ns each from issue_ns[0] up to the first whose issue time is below
+  // the one before it; raises `done` to their latest completion. Returns how many it served.
+  size_t serve_run(const double* issue_ns, size_t n, double need, double& done);
   // Moves busy_[i, size) up by `n` slots, so `n` new intervals fit before busy_[i].
   void open_gap(size_t& i, size_t n);
   // Throws when [addr, addr + bytes) is beyond the capacity.

@@ -127,9 +127,28 @@ uint64_t Simulator::dma_time(uint32_t core, const Instr& in, uint64_t start) {
   const uint64_t nseg = contiguous ? 1 : off.rows;
   const uint64_t stride = off.row_stride() * es;
   if (simple_) {  // the default memory takes the rows at once (the same figures, far quicker)
+    // Row s issues at first + floor(s * seg / bpc), kept as quotient and remainder (no
+    // division per row). Over a power-of-two clock in GHz (1 GHz) dividing and multiplying by
+    // the reciprocal are both exact, so equal.
+    const uint64_t bpc = cfg_.dma.bytes_per_cycle, step = seg / bpc, step_rem = seg % bpc;
     row_issue_ns_.resize(nseg);
-    for (uint64_t s = 0; s < nseg; ++s)
-      row_issue_ns_[s] = (first + (s * seg) / cfg_.dma.bytes_per_cycle) / ghz;
+    const auto fill = [&](auto to_ns) {
+      uint64_t issue = first, rem = 0;
+      for (uint64_t s = 0; s < nseg; ++s) {
+        row_issue_ns_[s] = to_ns(issue);
+        issue += step;
+        rem += step_rem;
+        if (rem >= bpc) {
+          rem -= bpc;
+          ++issue;
+        }
+      }
+    };
+    int exp = 0;
+    if (std::frexp(ghz, &exp) == 0.5)
+      fill([inv = 1 / ghz](uint64_t c) { return static_cast<double>(c) * inv; });
+    else
+      fill([ghz](uint64_t c) { return static_cast<double>(c) / ghz; });
     done_ns = simple_->transfer_rows(row_issue_ns_, off.addr, stride, seg, store);
   } else {
     for (uint64_t s = 0; s < nseg; ++s) {

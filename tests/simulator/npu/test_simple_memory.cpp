@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -224,6 +225,59 @@ TEST(SimpleMemory, EqualsThePerTransferReferenceOnRandomTraffic) {
 // 2 ns; the one-pass rows still equal the reference.
 TEST(SimpleMemory, EqualsThePerTransferReferenceWhereTimesRound) {
   expect_equal_to_reference(std::ldexp(1.0, 53), 7, 2000, 2);
+}
+
+// Not a SimpleMemory to the simulator, so it takes its general path: one transfer() per DMA row
+// issued at (first + s * row bytes / bytes per cycle) / GHz.
+class PerRowMemory : public MemoryTiming {
+ public:
+  explicit PerRowMemory(const MemoryConfig& cfg) : m_(cfg) {}
+  double transfer(double t, uint64_t addr, uint64_t bytes, bool write) override {
+    return m_.transfer(t, addr, bytes, write);
+  }
+  void reset() override { m_.reset(); }
+  void retire_before(double ns) override { m_.retire_before(ns); }
+  std::string describe() const override { return m_.describe(); }
+  double peak_bytes_per_ns() const override { return m_.peak_bytes_per_ns(); }
+  MemoryTransferStats stats() const override { return m_.stats(); }
+
+ private:
+  SimpleMemory m_;
+};
+
+// The simulator hands the simple model a DMA's rows at once, their issue times stepped without
+// a division per row (and multiplied by 1 / GHz when that is exact): the same report as one
+// transfer() per row, at clocks of 1 and 2 GHz (power-of-two) and 0.7 and 1.25 GHz, with row
+// sizes that are and are not multiples of the DMA's bytes per cycle; the slots the rows took
+// are the same too.
+TEST(SimpleMemory, SimulatorRowsAtOnceEqualPerRowTransfersAtAnyClock) {
+  Program p;
+  for (uint32_t k = 0; k < 6; ++k) {  // strided 20 x 24 bf16 tiles of a 20 x 200 matrix
+    const TileRef src = tile(Space::Dram, 2 * 24 * k, 20, 24, DType::BF16, 200);
+    p.push(dma_load(tile(Space::Spm, 4096 * k, 20, 24, DType::BF16), src));
+  }
+  p.push(dma_store(tile(Space::Dram, 65536, 20, 24, DType::BF16, 100),
+                   tile(Space::Spm, 0, 20, 24, DType::BF16)));
+  for (double mhz : {1000.0, 2000.0, 700.0, 1250.0}) {
+    for (uint32_t bpc : {64u, 48u, 100u}) {
+      auto cfg = tiny_config();
+      cfg.clock_mhz = mhz;
+      cfg.dma.engines = 3;
+      cfg.dma.bytes_per_cycle = bpc;
+      cfg.memory.gbps_per_channel = 48;  // rows issue about as fast as they are served
+      Simulator rows(cfg, {.functional = false});
+      Simulator per_row(cfg, {.functional = false}, std::make_shared<PerRowMemory>(cfg.memory));
+      rows.run({p});
+      per_row.run({p});
+      const std::string where = fmt::format("{} MHz, {} B/cycle", mhz, bpc);
+      ASSERT_EQ(rows.report().dump(), per_row.report().dump()) << where;
+      ASSERT_EQ(rows.memory().stats().transfers, per_row.memory().stats().transfers);
+      // Every row's slot: 1-byte probes every 0.125 ns find the same idle time after each.
+      for (double t = 0; t < rows.now_ns(); t += 0.125)
+        ASSERT_EQ(rows.memory().transfer(t, 0, 1, false), per_row.memory().transfer(t, 0, 1, false))
+            << where << ", probe at " << t << " ns";
+    }
+  }
 }
 
 TEST(SimpleMemory, RowsBeyondCapacityNameTheFirstRowPastIt) {
