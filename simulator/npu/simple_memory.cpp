@@ -46,10 +46,14 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   // No interval before: one that never delays and is never extended (issue times are finite).
   constexpr double kInf = std::numeric_limits<double>::infinity();
   Busy cur = w > 0 ? b[w - 1] : Busy{-kInf, -kInf};
+  // Rounding is monotonic, so the latest end plus the latency is the latest of the ends
+  // plus the latency: one add per run instead of one per row.
+  double last_end = -kInf, prev_issue = issue_ns[0];
   size_t r = 0;
   for (; r < n; ++r) {
     double t = issue_ns[r];
-    if (r > 0 && t < issue_ns[r - 1]) break;  // earlier than the row before: a new lookup
+    if (t < prev_issue) break;  // earlier than the row before: a new lookup
+    prev_issue = t;
     while (i < size && b[i].start <= t) {
       if (w > 0) b[w - 1] = cur;
       cur = b[i++];
@@ -84,8 +88,9 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
       need -= slice;
       if (need <= 0) break;
     }
-    done = std::max(done, t + cfg_.latency_ns);
+    last_end = std::max(last_end, t);
   }
+  if (r > 0) done = std::max(done, last_end + cfg_.latency_ns);
   if (w > 0) b[w - 1] = cur;
   b.erase(b.begin() + static_cast<std::ptrdiff_t>(w), b.begin() + static_cast<std::ptrdiff_t>(i));
   return r;
