@@ -1,6 +1,7 @@
 #include "simulator/npu/simple_memory.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@ namespace nuri::sim::npu {
 SimpleMemory::SimpleMemory(const MemoryConfig& cfg)
     : cfg_(cfg), bytes_per_ns_(cfg.aggregate_gbps()) {
   if (!(bytes_per_ns_ > 0)) throw Error("SimpleMemory: aggregate bandwidth must be > 0");
+  busy_.push_back(kEndOfTime);
 }
 
 void SimpleMemory::check_range(uint64_t addr, uint64_t bytes) const {
@@ -33,16 +35,18 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   // run is served busy_ is in three parts: [0, w) the intervals starting at or before the
   // current time t (the last, `before`, is held in `cur`, its slot b[w - 1] is stale until
   // `cur` moves on), [w, i) free slots, [i, size) the intervals starting after t (b[i] is
-  // `next`). A row's slices only move forward, and so do the rows while their issue times do
-  // not decrease (a row issued inside the interval the previous row ended in starts at its
-  // end), so one pass over busy_ serves them: each step is the per-row lookup and merge done
-  // in place, with the very same arithmetic in the same order.
+  // `next`; the sentinel at +inf ends them, so no test for the end). A row's slices only move
+  // forward, and so do the rows while their issue times do not decrease (a row issued inside the
+  // interval the previous row ended in starts at its end), so one pass over busy_ serves them: each
+  // step is the per-row lookup and merge done in place, with the very same arithmetic in the same
+  // order.
+  check_issue(std::isfinite(issue_ns[0]));
   std::vector<Busy>& b = busy_;
   size_t w =
       static_cast<size_t>(std::upper_bound(b.begin(), b.end(), issue_ns[0],
                                            [](double t, const Busy& x) { return t < x.start; }) -
                           b.begin());
-  size_t i = w, size = b.size();
+  size_t i = w;
   // No interval before: one that never delays and is never extended (issue times are finite).
   constexpr double kInf = std::numeric_limits<double>::infinity();
   Busy cur = w > 0 ? b[w - 1] : Busy{-kInf, -kInf};
@@ -52,9 +56,10 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   size_t r = 0;
   for (; r < n; ++r) {
     double t = issue_ns[r];
-    if (t < prev_issue) break;  // earlier than the row before: a new lookup
+    // Earlier than the row before (a new lookup), or +inf or NaN (refused by that lookup).
+    if (!(t >= prev_issue && t < kInf)) break;
     prev_issue = t;
-    while (i < size && b[i].start <= t) {
+    while (b[i].start <= t) {
       if (w > 0) b[w - 1] = cur;
       cur = b[i++];
       ++w;
@@ -64,22 +69,19 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
       // Inside a busy interval: start at its end (a max, not a branch: which way it goes is
       // as good as random when many DMAs interleave).
       t = std::max(t, cur.end);
-      const double slice = i < size ? std::min(need, b[i].start - t) : need;
+      const double slice = std::min(need, b[i].start - t);  // need, before the sentinel
       // Mark [t, t + slice) busy, merging with the intervals it touches. One touching ends at
       // t, no later than the slice (so the merge keeps the slice's end); an empty interval at
       // t, left where t + slice rounded to t, is extended like any other: the same set.
       double end = t + slice;
       const bool extend = cur.end >= t;
-      while (i < size && b[i].start <= end) end = std::max(end, b[i++].end);
+      while (b[i].start <= end) end = std::max(end, b[i++].end);
       if (extend) {
         cur.end = end;
       } else {
         // A row adds at most one interval (with its first slice): a gap for the rows left
         // lasts the run; a smaller one is at least as large as the intervals it moved.
-        if (w == i) {
-          open_gap(i, std::min(n - r, std::max<size_t>(size - i, 16)));
-          size = b.size();
-        }
+        if (w == i) open_gap(i, std::min(n - r, std::max<size_t>(b.size() - i, 16)));
         if (w > 0) b[w - 1] = cur;
         cur = {t, end};
         ++w;
@@ -96,8 +98,15 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   return r;
 }
 
+void SimpleMemory::check_issue(bool finite) const {
+  if (!finite)
+    throw Error(fmt::format("SimpleMemory ({}): a transfer issued at a time that is not finite",
+                            cfg_.kind));
+}
+
 double SimpleMemory::transfer(double issue_ns, uint64_t addr, uint64_t bytes, bool is_write) {
   check_range(addr, bytes);
+  check_issue(std::isfinite(issue_ns));  // also when no bytes move
   (is_write ? stats_.write_bytes : stats_.read_bytes) += bytes;
   ++stats_.transfers;
   if (bytes == 0) return issue_ns + cfg_.latency_ns;
@@ -118,7 +127,10 @@ double SimpleMemory::transfer_rows(std::span<const double> issue_ns, uint64_t ad
   stats_.transfers += n;
   double done = 0;
   if (bytes == 0) {
-    for (double t : issue_ns) done = std::max(done, t + cfg_.latency_ns);
+    for (double t : issue_ns) {
+      check_issue(std::isfinite(t));
+      done = std::max(done, t + cfg_.latency_ns);
+    }
     return done;
   }
   const double need = static_cast<double>(bytes) / bytes_per_ns_;
@@ -134,7 +146,7 @@ void SimpleMemory::retire_before(double ns) {
 }
 
 void SimpleMemory::reset() {
-  busy_.clear();
+  busy_.assign(1, kEndOfTime);
   stats_ = {};
 }
 

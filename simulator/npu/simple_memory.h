@@ -11,6 +11,7 @@
 // simulator/dram covers those through the same interface).
 #pragma once
 
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -45,11 +46,17 @@ class SimpleMemory : public MemoryTiming {
   void open_gap(size_t& i, size_t n);
   // Throws when [addr, addr + bytes) is beyond the capacity.
   void check_range(uint64_t addr, uint64_t bytes) const;
+  // Throws unless an issue time is finite (NaN or +inf would pass the sentinel). Rows of
+  // transfer_rows are checked as they are served: those before a bad one have been served.
+  void check_issue(bool finite) const;
 
   MemoryConfig cfg_;
   double bytes_per_ns_;
-  // Disjoint, never touching busy intervals, sorted by start (so by end too).
+  // Disjoint, never touching busy intervals, sorted by start (so by end too), and last a
+  // sentinel that starts and ends at +inf (it never delays and is never reached or retired).
   std::vector<Busy> busy_;
+  static constexpr Busy kEndOfTime{std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::infinity()};
   MemoryTransferStats stats_;
 };
 

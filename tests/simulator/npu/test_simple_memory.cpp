@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -291,6 +292,26 @@ TEST(SimpleMemory, RowsBeyondCapacityNameTheFirstRowPastIt) {
     EXPECT_NE(std::string(e.what()).find(fmt::format("[{:#x}, +64)", cap)), std::string::npos)
         << e.what();
   }
+}
+
+TEST(SimpleMemory, IssueTimesThatAreNotFiniteAreRefused) {
+  SimpleMemory m(tiny_config().memory);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double t : {inf, -inf, std::numeric_limits<double>::quiet_NaN()}) {
+    EXPECT_THROW(m.transfer(t, 0, 64, false), Error) << t;
+    const std::vector<double> issue = {0, 1, t, 3};
+    EXPECT_THROW(m.transfer_rows(issue, 0, 64, 64, false), Error) << t;
+    EXPECT_THROW(m.transfer_rows(issue, 0, 64, 0, false), Error) << t;
+  }
+  try {
+    m.transfer(inf, 0, 64, false);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not finite"), std::string::npos) << e.what();
+  }
+  // The rows before a refused one were served (three times rows at 0 and 1), and it serves on.
+  SimpleMemory served(tiny_config().memory);
+  for (int k = 0; k < 3; ++k) served.transfer_rows(std::vector<double>{0, 1}, 0, 64, 64, false);
+  EXPECT_EQ(m.transfer(5, 0, 64, false), served.transfer(5, 0, 64, false));
 }
 
 }  // namespace
