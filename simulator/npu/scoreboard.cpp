@@ -62,24 +62,17 @@ void Scoreboard::record(const Access* acc, size_t n, uint32_t engine, uint64_t e
     // A newer access that covers an older record and ends no earlier subsumes it: anything
     // conflicting with the old one conflicts with the new one and waits at least as long. A
     // write subsumes reads and writes; a read subsumes reads.
-    // The lists are kept sorted by `lo` (every use takes them as a set, so order is free):
-    // the records r can cover start within [r.lo, r.hi], one range found by binary search.
-    const auto by_lo = [](const Region& o, uint64_t lo) { return o.lo < lo; };
     for (int w = 0; w < (acc[i].write ? 2 : 1); ++w) {
       auto& l = lists[w];
-      const auto first = std::lower_bound(l.begin(), l.end(), r.lo, by_lo);
-      const auto last = std::upper_bound(first, l.end(), r.hi,
-                                         [](uint64_t hi, const Region& o) { return hi < o.lo; });
-      l.erase(std::remove_if(first, last,
+      // The extent test first, inline: most records lie elsewhere (the full test is a call).
+      l.erase(std::remove_if(l.begin(), l.end(),
                              [&](const Region& o) {
-                               return o.end <= end && o.hi <= r.hi && region_covers(r, o);
+                               return o.end <= end && o.lo >= r.lo && o.hi <= r.hi &&
+                                      region_covers(r, o);
                              }),
-              last);
+              l.end());
     }
-    auto& into = lists[acc[i].write ? 1 : 0];
-    into.insert(std::upper_bound(into.begin(), into.end(), r.lo,
-                                 [](uint64_t lo, const Region& o) { return lo < o.lo; }),
-                r);
+    lists[acc[i].write ? 1 : 0].push_back(r);
   }
 }
 

@@ -43,7 +43,7 @@ class Scoreboard {
   size_t size() const;
 
  private:
-  // [space][0 = reads, 1 = writes], each sorted by `lo`
+  // [space][0 = reads, 1 = writes]
   std::vector<Region> lists_[3][2];
 };
 
