@@ -22,12 +22,12 @@ void SimpleMemory::check_range(uint64_t addr, uint64_t bytes) const {
                             bytes, cfg_.capacity_bytes));
 }
 
-void SimpleMemory::open_gap(size_t& i, size_t n) {
+size_t SimpleMemory::open_gap(size_t i, size_t n) {
   const size_t old = busy_.size();
   busy_.resize(old + n);
   std::copy_backward(busy_.begin() + static_cast<std::ptrdiff_t>(i),
                      busy_.begin() + static_cast<std::ptrdiff_t>(old), busy_.end());
-  i += n;
+  return i + n;
 }
 
 size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_each, double& done) {
@@ -41,11 +41,11 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   // step is the per-row lookup and merge done in place, with the very same arithmetic in the same
   // order.
   check_issue(std::isfinite(issue_ns[0]));
-  std::vector<Busy>& b = busy_;
   size_t w =
-      static_cast<size_t>(std::upper_bound(b.begin(), b.end(), issue_ns[0],
+      static_cast<size_t>(std::upper_bound(busy_.begin(), busy_.end(), issue_ns[0],
                                            [](double t, const Busy& x) { return t < x.start; }) -
-                          b.begin());
+                          busy_.begin());
+  Busy* b = busy_.data();  // again after a gap is opened (it may reallocate)
   size_t i = w;
   // No interval before: one that never delays and is never extended (issue times are finite).
   constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -81,7 +81,10 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
       } else {
         // A row adds at most one interval (with its first slice): a gap for the rows left
         // lasts the run; a smaller one is at least as large as the intervals it moved.
-        if (w == i) open_gap(i, std::min(n - r, std::max<size_t>(b.size() - i, 16)));
+        if (w == i) [[unlikely]] {
+          i = open_gap(i, std::min(n - r, std::max<size_t>(busy_.size() - i, 16)));
+          b = busy_.data();
+        }
         if (w > 0) b[w - 1] = cur;
         cur = {t, end};
         ++w;
@@ -94,7 +97,8 @@ size_t SimpleMemory::serve_run(const double* issue_ns, size_t n, double need_eac
   }
   if (r > 0) done = std::max(done, last_end + cfg_.latency_ns);
   if (w > 0) b[w - 1] = cur;
-  b.erase(b.begin() + static_cast<std::ptrdiff_t>(w), b.begin() + static_cast<std::ptrdiff_t>(i));
+  busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(w),
+              busy_.begin() + static_cast<std::ptrdiff_t>(i));
   return r;
 }
 

@@ -42,8 +42,9 @@ class SimpleMemory : public MemoryTiming {
   // Serves rows of `need` ns each from issue_ns[0] up to the first whose issue time is below
   // the one before it; raises `done` to their latest completion. Returns how many it served.
   size_t serve_run(const double* issue_ns, size_t n, double need, double& done);
-  // Moves busy_[i, size) up by `n` slots, so `n` new intervals fit before busy_[i].
-  void open_gap(size_t& i, size_t n);
+  // Moves busy_[i, size) up by `n` slots, so `n` new intervals fit before it; returns where
+  // busy_[i] went. (Returned, not updated through a reference: that kept i out of a register.)
+  size_t open_gap(size_t i, size_t n);
   // Throws when [addr, addr + bytes) is beyond the capacity.
   void check_range(uint64_t addr, uint64_t bytes) const;
   // Throws unless an issue time is finite (NaN or +inf would pass the sentinel). Rows of
