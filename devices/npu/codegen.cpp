@@ -81,7 +81,8 @@ class Codegen {
  public:
   // `s` is null outside Emit and in timing-only Emit; `layout` is required for Emit.
   Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, Mode mode,
-          const ActivationLayout* layout = nullptr)
+          const ActivationLayout* layout = nullptr, GemmPlans* plans = nullptr,
+          const StepSink* sink = nullptr)
       : g_(g),
         cfg_(cfg),
         sim_(s),
@@ -89,7 +90,9 @@ class Codegen {
         mode_(mode),
         layout_(layout),
         views_(g.values().size()),
-        consumers_(g.values().size()) {
+        consumers_(g.values().size()),
+        plans_(plans ? *plans : own_plans_),
+        sink_(sink) {
     for (size_t i = 0; i < g.nodes().size(); ++i)
       for (ir::ValueId v : g.nodes()[i].inputs)
         if (v != ir::kNoValue) consumers_[v].push_back(static_cast<ir::NodeId>(i));
@@ -230,7 +233,14 @@ class Codegen {
     if (dry_) return;
     while (!programs.empty() && programs.back().instrs.empty()) programs.pop_back();
     if (programs.empty()) return;
-    prog_.steps.push_back(Step{label, std::move(programs), std::nullopt});
+    keep(Step{label, std::move(programs), std::nullopt});
+  }
+
+  void keep(Step&& st) {
+    if (sink_)
+      (*sink_)(std::move(st));
+    else
+      prog_.steps.push_back(std::move(st));
   }
 
   // DMA copy DRAM -> spm -> DRAM from `src` to the same shape at (dst_addr, dst_strides).
@@ -749,7 +759,7 @@ class Codegen {
       const auto it = std::find(in.begin(), in.end(), ids);
       if (it == in.end()) refuse(n, "ids must be a partition input or a constant");
       gs.input_index = static_cast<int>(it - in.begin());
-      prog_.steps.push_back(Step{n.name, {}, gs});
+      keep(Step{n.name, {}, gs});
     }
     views_[out] = o;
   }
@@ -768,22 +778,28 @@ class Codegen {
   std::vector<std::vector<ir::NodeId>> consumers_;
   std::vector<ir::ValueId> is_output_;
   std::map<std::tuple<ir::ValueId, int, int64_t>, View> consts_;
-  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int, int>,
-           GemmPlan>
-      plans_;
+  GemmPlans own_plans_;  // declared before plans_, which may refer to it
+  GemmPlans& plans_;
+  const StepSink* sink_;
   uint64_t next_ = 0;
   NpuProgram prog_;
 };
 
 }  // namespace
 
-NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg,
-                            sim::Simulator* sim) {
-  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+ActivationLayout plan_activation_layout(const ir::Graph& graph, const sim::NpuConfig& cfg) {
   Codegen layout_pass(graph, cfg, nullptr, Mode::Layout);
   layout_pass.run();
-  const ActivationLayout layout = layout_pass.plan_layout();
-  return Codegen(graph, cfg, sim, Mode::Emit, &layout).run();
+  return layout_pass.plan_layout();
+}
+
+NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim,
+                            const EmitOptions& options) {
+  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+  if (options.layout)
+    return Codegen(graph, cfg, sim, Mode::Emit, options.layout, options.plans, options.sink).run();
+  const ActivationLayout layout = plan_activation_layout(graph, cfg);
+  return Codegen(graph, cfg, sim, Mode::Emit, &layout, options.plans, options.sink).run();
 }
 
 std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) {
