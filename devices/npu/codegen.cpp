@@ -82,7 +82,7 @@ class Codegen {
   // `s` is null outside Emit and in timing-only Emit; `layout` is required for Emit.
   Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, Mode mode,
           const ActivationLayout* layout = nullptr, GemmPlans* plans = nullptr,
-          const StepSink* sink = nullptr)
+          const StepSink* sink = nullptr, SharedGemmPlans* shared = nullptr)
       : g_(g),
         cfg_(cfg),
         sim_(s),
@@ -92,7 +92,8 @@ class Codegen {
         views_(g.values().size()),
         consumers_(g.values().size()),
         plans_(plans ? *plans : own_plans_),
-        sink_(sink) {
+        sink_(sink),
+        shared_(shared) {
     for (size_t i = 0; i < g.nodes().size(); ++i)
       for (ir::ValueId v : g.nodes()[i].inputs)
         if (v != ir::kNoValue) consumers_[v].push_back(static_cast<ir::NodeId>(i));
@@ -523,7 +524,8 @@ class Codegen {
     const auto key = std::make_tuple(s.m, s.n, s.k, s.lda, s.ldb, s.transpose_b, s.has_bias,
                                      static_cast<int>(s.act), static_cast<int>(s.out_dtype));
     auto it = plans_.find(key);
-    if (it == plans_.end()) it = plans_.emplace(key, plan_gemm(cfg_, s)).first;
+    if (it == plans_.end())
+      it = plans_.emplace(key, shared_ ? shared_->get(cfg_, s) : plan_gemm(cfg_, s)).first;
     step(label, emit_gemm(cfg_, s, it->second));
     views_[out] = o;
   }
@@ -789,6 +791,7 @@ class Codegen {
   GemmPlans own_plans_;  // declared before plans_, which may refer to it
   GemmPlans& plans_;
   const StepSink* sink_;
+  SharedGemmPlans* shared_;
   uint64_t next_ = 0;
   NpuProgram prog_;
 };
@@ -804,10 +807,11 @@ ActivationLayout plan_activation_layout(const ir::Graph& graph, const sim::NpuCo
 NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim,
                             const EmitOptions& options) {
   // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
-  if (options.layout)
-    return Codegen(graph, cfg, sim, Mode::Emit, options.layout, options.plans, options.sink).run();
-  const ActivationLayout layout = plan_activation_layout(graph, cfg);
-  return Codegen(graph, cfg, sim, Mode::Emit, &layout, options.plans, options.sink).run();
+  const ActivationLayout planned =
+      options.layout ? ActivationLayout{} : plan_activation_layout(graph, cfg);
+  return Codegen(graph, cfg, sim, Mode::Emit, options.layout ? options.layout : &planned,
+                 options.plans, options.sink, options.shared)
+      .run();
 }
 
 std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) {

@@ -21,6 +21,7 @@
 
 #include "compiler/ir/graph.h"
 #include "devices/npu/activation_layout.h"
+#include "devices/npu/shared_gemm_plans.h"
 #include "devices/npu/tiling/gemm_tiler.h"
 #include "devices/npu/view.h"
 #include "nuri/device.h"
@@ -72,6 +73,8 @@ struct EmitOptions {
   // Each step is handed over as it is made and not kept (the program's `steps` stay empty):
   // a timing-only executable simulates one step at a time and holds no programs.
   const StepSink* sink = nullptr;
+  // Where a GEMM this emission has no plan for is looked up (the device's), else searched.
+  SharedGemmPlans* shared = nullptr;
 };
 
 // `sim` receives the constants (functional mode); nullptr = timing only (constants may be

@@ -55,13 +55,14 @@ sim::NpuConfig load(const std::string& name) {
 
 class NpuExecutable : public sdk::HostExecutable {
  public:
-  NpuExecutable(const sim::NpuConfig& cfg, const NpuOptions& opt, const ir::Graph& g)
+  NpuExecutable(const sim::NpuConfig& cfg, const NpuOptions& opt, const ir::Graph& g,
+                SharedGemmPlans& shared)
       : cfg_(cfg),
         opt_(opt),
         sim_(cfg, sim::SimOptions{!opt.timing_only, opt.trace}, memory_model(opt)),
         name_(g.name()) {
     if (!opt.timing_only) {
-      program_ = generate_program(g, cfg_, &sim_);
+      program_ = generate_program(g, cfg_, &sim_, {.shared = &shared});
       return;
     }
     // Timing only: no programs held. Compile lowers once (checks, bindings, GEMM plans) with
@@ -77,7 +78,7 @@ class NpuExecutable : public sdk::HostExecutable {
     }
     layout_ = plan_activation_layout(graph_, cfg_);
     const StepSink drop = [](Step&&) {};
-    program_ = generate_program(graph_, cfg_, nullptr, {&layout_, &plans_, &drop});
+    program_ = generate_program(graph_, cfg_, nullptr, {&layout_, &plans_, &drop, &shared});
   }
 
   void execute(std::span<sdk::HostBuffer* const> inputs,
@@ -240,7 +241,7 @@ class NpuDevice : public sdk::HostDevice {
 
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     const ir::Graph g = ir::graph_from_desc(partition);
-    return std::make_unique<NpuExecutable>(cfg_, opt_, g);
+    return std::make_unique<NpuExecutable>(cfg_, opt_, g, plans_);
   }
 
   // Roofline: max(MACs / peak MACs per second, bf16 bytes / bandwidth).
@@ -274,6 +275,7 @@ class NpuDevice : public sdk::HostDevice {
   NpuOptions opt_;
   sim::NpuConfig cfg_;
   std::string description_;
+  SharedGemmPlans plans_;  // searched once per spec for all this device's compiles
 };
 
 sdk::HostDevice* create_npu(const char* options) {
