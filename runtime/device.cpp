@@ -96,6 +96,18 @@ std::unique_ptr<DeviceBuffer> Device::alloc(uint64_t bytes) {
   return std::make_unique<DeviceBuffer>(shared_from_this(), b, bytes);
 }
 
+std::unique_ptr<DeviceBuffer> Device::alloc_virtual(uint64_t bytes) {
+  if (!api_->buffer_alloc_virtual) return nullptr;
+  nuri_buffer_virtual_args args{};
+  args.struct_size = sizeof(args);
+  args.bytes = bytes;
+  nuri_error err = fresh_error();
+  const nuri_status status = api_->buffer_alloc_virtual(impl_, &args, &err);
+  if (status == NURI_ERROR_UNSUPPORTED) return nullptr;  // the device computes: real bytes
+  check(status, err, "buffer_alloc_virtual");
+  return std::make_unique<DeviceBuffer>(shared_from_this(), args.buffer, bytes, true);
+}
+
 std::unique_ptr<DeviceBuffer> Device::import_host(void* data, uint64_t bytes) {
   if (!api_->buffer_import_host) return nullptr;
   nuri_buffer_import_args args{};

@@ -16,19 +16,23 @@ class Device;
 
 class DeviceBuffer {
  public:
-  DeviceBuffer(std::shared_ptr<Device> device, nuri_buffer_impl* impl, uint64_t bytes)
-      : device_(std::move(device)), impl_(impl), bytes_(bytes) {}
+  DeviceBuffer(std::shared_ptr<Device> device, nuri_buffer_impl* impl, uint64_t bytes,
+               bool is_virtual = false)
+      : device_(std::move(device)), impl_(impl), bytes_(bytes), virtual_(is_virtual) {}
   ~DeviceBuffer();
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   nuri_buffer_impl* impl() const { return impl_; }
   uint64_t size() const { return bytes_; }
   Device& device() const { return *device_; }
+  // A size without storage (ABI 2.4, Device::alloc_virtual): its bytes cannot be read or written.
+  bool is_virtual() const { return virtual_; }
 
  private:
   std::shared_ptr<Device> device_;
   nuri_buffer_impl* impl_;
   uint64_t bytes_;
+  bool virtual_;
 };
 
 class DeviceExecutable {
@@ -73,6 +77,9 @@ class Device : public std::enable_shared_from_this<Device> {
   std::optional<double> estimate_cost(const nuri_graph_desc* graph, size_t node);
 
   std::unique_ptr<DeviceBuffer> alloc(uint64_t bytes);
+  // ABI 2.4: a buffer with no storage for a device that only times its work; nullptr where the
+  // device needs real bytes (it computes) or predates the entry.
+  std::unique_ptr<DeviceBuffer> alloc_virtual(uint64_t bytes);
   // Wraps host memory (kept valid by the caller) without a copy; nullptr where the device
   // cannot (no buffer_import_host, e.g. a plugin built against ABI 2.0).
   std::unique_ptr<DeviceBuffer> import_host(void* data, uint64_t bytes);

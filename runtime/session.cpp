@@ -117,19 +117,24 @@ Session::Session(ir::Graph graph, SessionOptions options, DeviceRegistry& regist
                                                               : ir::ConstantAlignment::ElementSize);
     cp->exe = dev.compile(cp->desc->get());
     cp->desc->release_aligned_copies();
+    // A device that only times its work gets virtual buffers (ABI 2.4): sizes, no storage.
     for (ir::ValueId v : cp->inputs) {
       const size_t bytes = graph_.value(v).type.nbytes();
       std::vector<std::byte>& host = cp->in_host.emplace_back();
-      // Timing only: a fresh allocation no one writes costs address space, not memory.
-      if (dev.can_import_host() && !options_.timing_only) {
+      if (auto b = dev.alloc_virtual(bytes)) {
+        cp->in_bufs.push_back(std::move(b));
+      } else if (dev.can_import_host() && !options_.timing_only) {
         host.resize(bytes);
         cp->in_bufs.push_back(dev.import_host(host.data(), bytes));
-      } else {
+      } else {  // timing only: a fresh allocation no one writes costs address space, not memory
         cp->in_bufs.push_back(dev.alloc(bytes));
       }
     }
-    for (ir::ValueId v : cp->outputs)
-      cp->out_bufs.push_back(dev.alloc(graph_.value(v).type.nbytes()));
+    for (ir::ValueId v : cp->outputs) {
+      const size_t bytes = graph_.value(v).type.nbytes();
+      auto b = dev.alloc_virtual(bytes);
+      cp->out_bufs.push_back(b ? std::move(b) : dev.alloc(bytes));
+    }
     parts_.push_back(std::move(cp));
   }
   bound_in_.resize(graph_.inputs().size());
@@ -185,11 +190,28 @@ std::vector<Tensor> Session::run(const std::vector<TensorView>& inputs) {
       std::memcpy(t.data(), v.data->data(), t.nbytes());
     } else {
       const auto [p, o] = produced[id];
-      devices_[parts_[p]->device]->read(*parts_[p]->out_bufs[o], t.data(), t.nbytes());
+      DeviceBuffer& src = *parts_[p]->out_bufs[o];
+      // A virtual buffer's device computed nothing: the output stays zeros.
+      if (!src.is_virtual()) devices_[parts_[p]->device]->read(src, t.data(), t.nbytes());
     }
     outputs.push_back(std::move(t));
   }
   return outputs;
+}
+
+void Session::move_value(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes,
+                         std::vector<std::byte>& staging) {
+  Device& from = src.device();
+  Device& to = dst.device();
+  if (&from != &to) transfer_bytes_last_ += bytes;  // counted alike whatever the path
+  // A virtual buffer holds nothing: nothing lands in one, and one reads as zeros (the device
+  // that produced it computed nothing).
+  if (dst.is_virtual()) return;
+  if (src.is_virtual()) {
+    to.write(dst, zeros(bytes), bytes);
+    return;
+  }
+  transfer(from, src, to, dst, bytes, staging);
 }
 
 std::vector<std::pair<int, int>> Session::execute(const std::vector<const TensorView*>& host,
@@ -201,36 +223,48 @@ std::vector<std::pair<int, int>> Session::execute(const std::vector<const Tensor
   for (size_t p = 0; p < parts_.size(); ++p) {
     CompiledPartition& cp = *parts_[p];
     Device& dev = *devices_[cp.device];
+    std::vector<DeviceBuffer*> ins;
+    // Caller data for a virtual input, wrapped (or copied) for this run only.
+    std::vector<std::unique_ptr<DeviceBuffer>> given;
     for (size_t i = 0; i < cp.inputs.size(); ++i) {
       const ir::ValueId v = cp.inputs[i];
       const size_t bytes = graph_.value(v).type.nbytes();
-      if (bound && cp.in_direct[i]) continue;  // the bound memory is the device's buffer
       DeviceBuffer& dst = *cp.in_bufs[i];
+      ins.push_back(&dst);
+      if (bound && cp.in_direct[i]) {  // the bound memory is the device's buffer
+        ins.back() = cp.in_use[i];
+        continue;
+      }
       if (bound && cp.in_use[i] != &dst) {  // a bound buffer of another device
-        if (transfer(cp.in_use[i]->device(), *cp.in_use[i], dev, dst, bytes, staging) !=
-            TransferPath::SameDevice)
-          transfer_bytes_last_ += bytes;
+        move_value(*cp.in_use[i], dst, bytes, staging);
         continue;
       }
       if (host[v] && host[v]->data) {
-        dev.write(dst, host[v]->data, bytes);
+        if (!dst.is_virtual()) {
+          dev.write(dst, host[v]->data, bytes);
+          continue;
+        }
+        // The device only times, but what it is given it may read (an Embedding's ids).
+        if (auto imported = dev.import_host(const_cast<void*>(host[v]->data), bytes)) {
+          given.push_back(std::move(imported));
+        } else {
+          given.push_back(dev.alloc(bytes));
+          dev.write(*given.back(), host[v]->data, bytes);
+        }
+        ins.back() = given.back().get();
         continue;
       }
       if (host[v]) {  // timing only, no data given: a simulator ignores it, others read zeros
-        if (!dev.properties().simulated) dev.write(dst, zeros(bytes), bytes);
+        if (!dev.properties().simulated && !dst.is_virtual()) dev.write(dst, zeros(bytes), bytes);
         continue;
       }
       const auto [src_part, src_out] = produced[v];
       if (src_part < 0)
         throw Error(fmt::format("session: value '{}' has no producer", graph_.value(v).name));
       CompiledPartition& sp = *parts_[src_part];
-      DeviceBuffer& src = bound ? *sp.out_use[src_out] : *sp.out_bufs[src_out];
-      const TransferPath path = transfer(src.device(), src, dev, dst, bytes, staging);
-      if (path != TransferPath::SameDevice) transfer_bytes_last_ += bytes;
+      move_value(bound ? *sp.out_use[src_out] : *sp.out_bufs[src_out], dst, bytes, staging);
     }
-    std::vector<DeviceBuffer*> ins, outs;
-    for (size_t i = 0; i < cp.in_bufs.size(); ++i)
-      ins.push_back(bound && cp.in_direct[i] ? cp.in_use[i] : cp.in_bufs[i].get());
+    std::vector<DeviceBuffer*> outs;
     for (size_t o = 0; o < cp.out_bufs.size(); ++o)
       outs.push_back(bound && cp.out_direct[o] ? cp.out_use[o] : cp.out_bufs[o].get());
     dev.execute(*cp.exe, ins, outs);
@@ -387,6 +421,7 @@ void Session::run_bound() {
       CompiledPartition& cp = *parts_[p];
       if (cp.out_direct[out]) continue;  // written in place
       DeviceBuffer& src = *cp.out_bufs[out];
+      if (src.is_virtual()) continue;  // its device computed nothing: the memory is left as is
       if (b.buffer)
         transfer(src.device(), src, b.buffer->device(), *b.buffer, bytes, staging);
       else

@@ -120,6 +120,9 @@ class Session {
   // The partitions in order on the slots' buffers (bound ones when `bound`); `host` gives the
   // host inputs by value id; returns where each value was produced (partition, output).
   std::vector<std::pair<int, int>> execute(const std::vector<const TensorView*>& host, bool bound);
+  // Moves a value's bytes between slots (any devices), counting bytes that cross devices.
+  void move_value(DeviceBuffer& src, DeviceBuffer& dst, uint64_t bytes,
+                  std::vector<std::byte>& staging);
   std::vector<Binding> bound_in_, bound_out_;
   ir::Graph graph_;
   SessionOptions options_;

@@ -81,7 +81,8 @@ class Codegen {
  public:
   // `s` is null outside Emit and in timing-only Emit; `layout` is required for Emit.
   Codegen(const ir::Graph& g, const sim::NpuConfig& cfg, sim::Simulator* s, Mode mode,
-          const ActivationLayout* layout = nullptr)
+          const ActivationLayout* layout = nullptr, GemmPlans* plans = nullptr,
+          const StepSink* sink = nullptr, SharedGemmPlans* shared = nullptr)
       : g_(g),
         cfg_(cfg),
         sim_(s),
@@ -89,7 +90,10 @@ class Codegen {
         mode_(mode),
         layout_(layout),
         views_(g.values().size()),
-        consumers_(g.values().size()) {
+        consumers_(g.values().size()),
+        plans_(plans ? *plans : own_plans_),
+        sink_(sink),
+        shared_(shared) {
     for (size_t i = 0; i < g.nodes().size(); ++i)
       for (ir::ValueId v : g.nodes()[i].inputs)
         if (v != ir::kNoValue) consumers_[v].push_back(static_cast<ir::NodeId>(i));
@@ -230,7 +234,14 @@ class Codegen {
     if (dry_) return;
     while (!programs.empty() && programs.back().instrs.empty()) programs.pop_back();
     if (programs.empty()) return;
-    prog_.steps.push_back(Step{label, std::move(programs), std::nullopt});
+    keep(Step{label, std::move(programs), std::nullopt});
+  }
+
+  void keep(Step&& st) {
+    if (sink_)
+      (*sink_)(std::move(st));
+    else
+      prog_.steps.push_back(std::move(st));
   }
 
   // DMA copy DRAM -> spm -> DRAM from `src` to the same shape at (dst_addr, dst_strides).
@@ -513,7 +524,8 @@ class Codegen {
     const auto key = std::make_tuple(s.m, s.n, s.k, s.lda, s.ldb, s.transpose_b, s.has_bias,
                                      static_cast<int>(s.act), static_cast<int>(s.out_dtype));
     auto it = plans_.find(key);
-    if (it == plans_.end()) it = plans_.emplace(key, plan_gemm(cfg_, s)).first;
+    if (it == plans_.end())
+      it = plans_.emplace(key, shared_ ? shared_->get(cfg_, s) : plan_gemm(cfg_, s)).first;
     step(label, emit_gemm(cfg_, s, it->second));
     views_[out] = o;
   }
@@ -682,43 +694,51 @@ class Codegen {
     return {m.addr, stride(per_row, 2), stride(per_head, 1), stride(per_batch, 0)};
   }
 
-  // x [1, H, S, D] as [S x H*D] rows (head h at column h*D): its row stride, or a relayout.
-  std::pair<uint64_t, uint64_t> heads_layout(ir::ValueId id, const std::string& label) {
+  // x [B, H, S, D] as B blocks of [S x H*D] rows (head h at column h*D): the first block's
+  // address, the row stride (elements) and the blocks' distance (bytes), or a relayout.
+  std::tuple<uint64_t, uint64_t, uint64_t> heads_layout(ir::ValueId id, const std::string& label) {
     const Shape& qs = type(id).shape;
-    const int64_t H = qs[1], S = qs[2], D = qs[3];
+    const int64_t B = qs[0], H = qs[1], S = qs[2], D = qs[3];
     View v = get(id);
     const bool ok = v.strides[3] == 1 && (H == 1 || v.strides[1] == D) && v.strides[2] >= D;
     if (!ok) {
-      const View d = alloc(g_.value(id).name + ".heads", {S, H * D});
+      const View d = alloc(g_.value(id).name + ".heads", {B * S, H * D});
       v = relayout(v, d.addr, {H * S * D, D, H * D, 1}, label);
     }
-    return {v.addr, S == 1 ? static_cast<uint64_t>(H * D) : static_cast<uint64_t>(v.strides[2])};
+    const uint64_t block =
+        B > 1 ? static_cast<uint64_t>(v.strides[0]) * sim::dtype_size(v.dtype) : 0;
+    return {v.addr, S == 1 ? static_cast<uint64_t>(H * D) : static_cast<uint64_t>(v.strides[2]),
+            block};
   }
 
+  // One rotate-half pass per sequence of the batch, all sharing the cos / sin tables.
   void lower_rotary(const ir::Node& n) {
-    const Shape& xs = type(n.inputs[0]).shape;  // [1, H, S, D]
-    const int64_t H = xs[1], S = xs[2], D = xs[3];
+    const Shape& xs = type(n.inputs[0]).shape;  // [B, H, S, D]
+    const int64_t B = xs[0], H = xs[1], S = xs[2], D = xs[3];
     if (n.inputs.size() > 3 && n.inputs[3] != ir::kNoValue)
       refuse(n, "position_ids are not lowered");
     if (n.attrs.get_int("interleaved", 0) != 0) refuse(n, "only the rotate-half form is lowered");
     const int64_t rot = n.attrs.get_int("rotary_dim", 0);
     if (rot != 0 && rot != D) refuse(n, "partial rotary_dim is not lowered");
-    if (xs[0] != 1 || type(n.inputs[1]).shape != Shape{S, D / 2})
-      refuse(n, "batch 1 and cos / sin of [seq, head_dim / 2] only");
+    if (type(n.inputs[1]).shape != Shape{S, D / 2})
+      refuse(n, "cos / sin of [seq, head_dim / 2] only");
     if (!is_const(n.inputs[1]) || !is_const(n.inputs[2])) refuse(n, "cos / sin must be constants");
-    const auto [xa, ld] = heads_layout(n.inputs[0], n.name + ".x");
-    const View o = alloc(g_.value(n.outputs[0]).name, {S, H * D});
+    const auto [xa, ld, x_block] = heads_layout(n.inputs[0], n.name + ".x");
+    const View o = alloc(g_.value(n.outputs[0]).name, {B * S, H * D});
     RotarySpec s;
     s.seq = u32(S, n.name + " seq");
     s.heads = u32(H, n.name + " heads");
     s.head_dim = u32(D, n.name + " head_dim");
-    s.x_addr = xa;
     s.ldx = ld;
-    s.out_addr = o.addr;
     s.ldo = static_cast<uint64_t>(H * D);
     s.cos_addr = constant(n.inputs[1], DType::F32).addr;
     s.sin_addr = constant(n.inputs[2], DType::F32).addr;
-    step(n.name, emit_rotary(cfg_, s));
+    const uint64_t o_block = static_cast<uint64_t>(S * H * D) * sim::dtype_size(o.dtype);
+    for (int64_t b = 0; b < B; ++b) {
+      s.x_addr = xa + static_cast<uint64_t>(b) * x_block;
+      s.out_addr = o.addr + static_cast<uint64_t>(b) * o_block;
+      step(B > 1 ? fmt::format("{}.batch{}", n.name, b) : n.name, emit_rotary(cfg_, s));
+    }
     views_[n.outputs[0]] = View{o.addr, xs, {H * S * D, D, H * D, 1}, DType::BF16};
   }
 
@@ -749,7 +769,7 @@ class Codegen {
       const auto it = std::find(in.begin(), in.end(), ids);
       if (it == in.end()) refuse(n, "ids must be a partition input or a constant");
       gs.input_index = static_cast<int>(it - in.begin());
-      prog_.steps.push_back(Step{n.name, {}, gs});
+      keep(Step{n.name, {}, gs});
     }
     views_[out] = o;
   }
@@ -768,22 +788,30 @@ class Codegen {
   std::vector<std::vector<ir::NodeId>> consumers_;
   std::vector<ir::ValueId> is_output_;
   std::map<std::tuple<ir::ValueId, int, int64_t>, View> consts_;
-  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int, int>,
-           GemmPlan>
-      plans_;
+  GemmPlans own_plans_;  // declared before plans_, which may refer to it
+  GemmPlans& plans_;
+  const StepSink* sink_;
+  SharedGemmPlans* shared_;
   uint64_t next_ = 0;
   NpuProgram prog_;
 };
 
 }  // namespace
 
-NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg,
-                            sim::Simulator* sim) {
-  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+ActivationLayout plan_activation_layout(const ir::Graph& graph, const sim::NpuConfig& cfg) {
   Codegen layout_pass(graph, cfg, nullptr, Mode::Layout);
   layout_pass.run();
-  const ActivationLayout layout = layout_pass.plan_layout();
-  return Codegen(graph, cfg, sim, Mode::Emit, &layout).run();
+  return layout_pass.plan_layout();
+}
+
+NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim,
+                            const EmitOptions& options) {
+  // Lay out first (dry), plan activation memory from the lifetimes, then emit at those addresses.
+  const ActivationLayout planned =
+      options.layout ? ActivationLayout{} : plan_activation_layout(graph, cfg);
+  return Codegen(graph, cfg, sim, Mode::Emit, options.layout ? options.layout : &planned,
+                 options.plans, options.sink, options.shared)
+      .run();
 }
 
 std::string lowering_refusal(const ir::Graph& graph, const sim::NpuConfig& cfg) {

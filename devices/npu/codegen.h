@@ -12,11 +12,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "devices/npu/activation_layout.h"
+#include "devices/npu/shared_gemm_plans.h"
+#include "devices/npu/tiling/gemm_tiler.h"
 #include "devices/npu/view.h"
 #include "nuri/device.h"
 #include "simulator/npu/isa.h"
@@ -53,10 +59,32 @@ struct NpuProgram {
   uint64_t weight_bytes = 0;  // of which constants
 };
 
+// GEMM plans by what they depend on (shapes, strides, epilogue; not addresses), so one plan
+// serves every identical GEMM and every emission of a partition.
+using GemmPlanKey =
+    std::tuple<uint32_t, uint32_t, uint32_t, uint64_t, uint64_t, bool, bool, int, int>;
+using GemmPlans = std::map<GemmPlanKey, GemmPlan>;
+using StepSink = std::function<void(Step&&)>;
+
+// How generate_program emits. Defaults: plan the activations, search plans, keep every step.
+struct EmitOptions {
+  const ActivationLayout* layout = nullptr;  // from plan_activation_layout; null: planned here
+  GemmPlans* plans = nullptr;                // plans found so far, and where new ones go
+  // Each step is handed over as it is made and not kept (the program's `steps` stay empty):
+  // a timing-only executable simulates one step at a time and holds no programs.
+  const StepSink* sink = nullptr;
+  // Where a GEMM this emission has no plan for is looked up (the device's), else searched.
+  SharedGemmPlans* shared = nullptr;
+};
+
 // `sim` receives the constants (functional mode); nullptr = timing only (constants may be
 // weight-less placeholders). Throws nuri::Error naming the node or tensor that cannot be
 // lowered, or the tensor that does not fit the device memory.
-NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim);
+NpuProgram generate_program(const ir::Graph& graph, const sim::NpuConfig& cfg, sim::Simulator* sim,
+                            const EmitOptions& options = {});
+
+// The activations' memory plan generate_program emits at (a dry layout pass).
+ActivationLayout plan_activation_layout(const ir::Graph& graph, const sim::NpuConfig& cfg);
 
 // Programs of one gather step for the given ids (throws naming `label` on an id out of range).
 std::vector<sim::Program> emit_gather(const sim::NpuConfig& cfg, const GatherStep& g,

@@ -55,12 +55,30 @@ sim::NpuConfig load(const std::string& name) {
 
 class NpuExecutable : public sdk::HostExecutable {
  public:
-  NpuExecutable(const sim::NpuConfig& cfg, const NpuOptions& opt, const ir::Graph& g)
+  NpuExecutable(const sim::NpuConfig& cfg, const NpuOptions& opt, const ir::Graph& g,
+                SharedGemmPlans& shared)
       : cfg_(cfg),
         opt_(opt),
         sim_(cfg, sim::SimOptions{!opt.timing_only, opt.trace}, memory_model(opt)),
         name_(g.name()) {
-    program_ = generate_program(g, cfg_, opt.timing_only ? nullptr : &sim_);
+    if (!opt.timing_only) {
+      program_ = generate_program(g, cfg_, &sim_, {.shared = &shared});
+      return;
+    }
+    // Timing only: no programs held. Compile lowers once (checks, bindings, GEMM plans) with
+    // every step dropped as made; each execute emits the same steps again at the same addresses
+    // with the same plans, simulating each before the next is made. Llama-2-7B's programs took
+    // hundreds of MB; the re-emission costs little next to simulating them.
+    graph_ = g;
+    // Timing only reads no weights (only integer constants, e.g. fixed Embedding ids, place
+    // anything), so the graph held for re-emission keeps none.
+    for (size_t v = 0; v < graph_.values().size(); ++v) {
+      ir::Value& val = graph_.mutable_value(static_cast<ir::ValueId>(v));
+      if (val.kind == ir::ValueKind::Constant && is_float(val.type.dtype)) val.data.reset();
+    }
+    layout_ = plan_activation_layout(graph_, cfg_);
+    const StepSink drop = [](Step&&) {};
+    program_ = generate_program(graph_, cfg_, nullptr, {&layout_, &plans_, &drop, &shared});
   }
 
   void execute(std::span<sdk::HostBuffer* const> inputs,
@@ -78,25 +96,11 @@ class NpuExecutable : public sdk::HostExecutable {
       write(b, inputs[i]->data());
     }
     sim_.reset();
-    for (const Step& st : program_.steps) {
-      if (st.gather) {
-        const GatherStep& g = *st.gather;
-        const IoBinding& b = program_.inputs[static_cast<size_t>(g.input_index)];
-        std::vector<int64_t> ids(static_cast<size_t>(b.type.numel()));
-        const std::byte* p = inputs[static_cast<size_t>(g.input_index)]->data();
-        for (size_t k = 0; k < ids.size(); ++k) {
-          if (b.type.dtype == nuri::DType::I64) {
-            std::memcpy(&ids[k], p + k * 8, 8);
-          } else {
-            int32_t v;
-            std::memcpy(&v, p + k * 4, 4);
-            ids[k] = v;
-          }
-        }
-        sim_.run(emit_gather(cfg_, g, ids, st.label), st.label);
-      } else {
-        sim_.run(st.programs, st.label);
-      }
+    if (func) {
+      for (const Step& st : program_.steps) run_step(st, inputs);
+    } else {
+      const StepSink simulate = [&](Step&& st) { run_step(st, inputs); };
+      generate_program(graph_, cfg_, nullptr, {&layout_, &plans_, &simulate});
     }
     for (size_t i = 0; i < outputs.size(); ++i) {
       const IoBinding& b = program_.outputs[i];
@@ -146,6 +150,28 @@ class NpuExecutable : public sdk::HostExecutable {
   const NpuProgram& program() const { return program_; }
 
  private:
+  void run_step(const Step& st, std::span<sdk::HostBuffer* const> inputs) {
+    if (!st.gather) {
+      sim_.run(st.programs, st.label);
+      return;
+    }
+    const GatherStep& g = *st.gather;
+    const IoBinding& b = program_.inputs[static_cast<size_t>(g.input_index)];
+    std::vector<int64_t> ids(static_cast<size_t>(b.type.numel()));
+    // A virtual buffer (timing only, no ids given) reads as zeros, as a fresh one does.
+    const std::byte* p = inputs[static_cast<size_t>(g.input_index)]->data();
+    for (size_t k = 0; p && k < ids.size(); ++k) {
+      if (b.type.dtype == nuri::DType::I64) {
+        std::memcpy(&ids[k], p + k * 8, 8);
+      } else {
+        int32_t v;
+        std::memcpy(&v, p + k * 4, 4);
+        ids[k] = v;
+      }
+    }
+    sim_.run(emit_gather(cfg_, g, ids, st.label), st.label);
+  }
+
   void write(const IoBinding& b, const std::byte* src) {
     const uint64_t n = static_cast<uint64_t>(b.type.numel());
     if (b.type.dtype == nuri::DType::Bool) {  // an attention mask, made additive (0 / -inf)
@@ -170,7 +196,11 @@ class NpuExecutable : public sdk::HostExecutable {
   NpuOptions opt_;
   sim::Simulator sim_;
   std::string name_;
-  NpuProgram program_;
+  NpuProgram program_;  // timing only: bindings and sizes, no steps
+  // Timing only: what each execute emits the steps from.
+  ir::Graph graph_;
+  ActivationLayout layout_;
+  GemmPlans plans_;
   nuri_exec_stats stats_{sizeof(nuri_exec_stats), 0, 0, 0, 0, 0, 0};
 };
 
@@ -201,6 +231,7 @@ class NpuDevice : public sdk::HostDevice {
     p->f32_compute_dtype = NURI_DTYPE_BF16;  // f32 graphs run on the bf16 datapath
   }
 
+  bool only_times() const override { return opt_.timing_only; }
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     return decline_reason(graph, node).empty();
   }
@@ -210,7 +241,7 @@ class NpuDevice : public sdk::HostDevice {
 
   std::unique_ptr<sdk::HostExecutable> compile(const nuri_graph_desc* partition) override {
     const ir::Graph g = ir::graph_from_desc(partition);
-    return std::make_unique<NpuExecutable>(cfg_, opt_, g);
+    return std::make_unique<NpuExecutable>(cfg_, opt_, g, plans_);
   }
 
   // Roofline: max(MACs / peak MACs per second, bf16 bytes / bandwidth).
@@ -244,6 +275,7 @@ class NpuDevice : public sdk::HostDevice {
   NpuOptions opt_;
   sim::NpuConfig cfg_;
   std::string description_;
+  SharedGemmPlans plans_;  // searched once per spec for all this device's compiles
 };
 
 sdk::HostDevice* create_npu(const char* options) {

@@ -70,6 +70,7 @@ class PimDevice : public sdk::HostDevice {
     }
     p->simulated = 1;
   }
+  bool only_times() const override { return opt_.timing_only; }
   bool supports(const nuri_graph_desc* graph, size_t node) override {
     return pim_unsupported_reason(opt_, graph, node).empty();
   }

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define NURI_DEVICE_ABI_MAJOR 2
-#define NURI_DEVICE_ABI_MINOR 3
+#define NURI_DEVICE_ABI_MINOR 4
 #define NURI_DEVICE_ENTRY nuri_device_get_api
 #define NURI_DEVICE_ENTRY_SYMBOL "nuri_device_get_api"
 
@@ -252,6 +252,19 @@ typedef struct nuri_buffer_copy_peer_args {
   uint64_t bytes;
 } nuri_buffer_copy_peer_args;
 
+/* ABI 2.4: a buffer with a size and no storage, for a device whose executables only time their
+ * work (a simulator in timing-only mode): it counts against the device's memory as a buffer of
+ * `bytes` would, but holds nothing, so a timing-only run of a large model allocates no host
+ * memory for its inputs, outputs and KV caches. Execute accepts it and reads and writes nothing
+ * in it (an i64 ids input a simulator does read takes a real buffer; a virtual one reads as
+ * zeros); buffer_read, buffer_write, buffer_copy and buffer_copy_peer on it fail with
+ * NURI_ERROR_INVALID_ARGUMENT saying it is virtual, and buffer_get_host_pointer answers NULL. */
+typedef struct nuri_buffer_virtual_args {
+  size_t struct_size;
+  uint64_t bytes;
+  nuri_buffer_impl* buffer; /* out: released with buffer_release */
+} nuri_buffer_virtual_args;
+
 /* ---- The table ---------------------------------------------------------------------------- */
 
 typedef struct nuri_device_api {
@@ -312,6 +325,11 @@ typedef struct nuri_device_api {
   /* NURI_ERROR_UNSUPPORTED when this pair cannot copy directly; the runtime then stages. */
   nuri_status (*buffer_copy_peer)(nuri_device_impl* dst_dev, nuri_buffer_copy_peer_args* args,
                                   nuri_error* err);
+
+  /* Optional, ABI 2.4. NURI_ERROR_UNSUPPORTED while the device needs its buffers' bytes
+   * (computing real outputs); the runtime then allocates real buffers. */
+  nuri_status (*buffer_alloc_virtual)(nuri_device_impl* dev, nuri_buffer_virtual_args* args,
+                                      nuri_error* err);
 } nuri_device_api;
 
 /* Size of the table up to and including its last required entry: a plugin's struct_size must

@@ -100,16 +100,20 @@ inline bool option_flag(const std::map<std::string, std::string>& opts, const ch
 }
 
 // Host-memory buffer: owned, 64-byte aligned and reading as zeros until written, or (imported)
-// the caller's memory. A large owned buffer is mapped from the kernel's zero pages, so one that
-// is never written (a timing-only simulator's output) costs address space, not memory.
+// the caller's memory, or (ABI 2.4) virtual: a size with no storage at all (data() is null), for
+// a device that only times its work. A large owned buffer is mapped from the kernel's zero
+// pages, so one that is never written costs address space, not memory.
 class HostBuffer {
  public:
+  struct Virtual {};
   explicit HostBuffer(uint64_t bytes) : bytes_(bytes), data_(allocate(bytes)), owned_(true) {}
   // Wraps memory the caller owns and keeps valid for the buffer's life.
   HostBuffer(void* external, uint64_t bytes)
       : bytes_(bytes), data_(static_cast<std::byte*>(external)), owned_(false) {}
+  HostBuffer(uint64_t bytes, Virtual)
+      : bytes_(bytes), data_(nullptr), owned_(true), virtual_(true) {}
   ~HostBuffer() {
-    if (!owned_) return;
+    if (!owned_ || virtual_) return;
     if (mapped(bytes_))
       ::munmap(data_, bytes_);
     else
@@ -120,6 +124,7 @@ class HostBuffer {
   std::byte* data() { return data_; }
   uint64_t size() const { return bytes_; }
   bool owned() const { return owned_; }
+  bool is_virtual() const { return virtual_; }
 
  private:
   static bool mapped(uint64_t bytes) { return bytes >= (uint64_t{1} << 20); }
@@ -137,6 +142,7 @@ class HostBuffer {
   uint64_t bytes_;
   std::byte* data_;
   bool owned_;
+  bool virtual_ = false;
 };
 
 class HostExecutable {
@@ -182,12 +188,23 @@ class HostDevice {
   }
 
   HostBuffer* alloc(uint64_t bytes) {
-    if (bytes > capacity_ - std::min(capacity_, allocated_))
-      throw Error("device '" + name() + "' out of memory: " + std::to_string(bytes) +
-                      " bytes requested, " + std::to_string(capacity_ - allocated_) + " of " +
-                      std::to_string(capacity_) + " free",
-                  NURI_ERROR_OUT_OF_MEMORY);
+    reserve(bytes);
     auto* b = new HostBuffer(bytes);
+    allocated_ += bytes;
+    return b;
+  }
+  // True when no execute reads or writes buffer bytes (a simulator in timing-only mode): the
+  // device then hands out virtual buffers (ABI 2.4). Data-dependent inputs it still reads (an
+  // Embedding's ids) see a virtual buffer as zeros.
+  virtual bool only_times() const { return false; }
+  // A buffer of `bytes` without storage; it counts against the capacity as a real one (the
+  // modelled device would hold it).
+  HostBuffer* alloc_virtual(uint64_t bytes) {
+    if (!only_times())
+      throw Error("device '" + name() + "' computes real outputs: its buffers need storage",
+                  NURI_ERROR_UNSUPPORTED);
+    reserve(bytes);
+    auto* b = new HostBuffer(bytes, HostBuffer::Virtual{});
     allocated_ += bytes;
     return b;
   }
@@ -207,6 +224,14 @@ class HostDevice {
   uint64_t capacity() const { return capacity_; }
 
  private:
+  void reserve(uint64_t bytes) {
+    if (bytes > capacity_ - std::min(capacity_, allocated_))
+      throw Error("device '" + name() + "' out of memory: " + std::to_string(bytes) +
+                      " bytes requested, " + std::to_string(capacity_ - allocated_) + " of " +
+                      std::to_string(capacity_) + " free",
+                  NURI_ERROR_OUT_OF_MEMORY);
+  }
+
   uint64_t capacity_;
   uint64_t allocated_ = 0;
   std::string name_;
@@ -224,6 +249,11 @@ inline HostExecutable* exe(nuri_executable_impl* e) {
 }
 inline void check_range(HostBuffer* b, uint64_t offset, uint64_t bytes) {
   if (!b) throw Error("null buffer");
+  if (b->is_virtual())
+    throw Error("the buffer of " + std::to_string(b->size()) +
+                    " bytes is virtual (allocated for a timing-only run): it has no bytes to "
+                    "read or write",
+                NURI_ERROR_INVALID_ARGUMENT);
   if (offset > b->size() || bytes > b->size() - offset)
     throw Error("buffer access [" + std::to_string(offset) + ", " + std::to_string(offset + bytes) +
                 ") outside a buffer of " + std::to_string(b->size()) + " bytes");
@@ -356,6 +386,12 @@ const nuri_device_api* host_device_api(const char* plugin_name) {
         if (args->bytes)
           std::memmove(buf(args->dst)->data() + args->dst_offset,
                        buf(args->src)->data() + args->src_offset, args->bytes);
+      });
+    };
+    a.buffer_alloc_virtual = [](nuri_device_impl* d, nuri_buffer_virtual_args* args,
+                                nuri_error* err) {
+      return guard(err, [&] {
+        args->buffer = reinterpret_cast<nuri_buffer_impl*>(dev(d)->alloc_virtual(args->bytes));
       });
     };
     return a;

@@ -129,3 +129,15 @@ def test_errors_raise_with_nuris_message():
     with pytest.raises(nuri.NuriError, match="rank|shape"):
         s.run(None, {"x": x[0]})
     assert isinstance(nuri.NuriError("m"), RuntimeError)
+
+
+def test_timing_only_npu_returns_zeros_and_a_simulated_time():
+    """A device made timing-only computes nothing: what it produces comes back as zeros (never
+    stale or uninitialised memory), and the run's simulated time is reported."""
+    s = nuri.InferenceSession(os.path.join(DATA, "gpt2_opset14.onnx"), devices=["npu", "cpu"],
+                              options={"npu": {"timing_only": 1}})
+    (got,) = s.run(["logits"], gpt2_prefill_feed())
+    assert got.dtype == np.float32 and not got.any()
+    report = s.report()
+    assert report["total"]["simulated_time_ns"] > 0
+    assert any(p["device"] == "npu" for p in report["partitions"])

@@ -142,6 +142,46 @@ TEST(CApi, Gpt2OnnxOnNpuAndCpuMatchesTorchWithReports) {
   EXPECT_GT(nuri_session_placement(h.session, nullptr, 0), 1u);
 }
 
+// A device made timing-only (npu:timing_only=1) computes nothing: what it produces comes back as
+// zeros (written into caller memory, or session-owned zero tensors), bound output memory is left
+// as it was, and the run's simulated time is reported.
+TEST(CApi, TimingOnlyDeviceOutputsAreZeros) {
+  Handles h;
+  nuri_error err = fresh();
+  ASSERT_EQ(nuri_model_create_gpt2(1, 32, 2, 64, 8, 3, &h.model, &err), NURI_OK);
+  const char* options[] = {"npu:timing_only=1"};
+  nuri_session_options o{};
+  o.struct_size = sizeof(o);
+  o.devices = "npu";
+  o.strict = 1;  // the logits come from the npu
+  o.device_options = options;
+  o.num_device_options = 1;
+  ASSERT_EQ(nuri_session_create_with_options(h.model, &o, &h.session, &err), NURI_OK)
+      << err.message;
+  const int64_t dims[2] = {1, 8}, out_dims[3] = {1, 8, 64};
+  int64_t ids[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  nuri_tensor in = {NURI_DTYPE_I64, 2, dims, ids};
+  std::vector<float> logits(8 * 64, -1.0f);
+  nuri_tensor out = {NURI_DTYPE_F32, 3, out_dims, logits.data()};
+  ASSERT_EQ(nuri_session_run(h.session, &in, 1, &out, 1, &err), NURI_OK) << err.message;
+  EXPECT_EQ(logits, std::vector<float>(8 * 64, 0.0f));
+  nuri_tensor owned{};
+  ASSERT_EQ(nuri_session_run(h.session, &in, 1, &owned, 1, &err), NURI_OK) << err.message;
+  ASSERT_NE(owned.data, nullptr);
+  ASSERT_EQ(owned.rank, 3);
+  const auto* o_data = static_cast<const float*>(owned.data);
+  EXPECT_EQ(std::vector<float>(o_data, o_data + 8 * 64), std::vector<float>(8 * 64, 0.0f));
+  const auto report = nlohmann::json::parse(json_of(nuri_session_report_json, h.session));
+  EXPECT_GT(report["total"]["simulated_time_ns"].get<double>(), 0);
+
+  std::vector<float> bound(8 * 64, -1.0f);
+  nuri_tensor bound_out = {NURI_DTYPE_F32, 3, out_dims, bound.data()};
+  ASSERT_EQ(nuri_session_bind_input(h.session, 0, &in, &err), NURI_OK) << err.message;
+  ASSERT_EQ(nuri_session_bind_output(h.session, 0, &bound_out, &err), NURI_OK) << err.message;
+  ASSERT_EQ(nuri_session_run_bound(h.session, &err), NURI_OK) << err.message;
+  EXPECT_EQ(bound, std::vector<float>(8 * 64, -1.0f));
+}
+
 TEST(CApi, BytesWithFixedDimsAndWithoutFusion) {
   std::ifstream f(data("gpt2_opset14.onnx"), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

@@ -86,6 +86,7 @@ TEST(AbiSkew, OlderMinorPluginLoadsAndRuns) {
   // Entries the older minor lacks read as absent, not as whatever follows its table.
   EXPECT_FALSE(dev->can_import_host());
   EXPECT_EQ(dev->import_host(nullptr, 0), nullptr);
+  EXPECT_EQ(dev->alloc_virtual(16), nullptr);  // 2.4's entry
   EXPECT_EQ(dev->properties().memory_bytes, 64ull << 20);
   EXPECT_EQ(dev->properties().f32_compute_dtype, NURI_DTYPE_F32);
   expect_runs_correctly(reg);
@@ -100,6 +101,24 @@ TEST(AbiSkew, NewerMinorPluginLoadsAndRuns) {
   EXPECT_STREQ(dev->properties().name, "acme");
   EXPECT_EQ(dev->properties().memory_bytes, 64ull << 20);
   expect_runs_correctly(reg);
+}
+
+// ABI 2.4: a plugin without `buffer_alloc_virtual` gets real buffers in a timing-only session,
+// inputs given without data read as zeros, and the session returns zero outputs.
+TEST(AbiSkew, OlderMinorPluginRunsTimingOnlySessionsOnRealBuffers) {
+  DeviceRegistry reg;
+  reg.load_plugin(plugin_path("nuri_acme_older_minor"));
+  SessionOptions opts;
+  opts.devices = {"acme"};
+  opts.strict = true;
+  opts.timing_only = true;
+  Session s(eltwise_graph(), opts, reg);
+  const std::vector<TensorView> no_data = {{DType::F32, {3, 5}, nullptr},
+                                           {DType::F32, {3, 5}, nullptr}};
+  const std::vector<Tensor> y = s.run(no_data);
+  ASSERT_EQ(y.size(), 1u);
+  for (int64_t i = 0; i < y[0].numel(); ++i) EXPECT_EQ(y[0].data_as<float>()[i], 0.0f);
+  EXPECT_EQ(s.last_stats()[0].stats.executions, 1u);  // it did run
 }
 
 // The plugin with bigger structs fills this runtime's struct and stops at its end.

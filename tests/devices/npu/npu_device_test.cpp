@@ -256,6 +256,43 @@ TEST(NpuDevice, LlamaMatchesRef) {
   }
 }
 
+// RotaryEmbedding on a batch: one rotate-half pass per sequence, each against the reference
+// kernel. x comes head-major ([B, H, S, D] contiguous: a DMA relayout first) and as a Llama
+// makes it (the [B, S, H*D] projection viewed as heads: read in place).
+TEST(NpuDevice, RotaryEmbeddingOnABatchMatchesRef) {
+  const int64_t B = 3, H = 2, S = 5, D = 8;
+  Tensor cos_t(DType::F32, {S, D / 2}), sin_t(DType::F32, {S, D / 2});
+  for (int64_t p = 0; p < S; ++p)
+    for (int64_t i = 0; i < D / 2; ++i) {
+      const double angle = static_cast<double>(p) * std::pow(10000.0, -2.0 * i / D);
+      cos_t.data_as<float>()[p * D / 2 + i] = static_cast<float>(std::cos(angle));
+      sin_t.data_as<float>()[p * D / 2 + i] = static_cast<float>(std::sin(angle));
+    }
+  for (const bool head_major : {true, false}) {
+    SCOPED_TRACE(head_major ? "head-major x" : "x viewed from [B, S, H*D]");
+    ir::GraphBuilder b("rope");
+    const Shape in_shape = head_major ? Shape{B, H, S, D} : Shape{B, S, H * D};
+    const ir::ValueId in = b.input("x", DType::F32, in_shape);
+    const ir::ValueId x = head_major ? in : b.transpose(b.reshape(in, {B, S, H, D}), {0, 2, 1, 3});
+    b.output(b.add1(ir::OpKind::RotaryEmbedding,
+                    {x, b.constant("cos", cos_t), b.constant("sin", sin_t)}, {}, "rope"));
+    const ir::Graph g = b.build();
+    Tensor xv(DType::F32, in_shape);
+    for (int64_t i = 0; i < xv.numel(); ++i)
+      xv.data_as<float>()[i] = 0.1f * static_cast<float>((i * 7) % 23 - 11);
+    rt::Session s(g, npu_options(""), registry());
+    const Tensor got = s.run({xv})[0];
+    const auto [max_rel, mean_rel] = rel_errors(got, run_on(g, {xv}, ref_only()));
+    std::printf("rope batch %lld npu vs ref: max %.3g mean %.3g\n", static_cast<long long>(B),
+                max_rel, mean_rel);
+    EXPECT_LE(max_rel, 0.01);  // bf16 operands and result: 2^-8 relative each
+    EXPECT_LE(mean_rel, 0.003);
+    for (size_t i = 0; i < s.graph().nodes().size(); ++i)
+      EXPECT_EQ(s.devices()[s.plan().target_of_node[i]]->name(), "npu")
+          << s.graph().nodes()[i].name;
+  }
+}
+
 // Attention on contiguous [1, H, S, Dh] inputs: the codegen relayouts them by DMA.
 TEST(NpuDevice, AttentionOnHeadMajorInputs) {
   ir::GraphBuilder b("attn");
