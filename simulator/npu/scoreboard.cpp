@@ -61,14 +61,16 @@ void Scoreboard::record(const Access* acc, size_t n, uint32_t engine, uint64_t e
     auto& lists = lists_[static_cast<int>(acc[i].space)];
     // A newer access that covers an older record and ends no earlier subsumes it: anything
     // conflicting with the old one conflicts with the new one and waits at least as long. A
-    // write subsumes reads and writes; a read subsumes reads.
+    // write subsumes reads and writes; a read subsumes reads of its own engine only: a later
+    // instruction of its engine skips it, and, unlike a write, it did not wait for another
+    // engine's read, so that read must stay for that instruction to wait on.
     for (int w = 0; w < (acc[i].write ? 2 : 1); ++w) {
       auto& l = lists[w];
       // The extent test first, inline: most records lie elsewhere (the full test is a call).
       l.erase(std::remove_if(l.begin(), l.end(),
                              [&](const Region& o) {
-                               return o.end <= end && o.lo >= r.lo && o.hi <= r.hi &&
-                                      region_covers(r, o);
+                               return o.end <= end && (acc[i].write || o.engine == engine) &&
+                                      o.lo >= r.lo && o.hi <= r.hi && region_covers(r, o);
                              }),
               l.end());
     }
