@@ -115,6 +115,17 @@ expect_in("${onnxfile}" "models/gpt2_opset14.onnx (2 layers")
 nuri_run(baddim 1 simulate --model ${onnx_model} --dim past_seq=cache)
 expect_in("${baddim}" "key 'model.dims.past_seq': 'cache' is not batch, seq, past, total")
 nuri_run(seq 1 ${tiny} --seq 4)
+# A device asked for but given nothing says so, with the way to force an op onto it; with the
+# rule it is used and the note goes.
+nuri_run(idle 0 simulate --builtin llama2-7b --layers 1 --d-model 64 --heads 2 --vocab 128
+         --prompt 16 --generate 8 --device npu,pim)
+expect_in("${idle}" "nothing placed on pim: the 'cost' placement policy")
+nuri_run(ruled 0 simulate --builtin llama2-7b --layers 1 --d-model 64 --heads 2 --vocab 128
+         --prompt 16 --generate 8 --device npu,pim --placement-rule Attention=pim)
+string(FIND "${ruled}" "nothing placed on pim" at)
+if(NOT at LESS 0)
+  message(FATAL_ERROR "--placement-rule Attention=pim left the pim idle:\n${ruled}")
+endif()
 expect_in("${seq}" "--seq: nuri simulate takes --prompt and --generate")
 
 # nuri run writes exactly one report and one trace, in the one schema, with a total line.

@@ -283,7 +283,9 @@ void register_run(CLI::App& app) {
                 "simulators skip the numerics; built-in models get no weights");
   cmd->add_option("--npu-config", o->npu_config,
                   "npu preset (tpu-v1, atom-like, rngd-like) or JSON file");
-  cmd->add_option("--pim-config", o->pim_config, "pim preset (HBM-PIM, AiM) or JSON file");
+  cmd->add_option("--pim-config", o->pim_config,
+                  "pim preset (HBM-PIM, HBM-PIM-PIMSim, AiM, AttAcc-bank, AttAcc-BG, "
+                  "AttAcc-buffer) or JSON file");
   cmd->add_option("--repeat", o->repeat, "runs after compiling once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

@@ -140,11 +140,23 @@ void print_summary(const nlohmann::json& s) {
   fmt::print("ttft {:.3f} ms, tpot {:.3f} ms, {:.1f} tokens/s, {:.3f} mJ/token\n",
              s["ttft_ms"].get<double>(), s["tpot_ms"].get<double>(),
              s["tokens_per_s"].get<double>(), s["energy_per_token_mj"].get<double>());
-  for (const auto& d : s["devices"])
-    fmt::print("  {} x{}: busy {:.3f} ms ({:.1f}%), {:.2f} MiB, {:.3f} mJ\n",
-               d["name"].get<std::string>(), d["count"].get<int>(), d["busy_ms"].get<double>(),
+  for (const auto& d : s["devices"]) {
+    const std::string name = d["name"].get<std::string>();
+    fmt::print("  {} x{}: busy {:.3f} ms ({:.1f}%), {:.2f} MiB, {:.3f} mJ\n", name,
+               d["count"].get<int>(), d["busy_ms"].get<double>(),
                100 * d["utilization"].get<double>(), d["bytes"].get<double>() / 1048576.0,
                d["energy_mj"].get<double>());
+    // An idle device asked for is a question users ask: say why and how to force it.
+    if (d["busy_ms"].get<double>() == 0 && d["bytes"].get<double>() == 0) {
+      const nlohmann::json& p = s["deployment"]["placement"];
+      const std::string policy = p.is_string() ? p.get<std::string>() : "fixed";
+      fmt::print(
+          "    (nothing placed on {}: the '{}' placement policy chose other devices for "
+          "every op; `--placement-rule Attention={}` forces an op there, `--trace` shows "
+          "where each op ran)\n",
+          name, policy, name);
+    }
+  }
   for (const auto& l : s["links"])
     fmt::print("  link {}: {} transfers, {:.2f} MiB, busy {:.3f} ms\n",
                l["name"].get<std::string>(), l["transfers"].get<int>(),
@@ -214,7 +226,9 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--device", o->devices, "devices: name[:preset][ xN], comma-separated")
       ->capture_default_str();
   cmd->add_option("--npu-config", o->npu_config, "npu preset (tpu-v1, atom-like, rngd-like)");
-  cmd->add_option("--pim-config", o->pim_config, "pim preset (HBM-PIM, AiM)");
+  cmd->add_option("--pim-config", o->pim_config,
+                  "pim preset (HBM-PIM, HBM-PIM-PIMSim, AiM, AttAcc-bank, AttAcc-BG, "
+                  "AttAcc-buffer) or JSON file");
   cmd->add_option("--link", o->link,
                   "pcie4-x16, pcie5-x16, cxl2-x16, c2c, or {\"bandwidth_gbps\":..,"
                   "\"latency_ns\":..} or a file")
