@@ -392,6 +392,7 @@ std::vector<std::string> CpuProgram::describe() const {
     if (s.int8_matmul) line += fmt::format(" [{}]", s.int8_matmul->impl_name());
     if (s.gemv) line += s.gemv->int8() ? " [gemv, int8 weights]" : " [gemv]";
     if (s.streaming_out) line += " [streamed]";
+    if (s.stream_present) line += " [present streamed]";
     lines.push_back(std::move(line));
   }
   return lines;

@@ -67,12 +67,26 @@ Chain input_chain(const PlanContext& ctx, ir::ValueId t) {
   return c;
 }
 
+// Bytes one run reads or writes at the least: the constants and the graph's inputs and outputs.
+int64_t run_bytes(const PlanContext& ctx) {
+  int64_t bytes = 0;
+  for (const ir::Value& v : ctx.graph.values())
+    if (v.kind == ir::ValueKind::Constant) bytes += static_cast<int64_t>(v.type.nbytes());
+  for (ir::ValueId v : ctx.graph.inputs()) bytes += static_cast<int64_t>(ctx.type(v).nbytes());
+  for (ir::ValueId v : ctx.graph.outputs()) bytes += static_cast<int64_t>(ctx.type(v).nbytes());
+  return bytes;
+}
+
 }  // namespace
 
 std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptions& options) {
   std::vector<std::optional<Step>> steps(ctx.graph.nodes().size());
   std::map<ir::NodeId, std::vector<Chain*>> split_users;
   std::vector<std::array<Chain, 3>> chains(ctx.graph.nodes().size());
+  // A present cache written past the last-level cache's size of traffic per run is evicted
+  // before the next step reads it back: non-temporal stores skip its read for ownership.
+  const bool stream_present =
+      options.streaming_store_bytes > 0 && run_bytes(ctx) >= options.streaming_store_bytes;
   for (ir::NodeId id : ctx.order) {
     const ir::Node& n = ctx.graph.node(id);
     if (n.op != ir::OpKind::Attention) continue;
@@ -97,6 +111,7 @@ std::vector<std::optional<Step>> plan_attention(PlanContext& ctx, const CpuOptio
     a.q_len = q[2];
     s.kv_cache = cache;
     s.kv_in_place = cache && has(6);
+    s.stream_present = cache && stream_present;
     s.past_len = cache ? ctx.type(n.inputs[4]).shape[2] : 0;
     a.kv_len = s.past_len + k[2];
     a.head_dim = q[3];

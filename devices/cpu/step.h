@@ -70,6 +70,8 @@ struct Step {
   int64_t past_len = 0;  // the cache's rows (its capacity when in place)
   // In place: reads end with kv_len too (valid rows, read per run) and present may be past.
   bool kv_in_place = false;
+  // Present caches copied by the kernel go out with non-temporal stores.
+  bool stream_present = false;
 };
 
 }  // namespace nuri::cpu

@@ -112,14 +112,24 @@ void run_attention(Step& s, const ir::Node& node, RunBuffers& rb) {
       t = s.past_len;
       a.kv_len = at + fresh;
     }
-    append_cache(in_f32(rb, s, 3), a.k, a.k_stride, pk, a, {s.past_len, t, at, fresh, a.head_dim},
-                 *rb.pool);
-    append_cache(in_f32(rb, s, 4), a.v, a.v_stride, pv, a, {s.past_len, t, at, fresh, a.v_head_dim},
-                 *rb.pool);
-    a.k = pk;
-    a.k_stride = {a.kv_heads * t * a.head_dim, t * a.head_dim, a.head_dim};
-    a.v = pv;
-    a.v_stride = {a.kv_heads * t * a.v_head_dim, t * a.v_head_dim, a.v_head_dim};
+    if (!s.kv_in_place && fast::attention_copies_cache(a)) {
+      // The kernel copies past to present as it reads it (one read of the past, not two).
+      a.past_k = in_f32(rb, s, 3);
+      a.past_v = in_f32(rb, s, 4);
+      a.present_k = pk;
+      a.present_v = pv;
+      a.past_len = s.past_len;
+      a.stream_present = s.stream_present;
+    } else {
+      append_cache(in_f32(rb, s, 3), a.k, a.k_stride, pk, a, {s.past_len, t, at, fresh, a.head_dim},
+                   *rb.pool);
+      append_cache(in_f32(rb, s, 4), a.v, a.v_stride, pv, a,
+                   {s.past_len, t, at, fresh, a.v_head_dim}, *rb.pool);
+      a.k = pk;
+      a.k_stride = {a.kv_heads * t * a.head_dim, t * a.head_dim, a.head_dim};
+      a.v = pv;
+      a.v_stride = {a.kv_heads * t * a.v_head_dim, t * a.v_head_dim, a.v_head_dim};
+    }
   }
   a.out = view(s.out);
   a.out_stride = s.out.stride;

@@ -22,6 +22,7 @@ const KernelTable& table() {
 
 constexpr int64_t kQBlock = 128;  // must match attention_impl.inc
 constexpr int64_t kQk = 8;
+constexpr int64_t kDirectRows = 2;  // must match attention_impl.inc
 
 }  // namespace
 
@@ -89,6 +90,9 @@ int64_t attention_scratch_floats(const AttentionArgs& a) {
 }
 void attention_task(const AttentionArgs& a, int64_t task, float* scratch) {
   table().attention_task(a, task, scratch);
+}
+bool attention_copies_cache(const AttentionArgs& a) {
+  return a.q_len <= kDirectRows;
 }
 
 }  // namespace nuri::cpu::fast

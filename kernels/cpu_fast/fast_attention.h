@@ -26,6 +26,19 @@ struct AttentionArgs {
   View4 v_stride;
   float* out = nullptr;
   View4 out_stride;
+  // A KV cache in separate past and present buffers, copied as it is read (where
+  // attention_copies_cache says the path can): keys/values [0, past_len) come from past_k /
+  // past_v ([B, kv_heads, past_len, D], contiguous) and [past_len, kv_len) from k / v; every row
+  // is also written to present_k / present_v ([B, kv_heads, kv_len, D]), so the past is read once
+  // for both jobs. Null present_k: k / v hold every row and nothing is copied.
+  const float* past_k = nullptr;
+  const float* past_v = nullptr;
+  float* present_k = nullptr;
+  float* present_v = nullptr;
+  int64_t past_len = 0;
+  // Write the present's whole vectors with non-temporal stores (it is not read again before
+  // the rest of the step's memory traffic evicts it); fenced before the task returns.
+  bool stream_present = false;
 };
 
 // Work is split in tasks of (batch, head, block of query rows); run every task index in
@@ -34,5 +47,8 @@ int64_t attention_tasks(const AttentionArgs& a);
 // Floats of per-thread scratch one task needs.
 int64_t attention_scratch_floats(const AttentionArgs& a);
 void attention_task(const AttentionArgs& a, int64_t task, float* scratch);
+// Whether the kernel reads past_k / past_v and fills present_k / present_v for these dims (the
+// direct path of a few query rows); elsewhere the caller appends the cache itself.
+bool attention_copies_cache(const AttentionArgs& a);
 
 }  // namespace nuri::cpu::fast

@@ -41,13 +41,15 @@ TEST(CpuKvCache, BuiltinDecodeStepMatchesReference) {
 // The ONNX export's cache layout (/work/shared/ort-baseline/gpt_block.py): one input past
 // [L, 2, 1, H, P, D] taken apart by Gathers, and one output present [L, 2, 1, H, P+S, D]
 // stacked by Unsqueeze + Concat.
-TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
-  const int64_t layers = 2, h = 2, p = 5, s = 1, d = 8;
+struct StackedCache {
+  int64_t layers, h, p, s, d;
+};
+ir::Graph stacked_cache_graph(const StackedCache& c) {
   ir::GraphBuilder b("stacked_cache");
-  const ir::ValueId q = b.input("q", DType::F32, {1, h, s, d});
-  const ir::ValueId k = b.input("k", DType::F32, {1, h, s, d});
-  const ir::ValueId v = b.input("v", DType::F32, {1, h, s, d});
-  const ir::ValueId past = b.input("past", DType::F32, {layers, 2, 1, h, p, d});
+  const ir::ValueId q = b.input("q", DType::F32, {1, c.h, c.s, c.d});
+  const ir::ValueId k = b.input("k", DType::F32, {1, c.h, c.s, c.d});
+  const ir::ValueId v = b.input("v", DType::F32, {1, c.h, c.s, c.d});
+  const ir::ValueId past = b.input("past", DType::F32, {c.layers, 2, 1, c.h, c.p, c.d});
   int constants = 0;
   const auto index = [&](int64_t i) {
     return b.constant("index" + std::to_string(constants++),
@@ -58,7 +60,7 @@ TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
   };
   std::vector<ir::ValueId> stacked;
   ir::ValueId y = q;
-  for (int64_t l = 0; l < layers; ++l) {
+  for (int64_t l = 0; l < c.layers; ++l) {
     const ir::ValueId pl = b.add1(ir::OpKind::Gather, {past, index(l)}, {{"axis", int64_t{0}}});
     const ir::ValueId pk = b.add1(ir::OpKind::Gather, {pl, index(0)}, {{"axis", int64_t{0}}});
     const ir::ValueId pv = b.add1(ir::OpKind::Gather, {pl, index(1)}, {{"axis", int64_t{0}}});
@@ -70,10 +72,18 @@ TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
   }
   b.output(y);
   b.output(b.add1(ir::OpKind::Concat, stacked, {{"axis", int64_t{0}}}));
-  const ir::Graph g = b.build();
-  const std::vector<Tensor> in{random_tensor({1, h, s, d}, 1), random_tensor({1, h, s, d}, 2),
-                               random_tensor({1, h, s, d}, 3),
-                               random_tensor({layers, 2, 1, h, p, d}, 4)};
+  return b.build();
+}
+
+std::vector<Tensor> stacked_cache_inputs(const StackedCache& c) {
+  return {random_tensor({1, c.h, c.s, c.d}, 1), random_tensor({1, c.h, c.s, c.d}, 2),
+          random_tensor({1, c.h, c.s, c.d}, 3), random_tensor({c.layers, 2, 1, c.h, c.p, c.d}, 4)};
+}
+
+TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
+  const StackedCache c{2, 2, 5, 1, 8};
+  const ir::Graph g = stacked_cache_graph(c);
+  const std::vector<Tensor> in = stacked_cache_inputs(c);
   CpuProgram cpu(g, {.threads = 1});
   expect_matches_reference(g, in, cpu, cpu.run(in));
   // Two attention steps and nothing else: no Gather or Concat copies.
@@ -82,6 +92,34 @@ TEST(CpuKvCache, StackedCacheNeedsNoCopies) {
   // Unfused (one step per node), the same graph gives the same outputs.
   CpuProgram plain(g, {.threads = 1, .fuse = false});
   expect_matches_reference(g, in, plain, plain.run(in));
+}
+
+// A decode step's attention copies the past into present as it reads it (heads split over two
+// threads); with a run's bytes over the streaming threshold the present goes out with
+// non-temporal stores. Either way present is concat(past, new) exactly.
+TEST(CpuKvCache, PresentIsThePastAndTheNewRowsExactly) {
+  const StackedCache c{2, 3, 37, 1, 16};
+  const ir::Graph g = stacked_cache_graph(c);
+  const std::vector<Tensor> in = stacked_cache_inputs(c);
+  for (int64_t threshold : {int64_t{0}, int64_t{1}}) {
+    CpuProgram cpu(g, {.threads = 2, .streaming_store_bytes = threshold});
+    EXPECT_EQ(describes(cpu, "[present streamed]"), threshold > 0) << description(cpu);
+    const std::vector<Tensor> got = cpu.run(in);
+    expect_matches_reference(g, in, cpu, got);
+    const float* past = in[3].data_as<float>();
+    const float* fresh[2] = {in[1].data_as<float>(), in[2].data_as<float>()};
+    const float* present = got[1].data_as<float>();
+    for (int64_t l = 0; l < c.layers; ++l)
+      for (int64_t kv = 0; kv < 2; ++kv)
+        for (int64_t h = 0; h < c.h; ++h)
+          for (int64_t t = 0; t <= c.p; ++t)
+            for (int64_t i = 0; i < c.d; ++i) {
+              const float want = t < c.p ? past[((((l * 2 + kv) * c.h + h) * c.p) + t) * c.d + i]
+                                         : fresh[kv][h * c.d + i];
+              ASSERT_EQ(present[((((l * 2 + kv) * c.h + h) * (c.p + 1)) + t) * c.d + i], want)
+                  << "layer " << l << " kv " << kv << " head " << h << " row " << t;
+            }
+  }
 }
 
 // The in-place cache (Attention's kv_len): presents bound to the pasts' own memory. A decode
