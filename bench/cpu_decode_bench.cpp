@@ -6,7 +6,8 @@
 // per-step profile's kernel total and its largest steps (a second, profiled program), and the
 // bound: reads of as many bytes as the step's weights take in the chosen format (a vector sum over
 // the constants, on the widest ISA), interleaved with the timed steps so both see the same machine
-// load and caches.
+// load and caches. The KV cache's bytes (past read, present written) at that read's bandwidth
+// bound the attention steps; weights plus cache bound the step.
 //   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
 //          [f32|f32-onednn|bf16|int8]
 // (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX; int8: weight-
@@ -24,6 +25,7 @@
 
 #include "compiler/frontend/onnx/onnx_model.h"
 #include "devices/cpu/cpu_program.h"
+#include "devices/cpu/host_peaks.h"
 #include "kernels/cpu_fast/fast_gemv.h"
 #include "nuri/error.hpp"
 #include "runtime/session.h"
@@ -142,9 +144,14 @@ int main(int argc, char** argv) try {
       model.specialize({{"x", inputs[0].shape()}, {"past", inputs[1].shape()}});
   const double import_ms = ms_since(t0);
   t0 = Clock::now();
-  nuri::cpu::CpuProgram program(
-      graph,
-      {.threads = threads, .bf16 = bf16, .int8_weights = int8, .gemv = gemv, .pin_threads = false});
+  // Non-temporal stores where the device would use them (outputs past the last-level cache).
+  const auto llc = static_cast<int64_t>(nuri::cpu::host_peaks().llc_bytes);
+  nuri::cpu::CpuProgram program(graph, {.threads = threads,
+                                        .bf16 = bf16,
+                                        .int8_weights = int8,
+                                        .gemv = gemv,
+                                        .pin_threads = false,
+                                        .streaming_store_bytes = llc});
   const double compile_ms = ms_since(t0);
 
   std::vector<Tensor> outputs;
@@ -193,8 +200,10 @@ int main(int argc, char** argv) try {
   nuri::cpu::CpuProgram profiled(graph, {.threads = threads,
                                          .bf16 = bf16,
                                          .int8_weights = int8,
+                                         .gemv = gemv,
                                          .pin_threads = false,
-                                         .profile = true});
+                                         .profile = true,
+                                         .streaming_store_bytes = llc});
   const int profile_runs = 5;
   profiled.run(inputs, outputs);
   const auto before = profiled.profile();
@@ -221,6 +230,12 @@ int main(int argc, char** argv) try {
     top.push_back(
         {steps[idx[i]], std::round((after[idx[i]] - before[idx[i]]) * 1e6 / profile_runs) / 1000});
 
+  // The cache's bound: the past read once and the present written once, at the bandwidth the
+  // weight reads measured (bytes per ms); the step's adds the weights to it.
+  const auto kv_bytes = static_cast<double>(inputs[1].nbytes() + outputs[1].nbytes());
+  const double read_bytes_per_ms = static_cast<double>(bytes) / read_median;
+  const double step_bound_ms = (static_cast<double>(bytes) + kv_bytes) / read_bytes_per_ms;
+
   nlohmann::json out{{"runtime", "nuri-cpu"},
                      {"layers", std::stoi(layers)},
                      {"case", kase},
@@ -241,6 +256,10 @@ int main(int argc, char** argv) try {
                      {"weight_read_median_ms", read_median},
                      {"weight_stream_min_ms", *std::min_element(reads.begin(), reads.end())},
                      {"step_over_read_medians", median / read_median},
+                     {"kv_bytes_moved", kv_bytes},
+                     {"attention_bound_ms", kv_bytes / read_bytes_per_ms},
+                     {"step_bound_ms", step_bound_ms},
+                     {"step_over_bound_medians", median / step_bound_ms},
                      {"profiled_run_ms", run_ms},
                      {"profiled_kernels_ms", kernels_ms},
                      {"profiled_ms_by_kind", kinds},
