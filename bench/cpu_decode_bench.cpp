@@ -3,11 +3,11 @@
 // (/work/shared/ort-baseline: export_onnx.py writes them, bench_ort.js times ORT). Checks y and
 // present against the PyTorch references, then prints one JSON line like bench_ort.js's (median
 // over repeated runs after a warm-up; the same step through a session on bound buffers), plus the
-// per-step profile's kernel total and its largest steps (a second, profiled program), and the
-// bound: reads of as many bytes as the step's weights take in the chosen format (a vector sum over
-// the constants, on the widest ISA), interleaved with the timed steps so both see the same machine
-// load and caches. The KV cache's bytes (past read, present written) at that read's bandwidth
-// bound the attention steps; weights plus cache bound the step.
+// per-step profile's kernel total and its largest steps (a second, profiled program, 20 runs), and
+// the bound: reads of as many bytes as the step's weights take in the chosen format (a vector sum
+// over the constants, on the widest ISA), interleaved with the timed steps so both see the same
+// machine load and caches. The KV cache's bytes (past read, present written) at that read's
+// bandwidth bound the attention steps; weights plus cache bound the step.
 //   usage: cpu_decode_bench MODEL_DIR LAYERS [threads=1] [seconds=3] [case=decode_kv512]
 //          [f32|f32-onednn|bf16|int8]
 // (bf16: the matmuls' constant weights in bf16 where the CPU has AVX512-BF16/AMX; int8: weight-
@@ -204,7 +204,7 @@ int main(int argc, char** argv) try {
                                          .pin_threads = false,
                                          .profile = true,
                                          .streaming_store_bytes = llc});
-  const int profile_runs = 5;
+  const int profile_runs = 20;  // a few runs are noisy on a shared machine
   profiled.run(inputs, outputs);
   const auto before = profiled.profile();
   const auto p0 = Clock::now();
