@@ -63,7 +63,8 @@ struct Step {
   int32_t a_zp = 0;
   // Attention: views of q, k, v, out; args hold dims (pointers filled per run). With a KV
   // cache, reads end with {past_k, past_v} and writes with {present_k, present_v}: the step
-  // appends the new keys/values to the past in present and attends over all of it.
+  // appends the new keys/values to the past in present and attends over all of it (a few query
+  // rows and a separate present: the kernel copies the past as it reads it).
   ViewRef q, k, v, out;
   fast::AttentionArgs attn;
   bool kv_cache = false;
