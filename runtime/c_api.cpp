@@ -77,13 +77,10 @@ struct nuri_session {
   std::map<std::thread::id, std::vector<nuri::Tensor>> owned_outputs;
   double wall_ns = 0;
   bool has_run = false;
-  // IO binding: the caller's tensors (dims copied), and the compiled session they were last
-  // handed to (rebound when a binding changes or dynamic dims pick another).
-  struct Bound {
-    nuri::rt::TensorView view;
-    bool set = false;
-  };
-  std::vector<Bound> bound_in, bound_out;
+  // IO binding: the caller's tensors (dims copied; null data: not bound), and the compiled
+  // session they were last handed to (rebound when a binding changes or dynamic dims pick
+  // another).
+  std::vector<nuri::rt::TensorView> bound_in, bound_out;
   nuri::rt::Session* bound_to = nullptr;
 };
 
@@ -458,12 +455,8 @@ nuri_status nuri_session_bind_input(nuri_session* s, size_t index, const nuri_te
           fmt::format("nuri_session_bind_input: input {} of {}", index, session.inputs.size()));
     std::lock_guard lock(session.mu);
     session.bound_in.resize(session.inputs.size());
-    auto& b = session.bound_in[index];
-    if (!need(t, "tensor").data) {
-      b = {};
-    } else {
-      b = {input_view(*t, session.inputs[index]), true};
-    }
+    session.bound_in[index] =
+        need(t, "tensor").data ? input_view(*t, session.inputs[index]) : nuri::rt::TensorView{};
     session.bound_to = nullptr;
   });
 }
@@ -483,13 +476,13 @@ nuri_status nuri_session_bind_output(nuri_session* s, size_t index, const nuri_t
     if (known) check_caller_output(v.dtype, v.dims, dst, v.name);
     std::lock_guard lock(session.mu);
     session.bound_out.resize(session.outputs.size());
-    auto& b = session.bound_out[index];
+    nuri::rt::TensorView& b = session.bound_out[index];
     if (!dst.data) {
       b = {};
     } else {
       if (!valid_dtype(dst.dtype))
         throw Error(fmt::format("output '{}': dtype {}", v.name, raw_dtype(dst.dtype)));
-      b = {{static_cast<nuri::DType>(dst.dtype), shape_of(dst, "output", v.name), dst.data}, true};
+      b = {static_cast<nuri::DType>(dst.dtype), shape_of(dst, "output", v.name), dst.data};
     }
     session.bound_to = nullptr;
   });
@@ -501,15 +494,13 @@ nuri_status nuri_session_run_bound(nuri_session* s, nuri_error* err) {
     std::lock_guard lock(session.mu);
     session.bound_in.resize(session.inputs.size());
     session.bound_out.resize(session.outputs.size());
-    std::vector<nuri::rt::TensorView> views;
-    for (size_t i = 0; i < session.inputs.size(); ++i) {
-      if (!session.bound_in[i].set)
+    const std::vector<nuri::rt::TensorView>& views = session.bound_in;
+    for (size_t i = 0; i < session.inputs.size(); ++i)
+      if (!views[i].data)
         throw Error(
             fmt::format("nuri_session_run_bound: input '{}' is not bound", session.inputs[i].name));
-      views.push_back(session.bound_in[i].view);
-    }
     for (size_t o = 0; o < session.outputs.size(); ++o)
-      if (!session.bound_out[o].set)
+      if (!session.bound_out[o].data)
         throw Error(fmt::format("nuri_session_run_bound: output '{}' is not bound",
                                 session.outputs[o].name));
     const auto t0 = std::chrono::steady_clock::now();
@@ -517,7 +508,7 @@ nuri_status nuri_session_run_bound(nuri_session* s, nuri_error* err) {
     if (session.bound_to != &run) {
       for (size_t i = 0; i < views.size(); ++i) run.bind_input(i, views[i]);
       for (size_t o = 0; o < session.bound_out.size(); ++o)
-        run.bind_output(o, session.bound_out[o].view);
+        run.bind_output(o, session.bound_out[o]);
       session.bound_to = &run;
     }
     run.run_bound();

@@ -32,11 +32,17 @@ struct Session::CompiledPartition {
   // so it outlives them): a value from another device is read straight into it, one copy.
   std::vector<std::vector<std::byte>> in_host;
   std::vector<std::unique_ptr<DeviceBuffer>> in_bufs, out_bufs;
-  // What run_bound() uses per slot: the own buffer, or a bound one (then `direct`: the caller's
-  // memory is the device's buffer, no copy). `imported` owns wrappers of caller memory.
+  // What run_bound() uses per slot: the own buffer, or a bound one. `imported` owns wrappers of
+  // caller memory.
   std::vector<DeviceBuffer*> in_use, out_use;
-  std::vector<bool> in_direct, out_direct;
   std::vector<std::unique_ptr<DeviceBuffer>> imported;
+  // The slot runs on bound memory of its own device (the caller's buffer, or imported caller
+  // memory): no copy in or out.
+  bool in_direct(size_t i) const { return direct(in_use[i], *in_bufs[i]); }
+  bool out_direct(size_t o) const { return direct(out_use[o], *out_bufs[o]); }
+  static bool direct(const DeviceBuffer* use, const DeviceBuffer& own) {
+    return use != &own && &use->device() == &own.device();
+  }
 };
 
 Session::~Session() = default;
@@ -231,7 +237,7 @@ std::vector<std::pair<int, int>> Session::execute(const std::vector<const Tensor
       const size_t bytes = graph_.value(v).type.nbytes();
       DeviceBuffer& dst = *cp.in_bufs[i];
       ins.push_back(&dst);
-      if (bound && cp.in_direct[i]) {  // the bound memory is the device's buffer
+      if (bound && cp.in_direct(i)) {  // the bound memory is the device's buffer
         ins.back() = cp.in_use[i];
         continue;
       }
@@ -266,7 +272,7 @@ std::vector<std::pair<int, int>> Session::execute(const std::vector<const Tensor
     }
     std::vector<DeviceBuffer*> outs;
     for (size_t o = 0; o < cp.out_bufs.size(); ++o)
-      outs.push_back(bound && cp.out_direct[o] ? cp.out_use[o] : cp.out_bufs[o].get());
+      outs.push_back(bound && cp.out_direct(o) ? cp.out_use[o] : cp.out_bufs[o].get());
     dev.execute(*cp.exe, ins, outs);
     for (size_t o = 0; o < cp.outputs.size(); ++o)
       produced[cp.outputs[o]] = {static_cast<int>(p), static_cast<int>(o)};
@@ -349,45 +355,33 @@ void Session::apply_bindings() {
   std::map<ir::ValueId, const Binding*> out_by_value;
   for (size_t i = 0; i < bound_out_.size(); ++i)
     if (bound_out_[i].bound()) out_by_value[graph_.outputs()[i]] = &bound_out_[i];
-  // One slot's view of a binding: the caller's buffer if on this device, imported caller
-  // memory where the device imports it, else its own buffer (copied per run).
-  const auto take = [](Device& dev, const Binding* b, size_t bytes, DeviceBuffer* own,
-                       CompiledPartition& cp, DeviceBuffer*& use, bool& direct) {
-    use = own;
-    direct = false;
-    if (!b) return;
-    if (b->buffer) {
-      use = b->buffer;
-      direct = &b->buffer->device() == &dev;
-    } else if (dev.can_import_host() && bytes) {
-      cp.imported.push_back(dev.import_host(b->host, bytes));
-      use = cp.imported.back().get();
-      direct = true;
-    }
+  // One slot's buffer for a binding: the caller's buffer (on any device: one not of this
+  // device is copied per run), imported caller memory where the device imports it, else its
+  // own buffer (copied per run).
+  const auto take = [](Device& dev, const std::map<ir::ValueId, const Binding*>& bindings,
+                       ir::ValueId v, size_t bytes, DeviceBuffer* own,
+                       CompiledPartition& cp) -> DeviceBuffer* {
+    const auto it = bindings.find(v);
+    if (it == bindings.end()) return own;
+    const Binding& b = *it->second;
+    if (b.buffer) return b.buffer;
+    if (!dev.can_import_host() || !bytes) return own;
+    cp.imported.push_back(dev.import_host(b.host, bytes));
+    return cp.imported.back().get();
   };
   for (auto& cpp : parts_) {
     CompiledPartition& cp = *cpp;
     Device& dev = *devices_[cp.device];
     cp.imported.clear();
-    cp.in_use.assign(cp.inputs.size(), nullptr);
-    cp.out_use.assign(cp.outputs.size(), nullptr);
-    cp.in_direct.assign(cp.inputs.size(), false);
-    cp.out_direct.assign(cp.outputs.size(), false);
-    for (size_t i = 0; i < cp.inputs.size(); ++i) {
-      auto it = by_value.find(cp.inputs[i]);
-      bool direct = false;
-      take(dev, it == by_value.end() ? nullptr : it->second,
-           graph_.value(cp.inputs[i]).type.nbytes(), cp.in_bufs[i].get(), cp, cp.in_use[i], direct);
-      cp.in_direct[i] = direct;
-    }
-    for (size_t o = 0; o < cp.outputs.size(); ++o) {
-      auto it = out_by_value.find(cp.outputs[o]);
-      bool direct = false;
-      take(dev, it == out_by_value.end() ? nullptr : it->second,
-           graph_.value(cp.outputs[o]).type.nbytes(), cp.out_bufs[o].get(), cp, cp.out_use[o],
-           direct);
-      cp.out_direct[o] = direct;
-    }
+    cp.in_use.clear();
+    cp.out_use.clear();
+    for (size_t i = 0; i < cp.inputs.size(); ++i)
+      cp.in_use.push_back(take(dev, by_value, cp.inputs[i],
+                               graph_.value(cp.inputs[i]).type.nbytes(), cp.in_bufs[i].get(), cp));
+    for (size_t o = 0; o < cp.outputs.size(); ++o)
+      cp.out_use.push_back(take(dev, out_by_value, cp.outputs[o],
+                                graph_.value(cp.outputs[o]).type.nbytes(), cp.out_bufs[o].get(),
+                                cp));
   }
 }
 
@@ -419,7 +413,7 @@ void Session::run_bound() {
     const auto [p, out] = produced[id];
     if (p >= 0) {
       CompiledPartition& cp = *parts_[p];
-      if (cp.out_direct[out]) continue;  // written in place
+      if (cp.out_direct(out)) continue;  // written in place
       DeviceBuffer& src = *cp.out_bufs[out];
       if (src.is_virtual()) continue;  // its device computed nothing: the memory is left as is
       if (b.buffer)

@@ -16,8 +16,7 @@ namespace {
 const float* float_weights(const MatmulSpec& s, std::vector<float>& own) {
   if (reinterpret_cast<uintptr_t>(s.b_const) % alignof(float) == 0)
     return reinterpret_cast<const float*>(s.b_const);
-  int64_t span = 1;  // elements the strided view covers
-  for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+  const int64_t span = s.b_span_elements();
   std::vector<float>& staged = s.staging ? *s.staging : own;
   if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));
   std::memcpy(staged.data(), s.b_const, static_cast<size_t>(span) * sizeof(float));

@@ -57,10 +57,10 @@ void OnednnMatmul::stage_rows(const MatmulSpec& s, int64_t first, int64_t count,
 // at once keep little of the file resident. Every block but the last is the same part of the
 // layout at another offset: one reorder primitive serves them all. Returns false, having
 // written nothing, where the layout is padded or cannot be cut.
-bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::desc& packed,
-                                      const dnnl::engine& engine, dnnl::stream& stream, bool stage,
+bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, dnnl::stream& stream, bool stage,
                                       std::vector<float>& staged) {
   constexpr int64_t kBlockBytes = int64_t{1} << 20;
+  const dnnl::memory::desc packed = b_mem_.get_desc();
   if (s.b_dims.size() != 2 || s.b_strides[1] != 1 || s.b_strides[0] != s.b_dims[1]) return false;
   const int64_t k = s.b_dims[0], n = s.b_dims[1];
   const size_t elem = bf16_ ? 2 : 4;
@@ -98,8 +98,8 @@ bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::d
     const std::byte* from_file = s.b_const + b.k0 * n * static_cast<int64_t>(sizeof(float));
     if (stage) stage_rows(s, b.k0 * n, b.rows * n, staged.data());
     void* from = stage ? static_cast<void*>(staged.data()) : const_cast<std::byte*>(from_file);
-    dnnl::memory src(plain_desc({b.rows, n}, dt::f32), engine, from);
-    dnnl::memory dst(b.at_zero, engine, static_cast<std::byte*>(b_packed_.data()) + b.byte_offset);
+    dnnl::memory src(plain_desc({b.rows, n}, dt::f32), engine_, from);
+    dnnl::memory dst(b.at_zero, engine_, static_cast<std::byte*>(b_packed_.data()) + b.byte_offset);
     if (!prim_for || prim_for->rows != b.rows || prim_for->at_zero != b.at_zero) {
       prim = dnnl::reorder(src, dst);
       prim_for = &b;
@@ -115,14 +115,13 @@ bool OnednnMatmul::pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::d
 void OnednnMatmul::pack_weights(std::vector<float>& staged) {
   if (!pending_) return;
   const MatmulSpec& s = *pending_;
-  int64_t span = 1;  // elements the strided view covers
-  for (size_t i = 0; i < s.b_dims.size(); ++i) span += (s.b_dims[i] - 1) * s.b_strides[i];
+  const int64_t span = s.b_span_elements();
   const size_t span_bytes = static_cast<size_t>(span) * sizeof(float);
   // oneDNN reads its source as floats: weights off a float boundary (where an exporter put
   // them in the file) are staged through an aligned buffer.
   const bool stage = s.b_scale != 1.0f || reinterpret_cast<uintptr_t>(s.b_const) % alignof(float);
   dnnl::stream stream(engine_);
-  if (!pack_in_row_blocks(s, b_mem_.get_desc(), engine_, stream, stage, staged)) {
+  if (!pack_in_row_blocks(s, stream, stage, staged)) {
     const void* src = s.b_const;
     if (stage) {
       if (staged.size() < static_cast<size_t>(span)) staged.resize(static_cast<size_t>(span));

@@ -30,6 +30,13 @@ struct MatmulSpec {
   // A reusable buffer for staging b_const (unaligned or scaled) where it is packed at once (the
   // GEMV path); null: a buffer of its own.
   std::vector<float>* staging = nullptr;
+
+  // Elements of b_const the strided view covers, first to last.
+  int64_t b_span_elements() const {
+    int64_t span = 1;
+    for (size_t i = 0; i < b_dims.size(); ++i) span += (b_dims[i] - 1) * b_strides[i];
+    return span;
+  }
 };
 
 class OnednnMatmul {
@@ -60,8 +67,7 @@ class OnednnMatmul {
 
  private:
   static void stage_rows(const MatmulSpec& s, int64_t first, int64_t count, float* dst);
-  bool pack_in_row_blocks(const MatmulSpec& s, const dnnl::memory::desc& packed,
-                          const dnnl::engine& engine, dnnl::stream& stream, bool stage,
+  bool pack_in_row_blocks(const MatmulSpec& s, dnnl::stream& stream, bool stage,
                           std::vector<float>& staged);
 
   dnnl::engine engine_;
